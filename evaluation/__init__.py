@@ -1,0 +1,1 @@
+"""Evaluation against real partnerships (CORDIS) and cross-lingual checks (later issues)."""

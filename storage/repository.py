@@ -1,0 +1,112 @@
+"""Reading and writing profiles and cached embeddings; every write is one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.orm import Session
+
+from matcher.profile import Profile
+from matcher.protocols import Role
+from storage.db import EmbeddingRow, MetaRow, ProfileRow
+
+VERSION_KEY = "catalogue_version"
+_LIST_FIELDS = ("sectors", "offers", "needs", "partnership_types", "languages")
+
+
+def text_hash(role: Role, text: str) -> str:
+    """Cache key of one text as the encoder sees it (the role decides the e5 prefix)."""
+    return hashlib.sha256(f"{role}\x00{text}".encode()).hexdigest()
+
+
+def _to_row(p: Profile) -> dict[str, object]:
+    record = p.to_record(private=True)
+    return {k: (list(v) if k in _LIST_FIELDS else v) for k, v in record.items()}
+
+
+def _from_row(row: ProfileRow) -> Profile:
+    return Profile(
+        id=row.id, name=row.name, kind=row.kind, country=row.country, city=row.city or "",
+        sectors=tuple(row.sectors), description=row.description, offers=tuple(row.offers or ()),
+        needs=tuple(row.needs or ()), partnership_types=tuple(row.partnership_types or ()),
+        languages=tuple(row.languages or ()), size=row.size, website=row.website or "",
+        contact_email=row.contact_email or "",
+    )
+
+
+def bump_version(session: Session) -> int:
+    row = session.get(MetaRow, VERSION_KEY)
+    if row is None:
+        row = MetaRow(key=VERSION_KEY, value="0")
+        session.add(row)
+    row.value = str(int(row.value) + 1)
+    return int(row.value)
+
+
+def catalogue_version(engine: Engine) -> int:
+    with Session(engine) as s:
+        row = s.get(MetaRow, VERSION_KEY)
+        return int(row.value) if row else 0
+
+
+def write_profiles(
+    engine: Engine, profiles: Sequence[Profile], *, model_id: str, vectors: dict[str, np.ndarray]
+) -> None:
+    """Insert or replace profiles and store their new embeddings, all in one transaction."""
+    with Session(engine) as s, s.begin():
+        for p in profiles:
+            s.merge(ProfileRow(**_to_row(p)))
+        _merge_vectors(s, model_id, vectors)
+        bump_version(s)
+
+
+def delete_profiles(engine: Engine, ids: Iterable[str]) -> int:
+    with Session(engine) as s, s.begin():
+        n = s.execute(delete(ProfileRow).where(ProfileRow.id.in_(list(ids)))).rowcount
+        bump_version(s)
+        return int(n or 0)
+
+
+def load_profiles(engine: Engine) -> list[Profile]:
+    """All profiles, sorted by id (the row order of the index)."""
+    with Session(engine) as s:
+        return [_from_row(r) for r in s.scalars(select(ProfileRow).order_by(ProfileRow.id))]
+
+
+def count_profiles(engine: Engine) -> int:
+    with Session(engine) as s:
+        return int(s.scalar(select(func.count()).select_from(ProfileRow)) or 0)
+
+
+def cached_vectors(engine: Engine, model_id: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+    """Cached embeddings among ``hashes`` for ``model_id``: hash -> (dim,) float32."""
+    wanted = list(set(hashes))
+    out: dict[str, np.ndarray] = {}
+    with Session(engine) as s:
+        for start in range(0, len(wanted), 900):  # stay under SQLite's bound-parameter limit
+            chunk = wanted[start : start + 900]
+            rows = s.execute(
+                select(EmbeddingRow.text_hash, EmbeddingRow.vector).where(
+                    EmbeddingRow.model_id == model_id, EmbeddingRow.text_hash.in_(chunk)
+                )
+            )
+            for h, blob in rows:
+                out[h] = np.frombuffer(blob, "<f4")
+    return out
+
+
+def store_vectors(engine: Engine, model_id: str, vectors: dict[str, np.ndarray]) -> None:
+    """Add embeddings to the cache (used when an index is rebuilt and texts were missing)."""
+    if not vectors:
+        return
+    with Session(engine) as s, s.begin():
+        _merge_vectors(s, model_id, vectors)
+
+
+def _merge_vectors(s: Session, model_id: str, vectors: dict[str, np.ndarray]) -> None:
+    for h, vec in vectors.items():
+        s.merge(EmbeddingRow(model_id=model_id, text_hash=h, dim=int(vec.shape[0]),
+                             vector=np.asarray(vec, "<f4").tobytes()))
