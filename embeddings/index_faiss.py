@@ -27,8 +27,8 @@ class FaissIndex:
         *,
         approx_threshold: int = 200_000,
         hnsw_m: int = 32,
-        ef_construction: int = 80,
-        ef_search: int = 128,
+        ef_construction: int = 200,
+        ef_search: int = 256,
         direct_fraction: float = 0.02,
         _index: faiss.Index | None = None,
     ) -> None:

@@ -124,7 +124,7 @@ class Catalogue:
         if with_index and not self._state.indexes:
             ids = self._state.arrays.ids.tolist()
             loaded = load_indexes(self.index_dir, model_id=self.model_id, ids=ids, catalogue_version=version,
-                                  ef_search=self._index_params.get("ef_search", 128))
+                                  ef_search=self._index_params.get("ef_search", 256))
             self.rebuilt = loaded is None
             self._state.indexes = loaded if loaded is not None else self._build_indexes(self._state)
         return self._state

