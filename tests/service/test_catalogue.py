@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcher.constraints import Constraints
+from service.catalogue import Catalogue
+from service.settings import Settings
+from storage import repository as repo
+from tests.conftest import FakeEncoder, record
+
+GOOD = [
+    record("tn-1", country="TN", description="glazed pottery workshop in Nabeul", offers="glazed pottery",
+           needs="ceramics distributor in France"),
+    record("fr-1", country="FR", sectors="crafts;furniture_interior", description="concept store importing ceramics",
+           offers="ceramics distributor in France", needs="handmade pottery suppliers"),
+    record("it-1", country="IT", sectors="music", kind="education", description="conservatory music training",
+           offers="music training", needs=""),
+]
+BAD = record("xx-1", country="XX", sectors="craft")
+
+
+def open_catalogue(db: str, encoder: FakeEncoder) -> Catalogue:
+    return Catalogue.open(Settings(db=db), encoder=encoder)
+
+
+def test_partial_ingest_writes_good_rows_and_reports_each_bad_one(tmp_db: str, fake_encoder: FakeEncoder) -> None:
+    cat = open_catalogue(tmp_db, fake_encoder)
+    report = cat.ingest([GOOD[0], BAD, GOOD[1]])
+    assert (report.inserted, report.updated) == (2, 0)
+    assert {(e.row, e.field) for e in report.errors} == {(2, "country"), (2, "sectors")}
+    assert [p.id for p in repo.load_profiles(cat.engine)] == ["fr-1", "tn-1"]
+    assert report.to_dict()["rejected_rows"] == 1
+
+
+def test_atomic_ingest_with_one_bad_row_writes_nothing(tmp_db: str, fake_encoder: FakeEncoder) -> None:
+    cat = open_catalogue(tmp_db, fake_encoder)
+    report = cat.ingest([*GOOD, BAD], atomic=True)
+    assert report.written == 0 and len(report.errors) == 2
+    assert repo.count_profiles(cat.engine) == 0
+    assert repo.catalogue_version(cat.engine) == 0
+    assert fake_encoder.encoded == []  # nothing computed either
+    assert not cat.index_dir.exists()
+
+
+def test_failure_while_encoding_leaves_the_database_untouched(tmp_db: str) -> None:
+    class Broken(FakeEncoder):
+        def encode(self, texts, *, role, show_progress=False):  # type: ignore[no-untyped-def]
+            raise RuntimeError("out of memory")
+
+    cat = open_catalogue(tmp_db, FakeEncoder())
+    cat.ingest(GOOD[:1])
+    broken = open_catalogue(tmp_db, Broken())
+    with pytest.raises(RuntimeError):
+        broken.ingest(GOOD[1:])
+    assert [p.id for p in repo.load_profiles(cat.engine)] == ["tn-1"]
+
+
+def test_duplicate_ids_in_one_file_are_reported(tmp_db: str, fake_encoder: FakeEncoder) -> None:
+    report = open_catalogue(tmp_db, fake_encoder).ingest([GOOD[0], GOOD[1], GOOD[0]])
+    assert [(e.row, e.field) for e in report.errors] == [(3, "id")]
+    assert "first on row 1" in report.errors[0].reason
+
+
+def test_reingest_updates_and_the_cache_avoids_reencoding(tmp_db: str, fake_encoder: FakeEncoder) -> None:
+    cat = open_catalogue(tmp_db, fake_encoder)
+    first = cat.ingest(GOOD)
+    assert first.encoded == 7  # 3 overall + 3 offers + 2 needs, one text shared by tn-1 and fr-1
+    fake_encoder.encoded.clear()
+    again = cat.ingest(GOOD)
+    assert (again.inserted, again.updated, again.encoded) == (0, 3, 0)
+    assert fake_encoder.encoded == []
+    changed = dict(GOOD[2], needs="a violin maker")
+    report = cat.ingest([changed])
+    assert fake_encoder.encoded == ["a violin maker"] and report.updated == 1
+    assert repo.load_profiles(cat.engine)[1].needs == ("a violin maker",)
+
+
+def test_search_respects_filters_and_says_how_many_were_eligible(tmp_db: str, fake_encoder: FakeEncoder) -> None:
+    cat = open_catalogue(tmp_db, fake_encoder)
+    cat.ingest(GOOD)
+    hits, eligible = cat.search("ceramics distributor in France", k=2, view="offers")
+    assert hits[0].id == "fr-1" and eligible == 3
+    hits, eligible = cat.search("ceramics", k=10, constraints=Constraints(exclude_countries=frozenset({"FR"})))
+    assert {h.id for h in hits} == {"tn-1", "it-1"} and eligible == 2
+    hits, eligible = cat.search("anything", k=10, view="needs")  # it-1 has no needs: never returned
+    assert {h.id for h in hits} == {"tn-1", "fr-1"} and eligible == 2
+
+
+def test_index_is_saved_with_a_manifest_and_reused(tmp_db: str, fake_encoder: FakeEncoder) -> None:
+    cat = open_catalogue(tmp_db, fake_encoder)
+    cat.ingest(GOOD)
+    manifest = json.loads((cat.index_dir / "manifest.json").read_text())
+    assert manifest["model_id"] == FakeEncoder.model_id and manifest["rows"] == 3 and manifest["dim"] == 32
+    assert set(manifest["files"]) == {"overall", "offers", "needs"}
+    again = open_catalogue(tmp_db, fake_encoder)
+    again.state()
+    assert again.rebuilt is False
+
+
+def corrupt(index_dir: Path) -> None:
+    path = index_dir / "offers.faiss"
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupt", "other-model", "database-changed"])
+def test_stale_index_is_rebuilt_from_cached_embeddings(tmp_db: str, damage: str) -> None:
+    cat = open_catalogue(tmp_db, FakeEncoder())
+    cat.ingest(GOOD)
+    expected = cat.search("pottery", k=3)[0]
+    if damage == "missing":
+        for f in cat.index_dir.iterdir():
+            f.unlink()
+        cat.index_dir.rmdir()
+    elif damage == "corrupt":
+        corrupt(cat.index_dir)
+    elif damage == "other-model":
+        path = cat.index_dir / "manifest.json"
+        path.write_text(path.read_text().replace(FakeEncoder.model_id, "another-model"))
+    else:  # a write that never reached the index (e.g. a crash between commit and index save)
+        with repo.Session(cat.engine) as s, s.begin():
+            repo.bump_version(s)
+    encoder = FakeEncoder()
+    fresh = open_catalogue(tmp_db, encoder)
+    assert fresh.search("pottery", k=3)[0] == expected
+    assert fresh.rebuilt is True
+    assert encoder.encoded == ["pottery"]  # only the query: the profiles came from the cache
+
+
+def test_crash_between_commit_and_index_save_is_repaired(tmp_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cat = open_catalogue(tmp_db, FakeEncoder())
+    cat.ingest(GOOD[:2])
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise SystemExit("killed")
+
+    monkeypatch.setattr("service.catalogue.save_indexes", crash)
+    with pytest.raises(SystemExit):
+        cat.ingest(GOOD[2:])
+    monkeypatch.undo()
+    reopened = open_catalogue(tmp_db, FakeEncoder())
+    hits, eligible = reopened.search("conservatory music training", k=1)
+    assert hits[0].id == "it-1" and eligible == 3 and reopened.rebuilt
+
+
+def test_other_writer_is_seen_by_a_long_lived_catalogue(tmp_db: str) -> None:
+    reader = open_catalogue(tmp_db, FakeEncoder())
+    reader.ingest(GOOD[:1])
+    assert reader.search("music", k=5)[1] == 1
+    open_catalogue(tmp_db, FakeEncoder()).ingest(GOOD[1:])
+    hits, eligible = reader.search("conservatory music training", k=5)
+    assert eligible == 3 and hits[0].id == "it-1"
+
+
+def test_stats(tmp_db: str, fake_encoder: FakeEncoder) -> None:
+    cat = open_catalogue(tmp_db, fake_encoder)
+    cat.ingest(GOOD)
+    stats = cat.stats()
+    assert stats["profiles"] == 3
+    assert stats["country"] == {"TN": 1, "FR": 1, "IT": 1}
+    assert stats["sector"]["crafts"] == 2 and stats["kind"]["education"] == 1
+
+
+def test_vectors_in_index_equal_cached_embeddings(tmp_db: str, fake_encoder: FakeEncoder) -> None:
+    cat = open_catalogue(tmp_db, fake_encoder)
+    cat.ingest(GOOD)
+    st = cat.state()
+    text = st.profiles[0].view_texts()["offers"]
+    want = FakeEncoder().encode([text], role="passage")
+    scores, rows = st.indexes["offers"].search(want, 1)
+    assert rows[0, 0] == 0 and np.isclose(scores[0, 0], 1.0)
