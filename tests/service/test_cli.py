@@ -1,0 +1,94 @@
+"""The CLI through its real entry point: exit codes, messages on stderr, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from service import cli
+from service.catalogue import Catalogue
+from service.settings import Settings
+from tests.conftest import FakeEncoder, record
+
+ROWS = [
+    record("tn-1", description="poterie émaillée de Nabeul", offers="poterie émaillée"),
+    record("fr-1", country="FR", description="concept store à Lyon", offers="distribution de céramique"),
+    record("eg-1", country="EG", sectors="fashion_textile", description="cotton clothing workshop in Cairo"),
+]
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path):  # type: ignore[no-untyped-def]
+    encoder = FakeEncoder()
+    monkeypatch.setattr(cli, "_catalogue", lambda db: Catalogue.open(Settings(db=db or str(tmp_path / "c.db")),
+                                                                      encoder=encoder))
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["ccimatch", *args])
+        with pytest.raises(SystemExit) as exc:
+            cli.main()
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        return int(exc.value.code or 0), out, err
+
+    return invoke
+
+
+def csv(tmp_path: Path, rows: list[dict[str, object]]) -> str:
+    path = tmp_path / "in.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return str(path)
+
+
+def test_ingest_partial_reports_bad_rows_and_exits_1(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("ingest", csv(tmp_path, [*ROWS, record("x-9", country="Marocco")]))
+    assert code == 1
+    assert "3 added, 0 updated, 1 rejected" in out
+    assert "row 4 id 'x-9': field 'country' = 'Marocco': unknown country code" in err
+    assert "did you mean 'MA'" in err
+
+
+def test_ingest_atomic_writes_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run("ingest", csv(tmp_path, [*ROWS, record("x-9", sectors="craft")]), "--atomic")
+    assert code == 1 and "nothing was written" in err
+    code, out, _ = run("stats", "--json")
+    assert code == 0 and json.loads(out)["profiles"] == 0
+
+
+def test_ingest_good_file_then_search_and_stats(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("ingest", csv(tmp_path, ROWS), "--json")
+    assert code == 0 and json.loads(out)["inserted"] == 3
+    code, out, _ = run("search", "cotton clothing workshop", "--k", "2", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["eligible"] == 3 and data["results"][0]["id"] == "eg-1"
+    assert data["results"][0]["rank"] == 1 and "contact_email" not in data["results"][0]
+    code, out, _ = run("search", "poterie", "--countries", "Tunisie,FR", "--sectors", "crafts", "--json")
+    assert {r["id"] for r in json.loads(out)["results"]} == {"tn-1", "fr-1"}
+    code, out, _ = run("search", "poterie", "--exclude-countries", "TN")
+    assert code == 0 and "2 eligible profiles" in out and "tn-1" not in out
+    code, out, _ = run("stats")
+    assert code == 0 and "profiles: 3" in out and "fashion_textile" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", "x", "--countries", "Tunisi"], "unknown country 'Tunisi'; did you mean 'TN'?"),
+        (["search", "x", "--sectors", "jewelery"], "unknown value 'jewelery'; did you mean 'jewellery'?"),
+        (["search", "x", "--k", "0"], "Invalid value"),
+        (["ingest", "missing.csv"], "no such file"),
+        (["search"], "Missing argument"),
+    ],
+)
+def test_bad_options_give_one_clear_line(run, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(*args)
+    assert code == 2 and message in err
+
+
+def test_help_lists_the_commands(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("--help")
+    assert code == 0 and all(c in out for c in ("ingest", "search", "stats", "model", "index"))
