@@ -28,12 +28,12 @@ demo: install
 	$(BIN)/ccimatch search "أبحث عن موزع للخزف والفخار المصنوع يدويا في أوروبا" --db $(DEMO_DB) --k 5
 	$(BIN)/ccimatch search "studio de design graphique pour l'identité visuelle d'une coopérative d'artisanes" --db $(DEMO_DB) --k 5 --exclude-countries FR
 
-test: install
+test: lint
 	$(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy matcher embeddings storage service
+	$(BIN)/mypy matcher embeddings storage service evaluation tests
 
 bench: install
 	$(BIN)/python -m bench

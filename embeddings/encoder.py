@@ -51,7 +51,7 @@ class SentenceTransformerEncoder:
         prompts = dict(self.model.prompts or {})
         if not prompts and "e5" in self.model_id.lower():
             prompts = dict(E5_PREFIXES)
-        self.prefixes = {"query": prompts.get("query", ""), "passage": prompts.get("passage", "")}
+        self.prefixes: dict[str, str] = {"query": prompts.get("query") or "", "passage": prompts.get("passage") or ""}
 
     def encode(self, texts: Sequence[str], *, role: Role, show_progress: bool = False) -> np.ndarray:
         """(len(texts), dim) float32, L2-normalised."""

@@ -56,9 +56,11 @@ class FaissIndex:
         self.dim = int(self._flat.d)
         n = self._flat.ntotal
         # Zero-copy numpy view of the stored vectors, for direct search on small allowed sets.
-        self._x = faiss.rev_swig_ptr(self._flat.get_xb(), n * self.dim).reshape(n, self.dim) if n else np.zeros(
-            (0, self.dim), np.float32
-        )
+        if n:
+            xb = faiss.rev_swig_ptr(self._flat.get_xb(), n * self.dim)  # type: ignore[attr-defined]
+            self._x = xb.reshape(n, self.dim)
+        else:
+            self._x = np.zeros((0, self.dim), np.float32)
 
     @property
     def approximate(self) -> bool:
@@ -81,7 +83,8 @@ class FaissIndex:
             rows = np.flatnonzero(allowed)
             return top_k(queries @ self._x[rows].T, k, rows)
         bitmap = np.packbits(allowed, bitorder="little")
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(n, faiss.swig_ptr(bitmap)))
+        selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bitmap))
+        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         scores, rows = self._flat.search(queries, min(k, count), params=params)
         return self._pad(scores, rows, k)
 

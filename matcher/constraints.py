@@ -81,7 +81,7 @@ class Constraints:
 
 def _any_of(matrix: np.ndarray, names: Sequence[str], wanted: frozenset[str]) -> np.ndarray:
     cols = [i for i, name in enumerate(names) if name in wanted]
-    return matrix[:, cols].any(axis=1)
+    return np.asarray(matrix[:, cols].any(axis=1), dtype=bool)
 
 
 def constraint_mask(c: Constraints, cat: CatalogueArrays) -> np.ndarray:

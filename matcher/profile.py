@@ -10,8 +10,15 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from matcher.taxonomy import (
-    COUNTRIES, KINDS, LANGUAGES, PARTNERSHIP_TYPES, SECTOR_LABELS, SECTORS, closest,
-    closest_country, country_code,
+    COUNTRIES,
+    KINDS,
+    LANGUAGES,
+    PARTNERSHIP_TYPES,
+    SECTOR_LABELS,
+    SECTORS,
+    closest,
+    closest_country,
+    country_code,
 )
 
 MAX_TEXT = 5000  # characters in one free-text field
@@ -123,9 +130,11 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
     rid = None if _missing(raw.get("id")) else _text(raw.get("id"))
 
     def err(name: str, value: Any, reason: str) -> None:
-        errors.append(FieldError(row=row, record_id=rid, field=name, value="" if _missing(value) else _text(value)
-                                 if not isinstance(value, list | tuple) else json.dumps(list(value), ensure_ascii=False),
-                                 reason=reason))
+        if isinstance(value, list | tuple):
+            shown = json.dumps(list(value), ensure_ascii=False)
+        else:
+            shown = "" if _missing(value) else _text(value)
+        errors.append(FieldError(row=row, record_id=rid, field=name, value=shown, reason=reason))
 
     for key in raw:
         if key not in FIELDS:

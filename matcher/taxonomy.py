@@ -112,7 +112,8 @@ COUNTRIES: dict[str, Country] = {
         _C(code="NO", en="Norway", fr="Norvège", ar="النرويج", region="europe_other"),
         _C(code="IS", en="Iceland", fr="Islande", ar="آيسلندا", region="europe_other"),
         _C(code="AL", en="Albania", fr="Albanie", ar="ألبانيا", region="europe_other"),
-        _C(code="BA", en="Bosnia and Herzegovina", fr="Bosnie-Herzégovine", ar="البوسنة والهرسك", region="europe_other"),
+        _C(code="BA", en="Bosnia and Herzegovina", fr="Bosnie-Herzégovine", ar="البوسنة والهرسك",
+           region="europe_other"),
         _C(code="ME", en="Montenegro", fr="Monténégro", ar="الجبل الأسود", region="europe_other"),
         _C(code="MK", en="North Macedonia", fr="Macédoine du Nord", ar="مقدونيا الشمالية", region="europe_other"),
         _C(code="RS", en="Serbia", fr="Serbie", ar="صربيا", region="europe_other"),
@@ -130,7 +131,7 @@ LANGUAGES: frozenset[str] = frozenset(
     hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb
     lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om
     or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw
-    ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu""".split()
+    ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu""".split()  # noqa: SIM905
 )
 
 

@@ -193,14 +193,14 @@ class Catalogue:
                             errors=tuple(errors), atomic=atomic, encoded=len(new), reused=len(cached))
 
     # --- queries ---------------------------------------------------------------------------
-    def search(self, text: str, *, k: int = 10, constraints: Constraints = Constraints(),
+    def search(self, text: str, *, k: int = 10, constraints: Constraints | None = None,
                view: str = "overall") -> tuple[list[SearchHit], int]:
         """Profiles whose ``view`` best matches free text, under hard constraints.
 
         Returns the hits and the number of eligible profiles (so a short list can be explained).
         """
         st = self.state()
-        allowed = constraint_mask(constraints, st.arrays) & st.arrays.has_view[view]
+        allowed = constraint_mask(constraints or Constraints(), st.arrays) & st.arrays.has_view[view]
         query = self.encoder.encode([text], role="query")
         scores, rows = st.indexes[view].search(query, k, allowed)
         hits = []

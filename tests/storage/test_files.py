@@ -40,7 +40,7 @@ def test_every_format_reads_the_same_profiles(tmp_path: Path, suffix: str) -> No
 
 
 def test_unsupported_and_broken_files_get_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(FileFormatError, match="unsupported file type '.txt'"):
+    with pytest.raises(FileFormatError, match=r"unsupported file type '\.txt'"):
         (tmp_path / "a.txt").write_text("x")
         read_records(tmp_path / "a.txt")
     with pytest.raises(FileFormatError, match="no such file"):

@@ -8,7 +8,7 @@ from storage.db import database_url, open_database
 from tests.conftest import record
 
 
-def profile(id: str, **kw: object):  # type: ignore[no-untyped-def]
+def profile(id: str, **kw: object):
     p, errors = validate_record(record(id, **kw))
     assert not errors
     return p
