@@ -42,15 +42,18 @@ class ExactIndex:
     """Brute force over a float32 matrix (n, d)."""
 
     def __init__(self, vectors: np.ndarray) -> None:
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        self.dim = int(self.vectors.shape[1])
+        self._x = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.dim = int(self._x.shape[1])
 
     def __len__(self) -> int:
-        return int(self.vectors.shape[0])
+        return int(self._x.shape[0])
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        return self._x[rows]
 
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         queries = check_query(queries, self.dim, k, allowed, len(self))
         if allowed is None:
-            return top_k(queries @ self.vectors.T, k)
+            return top_k(queries @ self._x.T, k)
         rows = np.flatnonzero(allowed)
-        return top_k(queries @ self.vectors[rows].T, k, rows)
+        return top_k(queries @ self._x[rows].T, k, rows)

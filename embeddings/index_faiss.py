@@ -69,6 +69,9 @@ class FaissIndex:
     def __len__(self) -> int:
         return int(self._flat.ntotal)
 
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self._x[rows], dtype=np.float32)
+
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         n = len(self)
         queries = check_query(queries, self.dim, k, allowed, n)

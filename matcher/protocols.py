@@ -33,3 +33,7 @@ class VectorIndex(Protocol):
     def search(
         self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        """Stored vectors of ``rows`` (m,) as (m, d) float32, for exact re-ranking."""
+        ...

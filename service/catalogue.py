@@ -15,8 +15,10 @@ from sqlalchemy import Engine
 from embeddings.index_faiss import FaissIndex
 from embeddings.store import load_indexes, save_indexes
 from matcher.constraints import CatalogueArrays, Constraints, constraint_mask
+from matcher.explain import Evidence, Suggestion, admitted_by, best_pair, reason, sector_phrase
 from matcher.profile import VIEWS, FieldError, Profile, validate_record
-from matcher.protocols import Encoder
+from matcher.protocols import Encoder, Role
+from matcher.ranking import COMPONENTS, Asker, RankingParams, asker_constraints, rank
 from service.settings import Settings
 from storage import repository as repo
 from storage.db import database_url, open_database
@@ -55,6 +57,35 @@ class IngestReport:
             "errors": [{"row": e.row, "id": e.record_id, "field": e.field, "value": e.value,
                         "reason": e.reason, "message": str(e)} for e in self.errors],
         }
+
+
+class UnknownProfileError(LookupError):
+    """No profile with this id."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Draft:
+    """A profile being written (or a free-text search): what it is, offers and needs."""
+
+    text: str
+    offers: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    country: str | None = None
+    sectors: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    partnership_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuggestionList:
+    query: dict[str, Any]
+    eligible: int
+    suggestions: tuple[Suggestion, ...]
+    cap_relaxed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "eligible": self.eligible, "cap_relaxed": self.cap_relaxed,
+                "suggestions": [s.to_dict() for s in self.suggestions]}
 
 
 @dataclass(kw_only=True)
@@ -129,16 +160,25 @@ class Catalogue:
             self._state.indexes = loaded if loaded is not None else self._build_indexes(self._state)
         return self._state
 
-    def _embed(self, texts: Sequence[str], *, show_progress: bool = False
+    def _embed(self, texts: Sequence[str], *, role: Role = "passage", show_progress: bool = False
                ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """(cached, new) passage vectors keyed by text hash; new ones are encoded, not yet stored."""
-        hashes = {repo.text_hash("passage", t): t for t in texts}
+        """(cached, new) vectors keyed by text hash; new ones are encoded, not yet stored."""
+        hashes = {repo.text_hash(role, t): t for t in texts}
         cached = repo.cached_vectors(self.engine, self.model_id, hashes)
         missing = sorted(t for h, t in hashes.items() if h not in cached)
         if not missing:
             return cached, {}
-        fresh = self.encoder.encode(missing, role="passage", show_progress=show_progress)
-        return cached, {repo.text_hash("passage", t): v for t, v in zip(missing, fresh, strict=True)}
+        fresh = self.encoder.encode(missing, role=role, show_progress=show_progress)
+        return cached, {repo.text_hash(role, t): v for t, v in zip(missing, fresh, strict=True)}
+
+    def vectors(self, texts: Sequence[str], *, role: Role) -> np.ndarray:
+        """(len(texts), d) vectors through the cache; new ones are encoded and stored."""
+        if not texts:
+            return np.zeros((0, 0), np.float32)
+        cached, new = self._embed(texts, role=role)
+        repo.store_vectors(self.engine, self.model_id, new)
+        cached.update(new)
+        return np.stack([cached[repo.text_hash(role, t)] for t in texts])
 
     def _build_indexes(self, st: _State) -> dict[str, FaissIndex]:
         """Rebuild every view's index from the cached embeddings and save it beside the database."""
@@ -183,8 +223,8 @@ class Catalogue:
         if not good or (atomic and errors):
             return IngestReport(records=len(records), inserted=0, updated=0, errors=tuple(errors),
                                 atomic=atomic, encoded=0, reused=0)
-        cached, new = self._embed([t for p in good for t in p.view_texts().values() if t],
-                                  show_progress=show_progress)
+        texts = [t for p in good for t in (*p.view_texts().values(), *p.offers, *p.needs) if t]
+        cached, new = self._embed(texts, show_progress=show_progress)
         before = set(self.state(with_index=False).arrays.ids.tolist())
         repo.write_profiles(self.engine, good, model_id=self.model_id, vectors=new)
         updated = sum(p.id in before for p in good)
@@ -211,6 +251,70 @@ class Catalogue:
             hits.append(SearchHit(id=p.id, name=p.name, kind=p.kind, country=p.country, city=p.city,
                                   sectors=p.sectors, score=float(score)))
         return hits, int(allowed.sum())
+
+    def profile(self, profile_id: str) -> Profile:
+        st = self.state(with_index=False)
+        row = int(np.searchsorted(st.arrays.ids, profile_id))
+        if row >= len(st.profiles) or st.profiles[row].id != profile_id:
+            raise UnknownProfileError(f"no profile with id {profile_id!r}")
+        return st.profiles[row]
+
+    def suggest(self, who: str | Draft, *, k: int = 10, constraints: Constraints | None = None,
+                allow_same_country: bool = False, shared_language: bool = False,
+                prefer_countries: frozenset[str] = frozenset(), params: RankingParams | None = None,
+                exhaustive: bool = False) -> SuggestionList:
+        """Partners for a stored profile (by id) or a draft, ranked and explained (see matcher.ranking)."""
+        st = self.state()
+        if isinstance(who, str):
+            me = self.profile(who)
+            draft = Draft(text=me.view_texts()["overall"], offers=me.offers, needs=me.needs, country=me.country,
+                          sectors=me.sectors, languages=me.languages, partnership_types=me.partnership_types)
+            query: dict[str, Any] = {"id": me.id, "name": me.name, "country": me.country, "kind": me.kind,
+                                     "sectors": list(me.sectors)}
+        else:
+            me, draft = None, who
+            query = {"text": draft.text, "offers": list(draft.offers), "needs": list(draft.needs),
+                     "country": draft.country}
+        views = {"overall": draft.text, "offers": "; ".join(draft.offers), "needs": "; ".join(draft.needs)}
+        present = [v for v in VIEWS if views[v]]
+        encoded = self.vectors([views[v] for v in present], role="query")
+        asker = Asker(id=me.id if me else None, country=draft.country, sectors=draft.sectors,
+                      languages=draft.languages, partnership_types=draft.partnership_types,
+                      vectors=dict(zip(present, encoded, strict=True)), prefer_countries=prefer_countries)
+        hard = asker_constraints(constraints or Constraints(), asker, allow_same_country=allow_same_country,
+                                 shared_language=shared_language)
+        ranked = rank(asker, st.arrays, st.indexes, hard, k=k, names=[p.name for p in st.profiles], params=params,
+                      exhaustive=exhaustive)
+        my_offers = self.vectors(list(draft.offers), role="query")
+        my_needs = self.vectors(list(draft.needs), role="query")
+        chosen = [st.profiles[int(row)] for row in ranked.rows]
+        items = sorted({t for p in chosen for t in (*p.offers, *p.needs)})
+        item_vectors = dict(zip(items, self.vectors(items, role="passage"), strict=True))
+
+        def stack(texts: tuple[str, ...]) -> np.ndarray:
+            return np.stack([item_vectors[t] for t in texts]) if texts else np.zeros((0, 0), np.float32)
+
+        out = []
+        for i, them in enumerate(chosen):
+            evidence = [e for e in (
+                best_pair(draft.needs, my_needs, them.offers, stack(them.offers), "they offer what you need"),
+                best_pair(draft.offers, my_offers, them.needs, stack(them.needs), "you offer what they need"),
+            ) if e is not None]
+            if not evidence:
+                evidence = [Evidence(mine=draft.text[:200], theirs=them.description[:200],
+                                     similarity=round(float(ranked.raw["semantic"][i]), 4),
+                                     relation="similar activity")]
+            components = {c: float(ranked.components[c][i]) for c in (*COMPONENTS, "need_match", "offer_match")}
+            shared = [c for c in them.languages if c in draft.languages]
+            out.append(Suggestion(
+                id=them.id, name=them.name, country=them.country, city=them.city, kind=them.kind,
+                sectors=them.sectors, score=float(ranked.scores[i]),
+                components={c: components[c] for c in COMPONENTS}, evidence=tuple(evidence),
+                admitted_by=tuple(admitted_by(hard, draft.country, them)),
+                reason=reason(components, evidence, sector_phrase(draft.sectors, them.sectors), shared),
+            ))
+        return SuggestionList(query=query, eligible=ranked.eligible, suggestions=tuple(out),
+                              cap_relaxed=ranked.cap_relaxed)
 
     def stats(self) -> dict[str, Any]:
         st = self.state(with_index=False)

@@ -110,6 +110,12 @@ def test_k_larger_than_index(index, data) -> None:
     assert sorted(rows[0, :N].tolist()) == list(range(N)) and np.all(rows[0, N:] == -1)
 
 
+def test_stored_vectors_come_back_by_row(index, data) -> None:
+    x, _ = data
+    rows = np.array([4999, 0, 17])
+    np.testing.assert_array_equal(index.vectors(rows), x[rows])
+
+
 def test_bad_arguments_are_refused(index, data) -> None:
     _, q = data
     with pytest.raises(ValueError, match="dimension"):
