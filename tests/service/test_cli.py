@@ -64,12 +64,15 @@ def test_ingest_good_file_then_search_and_stats(run, tmp_path: Path) -> None:
     assert code == 0 and json.loads(out)["inserted"] == 3
     code, out, _ = run("search", "cotton clothing workshop", "--k", "2", "--json")
     data = json.loads(out)
-    assert code == 0 and data["eligible"] == 3 and data["results"][0]["id"] == "eg-1"
-    assert data["results"][0]["rank"] == 1 and "contact_email" not in data["results"][0]
+    assert code == 0 and data["eligible"] == 3 and data["suggestions"][0]["id"] == "eg-1"
+    assert "contact_email" not in data["suggestions"][0] and data["suggestions"][0]["evidence"]
     code, out, _ = run("search", "poterie", "--countries", "Tunisie,FR", "--sectors", "crafts", "--json")
-    assert {r["id"] for r in json.loads(out)["results"]} == {"tn-1", "fr-1"}
-    code, out, _ = run("search", "poterie", "--exclude-countries", "TN")
-    assert code == 0 and "2 eligible profiles" in out and "tn-1" not in out
+    assert {r["id"] for r in json.loads(out)["suggestions"]} == {"tn-1", "fr-1"}
+    code, out, _ = run("search", "poterie", "--country", "TN")
+    assert code == 0 and "2 eligible" in out and "tn-1" not in out
+    code, out, _ = run("suggest", "tn-1", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["query"]["id"] == "tn-1" and {r["country"] for r in data["suggestions"]} == {"FR", "EG"}
     code, out, _ = run("stats")
     assert code == 0 and "profiles: 3" in out and "fashion_textile" in out
 
@@ -82,6 +85,7 @@ def test_ingest_good_file_then_search_and_stats(run, tmp_path: Path) -> None:
         (["search", "x", "--k", "0"], "Invalid value"),
         (["ingest", "missing.csv"], "no such file"),
         (["search"], "Missing argument"),
+        (["suggest", "nobody"], "no profile with id 'nobody'"),
     ],
 )
 def test_bad_options_give_one_clear_line(run, args: list[str], message: str) -> None:
