@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pytest
@@ -32,7 +33,7 @@ def make(id: str, *, country: str = "FR", sectors: tuple[str, ...] = ("crafts",)
                    offers=("o",), needs=("n",), languages=languages, partnership_types=partnership_types)
 
 
-def catalogue(entries: list[tuple[Profile, dict[str, np.ndarray | None]]]) -> tuple[CatalogueArrays, dict, list[str]]:
+def catalogue(entries: Sequence[tuple[Profile, Mapping[str, np.ndarray | None]]]) -> tuple[CatalogueArrays, dict, list[str]]:
     """Arrays and exact indexes; a view given as None is absent for that profile."""
     entries = sorted(entries, key=lambda e: e[0].id)
     profiles = [p for p, _ in entries]
@@ -57,8 +58,11 @@ def asker(**vectors: np.ndarray) -> Asker:
 NEED, OFFER, TOPIC = unit((0, 1)), unit((1, 1)), unit((2, 1))
 
 
+Views = Mapping[str, np.ndarray | None]
+
+
 def test_two_sided_match_ranks_above_one_sided() -> None:
-    entries = [
+    entries: list[tuple[Profile, Views]] = [
         (make("two-sided"), {"overall": unit((2, 1), (10, 0.3)), "offers": NEED, "needs": OFFER}),
         (make("offers-only"), {"overall": unit((2, 1), (11, 0.3)), "offers": NEED, "needs": unit((5, 1))}),
         (make("no-needs"), {"overall": unit((2, 1), (12, 0.3)), "offers": NEED, "needs": None}),
