@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from sample_pairs_source import PAIRS  # noqa: E402
 from sample_phrases import KIND_PHRASES, SECTOR_PHRASES, Entry  # noqa: E402
+
+from matcher.language import detect  # noqa: E402
 
 SEED = 2026
 COLUMNS = ("id", "name", "kind", "country", "city", "sectors", "description", "offers", "needs",
@@ -224,21 +226,10 @@ def pair_rows() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
         pairs.append({
             "seeker_id": seeker["id"], "partner_id": partner["id"], "seeker_need": seeker["needs"][0],
             "partner_offer": partner["offers"][0],
-            "languages": f"{script_language(seeker['needs'][0])}->{script_language(partner['offers'][0])}",
+            "languages": f"{detect(seeker['needs'][0])}->{detect(partner['offers'][0])}",
             "relation": str(pair["relation"]),
         })
     return profiles, pairs
-
-
-def script_language(text: str) -> str:
-    """ar by script; fr or en by common function words (good enough for our own sample texts)."""
-    if re.search(r"[\u0600-\u06FF]", text):
-        return "ar"
-    words = re.findall(r"[a-zà-ÿ']+", text.lower())
-    french = sum(w in {"de", "des", "du", "le", "la", "les", "et", "pour", "en", "à", "d'", "au", "aux"} for w in words)
-    english = sum(w in {"the", "of", "and", "for", "in", "to", "with", "a", "from", "our"} for w in words)
-    accented = bool(re.search(r"[éèêàçùôî]", text.lower()))
-    return "fr" if french > english or (french == english and accented) else "en"
 
 
 def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) -> None:
@@ -251,7 +242,7 @@ def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) 
 def check(rows: list[dict[str, str]], pairs: list[dict[str, str]]) -> list[str]:
     """Problems with the generated data, if any (the spec in the README's sample-data section)."""
     problems = []
-    langs = Counter(script_language(r["description"]) for r in rows)
+    langs = Counter(detect(r["description"]) for r in rows)
     for lang in ("ar", "fr", "en"):
         if langs[lang] / len(rows) < 0.2:
             problems.append(f"only {langs[lang]} descriptions in {lang}")

@@ -21,10 +21,10 @@ MANIFEST = "manifest.json"
 class Manifest:
     model_id: str
     dim: int
-    rows: int
+    rows: int  # profiles
     catalogue_version: int
     ids_sha256: str  # checksum of the row order (profile ids)
-    files: dict[str, str]  # view -> sha256 of its index file
+    files: dict[str, dict[str, Any]]  # index name -> {"sha256": ..., "rows": ...}
 
 
 def ids_checksum(ids: list[str]) -> str:
@@ -45,10 +45,10 @@ def save_indexes(directory: Path, indexes: dict[str, FaissIndex], *, model_id: s
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
-        files = {}
-        for view, index in indexes.items():
-            index.save(tmp / f"{view}.faiss")
-            files[view] = _sha256(tmp / f"{view}.faiss")
+        files: dict[str, dict[str, Any]] = {}
+        for name, index in indexes.items():
+            index.save(tmp / f"{name}.faiss")
+            files[name] = {"sha256": _sha256(tmp / f"{name}.faiss"), "rows": len(index)}
         manifest = Manifest(model_id=model_id, dim=dim, rows=len(ids), catalogue_version=catalogue_version,
                             ids_sha256=ids_checksum(ids), files=files)
         (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2))
@@ -73,12 +73,12 @@ def load_indexes(directory: Path, *, model_id: str, ids: list[str], catalogue_ve
             or manifest.rows != len(ids) or manifest.ids_sha256 != ids_checksum(ids)):
         return None
     indexes = {}
-    for view, digest in manifest.files.items():
-        path = directory / f"{view}.faiss"
-        if not path.is_file() or _sha256(path) != digest:
+    for name, meta in manifest.files.items():
+        path = directory / f"{name}.faiss"
+        if not path.is_file() or _sha256(path) != meta.get("sha256"):
             return None
         index = FaissIndex.load(path, **index_params)
-        if len(index) != len(ids) or index.dim != manifest.dim:
+        if len(index) != meta.get("rows") or index.dim != manifest.dim:
             return None
-        indexes[view] = index
+        indexes[name] = index
     return indexes

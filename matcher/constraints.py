@@ -8,8 +8,32 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matcher.language import LANGUAGE_CODES, language_ids
 from matcher.profile import VIEWS, Profile
 from matcher.taxonomy import PARTNERSHIP_TYPES, SECTORS
+
+ITEM_SIDES: tuple[str, ...] = ("offers", "needs")
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitLayout:
+    """Where each catalogue row's units (e.g. its offer items) sit in a flat unit array."""
+
+    owner: np.ndarray  # (u,) int64: the row each unit belongs to
+    start: np.ndarray  # (n + 1,) int64: the units of row r are start[r]:start[r + 1]
+
+    @classmethod
+    def from_counts(cls, counts: Sequence[int] | np.ndarray) -> UnitLayout:
+        counts_arr = np.asarray(counts, dtype=np.int64)
+        return cls(owner=np.repeat(np.arange(len(counts_arr)), counts_arr),
+                   start=np.concatenate([[0], np.cumsum(counts_arr)]).astype(np.int64))
+
+    def units_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Unit indices of ``rows`` (m,), concatenated, and the (m + 1,) offsets of each row's slice."""
+        lengths = self.start[rows + 1] - self.start[rows]
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        units = np.arange(offsets[-1]) - np.repeat(offsets[:-1], lengths) + np.repeat(self.start[rows], lengths)
+        return units.astype(np.int64), offsets
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,6 +48,8 @@ class CatalogueArrays:
     languages: np.ndarray  # (n, len(language_codes)) bool
     language_codes: tuple[str, ...]
     has_view: dict[str, np.ndarray]  # view -> (n,) bool: the profile has text for that view
+    items: dict[str, UnitLayout]  # "offers" / "needs" -> where each profile's items sit
+    text_language: dict[str, np.ndarray]  # "overall" (n,), "offers_items", "needs_items" (u,): language ids
 
     @classmethod
     def from_profiles(cls, profiles: Sequence[Profile]) -> CatalogueArrays:
@@ -48,6 +74,8 @@ class CatalogueArrays:
             kinds=np.array([p.kind for p in profiles], dtype=str),
             sectors=sectors, partnership_types=ptypes, languages=languages,
             language_codes=langs, has_view=has_view,
+            items={side: UnitLayout.from_counts([len(getattr(p, side)) for p in profiles]) for side in ITEM_SIDES},
+            text_language=_text_languages(profiles),
         )
 
     def __len__(self) -> int:
@@ -64,6 +92,18 @@ class CatalogueArrays:
             "kind": dict(Counter(self.kinds.tolist()).most_common()),
             "language": column_counts(self.languages, self.language_codes),
         }
+
+
+def _text_languages(profiles: Sequence[Profile]) -> dict[str, np.ndarray]:
+    """Language of each description and each item (an item with no clue takes its description's)."""
+    overall = language_ids([p.description for p in profiles])
+    out = {"overall": overall}
+    for side in ITEM_SIDES:
+        texts = [t for p in profiles for t in getattr(p, side)]
+        defaults = [LANGUAGE_CODES[code] for p, code in zip(profiles, overall, strict=True)
+                    for _ in getattr(p, side)]
+        out[f"{side}_items"] = language_ids(texts, defaults)
+    return out
 
 
 @dataclass(frozen=True, kw_only=True)

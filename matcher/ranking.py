@@ -1,58 +1,70 @@
-"""Partner suggestions: candidates from three index views under a hard-constraint mask, a fused
-score whose components are scaled per query, a cap per country and near-duplicate removal.
+"""Partner suggestions: candidates from three channels under a hard-constraint mask, a fused score
+whose components are calibrated per query and per language, a cap per country, no near-duplicates.
 
 Score = Σ w_c · x_c / Σ w_c over the components that apply, each x_c in [0, 1]:
 
 - ``semantic``: my overall view against theirs;
-- ``complementarity``, reciprocal: a = my needs against their offers, b = my offers against their
-  needs, fused by the harmonic mean 2ab / (a + b), so a one-sided match ranks below a two-sided one.
-  When the candidate lacks one side, the other counts ``one_sided`` times (0.5); when the asker has
-  only one side, that side alone counts; with neither, the component does not apply;
+- ``complementarity``, reciprocal: a = best match of one of my needs with one of their offers,
+  b = best match of one of my offers with one of their needs (item against item), fused by the
+  harmonic mean 2ab / (a + b), so a one-sided match ranks below a two-sided one. When the candidate
+  lacks one side, the other counts ``one_sided`` times (0.5); when the asker has only one side, that
+  side alone counts; with neither, the component does not apply;
 - ``sector``: best affinity between my sectors and theirs (:mod:`matcher.affinity`);
 - ``preference``: mean of the asker's applicable preferences: target countries, a shared working
   language, a kind that fits the partnership types sought.
 
-Cosines of multilingual-e5 sit in a narrow band (about 0.75-0.93), so they are never added raw to
-0/1 features: for each view pair, x = (cos - lo) / (hi - lo), clipped to [0, 1], where ``hi`` is the
-best eligible cosine and ``lo`` the one at rank ``pool`` in that view's exact filtered search. The
-anchors depend only on the query and the filter, not on which candidates were merged, so an
-exhaustive re-ranking of every eligible row uses exactly the same scale (see the tests).
+Calibration. Cosines of multilingual-e5 sit in a narrow band (about 0.75-0.93) and are higher for
+two texts in the same language than for a translation pair, so raw cosines are neither added to 0/1
+features nor compared across languages. For each channel and each language bucket of the candidate
+texts, a fixed, evenly spaced sample of eligible texts gives the background mean and spread of the
+cosine; a text's z-score against its own language's background is divided by the best z-score found
+and clipped to [0, 1]: 0 is what an arbitrary eligible text of that language scores, 1 the best
+match available. Candidates are retrieved per language bucket too, so translations are never
+crowded out. The calibration depends only on the query and the filter, not on which candidates were
+merged, so an exhaustive re-ranking of every eligible row uses exactly the same scale (see tests).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from matcher.affinity import SECTOR_AFFINITY, fitting_kinds
-from matcher.constraints import CatalogueArrays, Constraints, constraint_mask
+from matcher.constraints import CatalogueArrays, Constraints, UnitLayout, constraint_mask
+from matcher.language import LANGUAGE_CODES
 from matcher.protocols import VectorIndex
 from matcher.taxonomy import SECTORS, fold
 
-# (component, my view, their view)
-VIEW_PAIRS: tuple[tuple[str, str, str], ...] = (
+# (channel, my view, the index of their units): overall against overall, and item against item:
+# each of my needs against each of their offers, each of my offers against each of their needs.
+CHANNELS: tuple[tuple[str, str, str], ...] = (
     ("semantic", "overall", "overall"),
-    ("need_match", "needs", "offers"),
-    ("offer_match", "offers", "needs"),
+    ("need_match", "needs", "offers_items"),
+    ("offer_match", "offers", "needs_items"),
 )
 COMPONENTS: tuple[str, ...] = ("semantic", "complementarity", "sector", "preference")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Weights:
-    semantic: float = 0.35
-    complementarity: float = 0.40
+    """Default weights favour complementarity: a producer needs buyers, not look-alikes."""
+
+    semantic: float = 0.15
+    complementarity: float = 0.55
     sector: float = 0.15
-    preference: float = 0.10
+    preference: float = 0.15
 
 
 @dataclass(frozen=True, kw_only=True)
 class RankingParams:
     weights: Weights = field(default_factory=Weights)
-    pool: int = 100  # candidates taken from each view's search
+    pool: int = 50  # units taken from each channel's search, per language bucket
+    background: int = 256  # units sampled per language bucket to calibrate scores
+    min_language_units: int = 30  # smaller languages share one calibration bucket
+    shift_only: bool = True
     country_cap: int | None = None  # most suggestions from one country; None: ceil(k / 3); 0: no cap
     one_sided: float = 0.5  # weight of a one-sided complementarity when the candidate lacks a side
     near_duplicate: float = 0.985  # overall-view cosine from which two candidates count as one
@@ -60,16 +72,25 @@ class RankingParams:
 
 @dataclass(frozen=True, kw_only=True)
 class Asker:
-    """Who asks: a stored profile or a draft. ``vectors`` are query-role, (d,) or absent per view."""
+    """Who asks: a stored profile or a draft. Query-role vectors: ``overall`` (d,) or None,
+    ``offers`` (a, d) and ``needs`` (b, d), one row per item (possibly zero rows)."""
 
     id: str | None
     country: str | None
     sectors: tuple[str, ...]
     languages: tuple[str, ...]
     partnership_types: tuple[str, ...]
-    vectors: Mapping[str, np.ndarray]
+    overall: np.ndarray | None
+    offers: np.ndarray
+    needs: np.ndarray
     prefer_countries: frozenset[str] = frozenset()
-    name: str = ""
+
+    def queries(self, mine: str) -> np.ndarray | None:
+        """(q, d) query vectors for one of my views, or None if I have none."""
+        if mine == "overall":
+            return None if self.overall is None else self.overall[None, :]
+        vectors: np.ndarray = getattr(self, mine)
+        return vectors if len(vectors) else None
 
 
 def asker_constraints(base: Constraints, asker: Asker, *, allow_same_country: bool = False,
@@ -98,55 +119,105 @@ class Ranked:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Anchors:
-    """Per view pair, the cosines that map to 1 (best eligible) and 0 (rank ``pool``)."""
+class Calibration:
+    """Per channel: background mean and spread of the best cosine per language bucket, and the
+    best z-score found (which maps to 1)."""
 
-    hi: dict[str, float]
-    lo: dict[str, float]
+    mean: dict[str, np.ndarray]  # channel -> (len(LANGUAGE_CODES),) background mean per language
+    std: dict[str, np.ndarray]  # channel -> (len(LANGUAGE_CODES),)
+    z_hi: dict[str, float]  # channel -> best z among the retrieved units
+
+
+def _layout(cat: CatalogueArrays, target: str) -> UnitLayout:
+    """Overall: one unit per row (the overall index has a row per profile); items: their layout."""
+    if target == "overall":
+        return UnitLayout.from_counts(np.ones(len(cat), np.int64))
+    return cat.items[target.removesuffix("_items")]
+
+
+def _buckets(languages: np.ndarray, allowed: np.ndarray, min_units: int) -> list[np.ndarray]:
+    """Language ids grouped so that each group has at least ``min_units`` allowed units (small
+    languages share one group)."""
+    counts = np.bincount(languages[allowed], minlength=len(LANGUAGE_CODES))
+    big = [np.array([code]) for code in np.flatnonzero(counts >= min_units)]
+    small = np.flatnonzero((counts > 0) & (counts < min_units))
+    return big + ([small] if len(small) else [])
 
 
 def candidate_pool(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], mask: np.ndarray,
-                   pool: int) -> tuple[np.ndarray, Anchors]:
-    """Union of the three views' exact filtered top-``pool`` rows (sorted), and the scale anchors."""
+                   params: RankingParams) -> tuple[np.ndarray, Calibration]:
+    """Union of the owners of each channel's top units, searched separately in each language bucket
+    (so that a same-language bias cannot crowd out translations), and the per-language calibration."""
     found: list[np.ndarray] = []
-    hi: dict[str, float] = {}
-    lo: dict[str, float] = {}
-    for name, mine, theirs in VIEW_PAIRS:
-        q = asker.vectors.get(mine)
-        if q is None:
+    mean: dict[str, np.ndarray] = {}
+    std: dict[str, np.ndarray] = {}
+    z_hi: dict[str, float] = {}
+    for name, mine, target in CHANNELS:
+        queries = asker.queries(mine)
+        layout = _layout(cat, target)
+        if queries is None or not len(layout.owner):
             continue
-        scores, rows = indexes[theirs].search(q[None, :], pool, mask & cat.has_view[theirs])
-        valid = rows[0] >= 0
-        if valid.any():
-            found.append(rows[0][valid])
-            hi[name], lo[name] = float(scores[0][valid][0]), float(scores[0][valid][-1])
+        allowed = mask[layout.owner] & (cat.has_view["overall"] if target == "overall" else True)
+        languages = cat.text_language[target]
+        mean[name] = np.zeros(len(LANGUAGE_CODES))
+        std[name] = np.ones(len(LANGUAGE_CODES))
+        best_z = -np.inf
+        for bucket in _buckets(languages, allowed, params.min_language_units):
+            in_bucket = allowed & np.isin(languages, bucket)
+            eligible = np.flatnonzero(in_bucket)
+            sample = eligible[np.linspace(0, len(eligible) - 1, min(params.background, len(eligible))).astype(np.int64)]
+            background = (indexes[target].vectors(sample) @ queries.T).max(axis=1)
+            mu, sd = float(background.mean()), 1.0 if params.shift_only else max(float(background.std()), 1e-3)
+            mean[name][bucket], std[name][bucket] = mu, sd
+            scores, units = indexes[target].search(queries, params.pool, in_bucket)
+            valid = units >= 0
+            found.append(layout.owner[units[valid]])
+            if valid.any():
+                best_z = max(best_z, (float(scores[valid].max()) - mu) / sd)
+        z_hi[name] = best_z
     rows = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
-    return rows.astype(np.int64), Anchors(hi=hi, lo=lo)
+    return rows.astype(np.int64), Calibration(mean=mean, std=std, z_hi=z_hi)
 
 
-def _scale(x: np.ndarray, hi: float, lo: float) -> np.ndarray:
-    if hi - lo < 1e-9:
-        return np.where(x >= hi - 1e-9, 1.0, 0.0)
-    return np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+def best_per_row(rows: np.ndarray, queries: np.ndarray, index: VectorIndex, layout: UnitLayout,
+                 languages: np.ndarray, mean: np.ndarray, std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each row (m,): the best raw cosine and the best language-calibrated z-score between any
+    query (q, d) and any of its units; nan for rows without units."""
+    units, offsets = layout.units_of(rows)
+    raw, z = np.full(len(rows), np.nan), np.full(len(rows), np.nan)
+    if not len(units):
+        return raw, z
+    per_unit = (index.vectors(units) @ queries.T).max(axis=1)
+    lang = languages[units]
+    per_unit_z = (per_unit - mean[lang]) / std[lang]
+    has = offsets[1:] > offsets[:-1]
+    raw[has] = np.maximum.reduceat(per_unit, offsets[:-1][has])
+    z[has] = np.maximum.reduceat(per_unit_z, offsets[:-1][has])
+    return raw, z
+
+
+def _scale(z: np.ndarray, z_hi: float) -> np.ndarray:
+    """Map a typical unit of the candidate's language (z = 0) to 0 and the best found to 1; nan stays."""
+    with np.errstate(invalid="ignore"):
+        return np.clip(z / max(z_hi, 1e-6), 0.0, 1.0)
 
 
 def score_rows(
-    asker: Asker, rows: np.ndarray, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], anchors: Anchors,
+    asker: Asker, rows: np.ndarray, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], calib: Calibration,
     params: RankingParams,
 ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Fused scores (m,) and components for candidate ``rows`` (m,)."""
     m = len(rows)
     raw: dict[str, np.ndarray] = {}
     scaled: dict[str, np.ndarray] = {}
-    for name, mine, theirs in VIEW_PAIRS:
-        q = asker.vectors.get(mine)
-        present = cat.has_view[theirs][rows]
-        if q is None or name not in anchors.hi:
+    for name, mine, target in CHANNELS:
+        queries = asker.queries(mine)
+        if queries is None or name not in calib.z_hi:
             raw[name] = np.full(m, np.nan)
             continue
-        cos = indexes[theirs].vectors(rows) @ q
-        raw[name] = np.where(present, cos, np.nan)
-        scaled[name] = np.where(present, _scale(cos, anchors.hi[name], anchors.lo[name]), np.nan)
+        raw[name], z = best_per_row(rows, queries, indexes[target], _layout(cat, target), cat.text_language[target],
+                                    calib.mean[name], calib.std[name])
+        scaled[name] = _scale(z, calib.z_hi[name])
 
     components: dict[str, np.ndarray] = {}
     active: dict[str, bool] = {}
@@ -239,12 +310,14 @@ def rank(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex],
     params = params or RankingParams()
     mask = constraint_mask(constraints, cat)
     eligible = int(mask.sum())
-    rows, anchors = candidate_pool(asker, cat, indexes, mask, params.pool)
+    if params.pool < k:  # each channel must be able to return k rows on its own
+        params = replace(params, pool=k)
+    rows, calib = candidate_pool(asker, cat, indexes, mask, params)
     if exhaustive:
         rows = np.flatnonzero(mask).astype(np.int64)
     elif len(rows) == 0 and eligible:
         rows = np.flatnonzero(mask)[: params.pool].astype(np.int64)  # nothing to embed against: metadata only
-    scores, components, raw = score_rows(asker, rows, cat, indexes, anchors, params)
+    scores, components, raw = score_rows(asker, rows, cat, indexes, calib, params)
     order = np.lexsort((rows, -scores))
     cap = math.ceil(k / 3) if params.country_cap is None else params.country_cap
     overall = indexes["overall"].vectors(rows) if len(rows) else np.zeros((0, 1), np.float32)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from embeddings.index_faiss import FaissIndex
 from embeddings.store import load_indexes, save_indexes
-from matcher.constraints import CatalogueArrays, Constraints, constraint_mask
+from matcher.constraints import ITEM_SIDES, CatalogueArrays, Constraints, constraint_mask
 from matcher.explain import Evidence, Suggestion, admitted_by, best_pair, reason, sector_phrase
 from matcher.profile import VIEWS, FieldError, Profile, validate_record
 from matcher.protocols import Encoder, Role
@@ -181,19 +181,21 @@ class Catalogue:
         return np.stack([cached[repo.text_hash(role, t)] for t in texts])
 
     def _build_indexes(self, st: _State) -> dict[str, FaissIndex]:
-        """Rebuild every view's index from the cached embeddings and save it beside the database."""
+        """Rebuild every index from the cached embeddings and save it beside the database: one row per
+        profile for each view (zeros where a view is empty), one row per item for offers and needs."""
         columns = {v: [p.view_texts()[v] for p in st.profiles] for v in VIEWS}
+        columns |= {f"{side}_items": [t for p in st.profiles for t in getattr(p, side)] for side in ITEM_SIDES}
         cached, new = self._embed([t for col in columns.values() for t in col if t])
         repo.store_vectors(self.engine, self.model_id, new)
         cached.update(new)
         dim = next(iter(cached.values())).shape[0] if cached else self.encoder.dim
         indexes = {}
-        for view, col in columns.items():
-            full = np.zeros((len(col), dim), np.float32)
+        for name, col in columns.items():
+            matrix = np.zeros((len(col), dim), np.float32)
             for row, text in enumerate(col):
                 if text:
-                    full[row] = cached[repo.text_hash("passage", text)]
-            indexes[view] = FaissIndex(full, **self._index_params)
+                    matrix[row] = cached[repo.text_hash("passage", text)]
+            indexes[name] = FaissIndex(matrix, **self._index_params)
         save_indexes(self.index_dir, indexes, model_id=self.model_id, dim=dim,
                      ids=st.arrays.ids.tolist(), catalogue_version=st.version)
         return indexes
@@ -275,30 +277,28 @@ class Catalogue:
             me, draft = None, who
             query = {"text": draft.text, "offers": list(draft.offers), "needs": list(draft.needs),
                      "country": draft.country}
-        views = {"overall": draft.text, "offers": "; ".join(draft.offers), "needs": "; ".join(draft.needs)}
-        present = [v for v in VIEWS if views[v]]
-        encoded = self.vectors([views[v] for v in present], role="query")
+        overall = self.vectors([draft.text], role="query")[0]
+        my_offers = self.vectors(list(draft.offers), role="query")
+        my_needs = self.vectors(list(draft.needs), role="query")
         asker = Asker(id=me.id if me else None, country=draft.country, sectors=draft.sectors,
-                      languages=draft.languages, partnership_types=draft.partnership_types,
-                      vectors=dict(zip(present, encoded, strict=True)), prefer_countries=prefer_countries)
+                      languages=draft.languages, partnership_types=draft.partnership_types, overall=overall,
+                      offers=my_offers, needs=my_needs, prefer_countries=prefer_countries)
         hard = asker_constraints(constraints or Constraints(), asker, allow_same_country=allow_same_country,
                                  shared_language=shared_language)
         ranked = rank(asker, st.arrays, st.indexes, hard, k=k, names=[p.name for p in st.profiles], params=params,
                       exhaustive=exhaustive)
-        my_offers = self.vectors(list(draft.offers), role="query")
-        my_needs = self.vectors(list(draft.needs), role="query")
-        chosen = [st.profiles[int(row)] for row in ranked.rows]
-        items = sorted({t for p in chosen for t in (*p.offers, *p.needs)})
-        item_vectors = dict(zip(items, self.vectors(items, role="passage"), strict=True))
-
-        def stack(texts: tuple[str, ...]) -> np.ndarray:
-            return np.stack([item_vectors[t] for t in texts]) if texts else np.zeros((0, 0), np.float32)
+        def their_items(side: str, row: int) -> np.ndarray:
+            units, _ = st.arrays.items[side].units_of(np.array([row]))
+            return st.indexes[f"{side}_items"].vectors(units)
 
         out = []
-        for i, them in enumerate(chosen):
+        for i, row in enumerate(ranked.rows.tolist()):
+            them = st.profiles[row]
             evidence = [e for e in (
-                best_pair(draft.needs, my_needs, them.offers, stack(them.offers), "they offer what you need"),
-                best_pair(draft.offers, my_offers, them.needs, stack(them.needs), "you offer what they need"),
+                best_pair(draft.needs, asker.needs, them.offers, their_items("offers", row),
+                          "they offer what you need"),
+                best_pair(draft.offers, asker.offers, them.needs, their_items("needs", row),
+                          "you offer what they need"),
             ) if e is not None]
             if not evidence:
                 evidence = [Evidence(mine=draft.text[:200], theirs=them.description[:200],

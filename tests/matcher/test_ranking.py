@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -33,32 +34,39 @@ def make(id: str, *, country: str = "FR", sectors: tuple[str, ...] = ("crafts",)
                    offers=("o",), needs=("n",), languages=languages, partnership_types=partnership_types)
 
 
-def catalogue(entries: Sequence[tuple[Profile, Mapping[str, np.ndarray | None]]]) -> tuple[CatalogueArrays, dict, list[str]]:
-    """Arrays and exact indexes; a view given as None is absent for that profile."""
+Views = Mapping[str, np.ndarray | None]
+
+
+def catalogue(entries: Sequence[tuple[Profile, Views]]) -> tuple[CatalogueArrays, dict, list[str]]:
+    """Arrays and exact indexes; each profile has one offer and one need item (the view vectors), or
+    none where the view is given as None."""
     entries = sorted(entries, key=lambda e: e[0].id)
-    profiles = [p for p, _ in entries]
+    profiles = [replace(p, offers=("o",) if v.get("offers") is not None else (),
+                        needs=("n",) if v.get("needs") is not None else ()) for p, v in entries]
     arrays = CatalogueArrays.from_profiles(profiles)
     indexes = {}
+    dim = len(entries[0][1]["overall"])  # type: ignore[arg-type]
     for view in VIEWS:
-        vecs = np.zeros((len(entries), D), np.float32)
+        vecs = np.zeros((len(entries), dim), np.float32)
         for i, (_, v) in enumerate(entries):
             if v.get(view) is not None:
                 vecs[i] = v[view]
-            else:
-                arrays.has_view[view][i] = False
         indexes[view] = ExactIndex(vecs)
+    for side in ("offers", "needs"):
+        items = [v[side] for _, v in entries if v.get(side) is not None]
+        indexes[f"{side}_items"] = ExactIndex(np.array(items, np.float32).reshape(-1, dim))
     return arrays, indexes, [p.name for p in profiles]
 
 
-def asker(**vectors: np.ndarray) -> Asker:
+def asker(*, overall: np.ndarray, needs: np.ndarray | None = None, offers: np.ndarray | None = None) -> Asker:
+    def rows(v: np.ndarray | None) -> np.ndarray:
+        return np.zeros((0, D), np.float32) if v is None else v[None, :]
+
     return Asker(id="me", country="TN", sectors=("crafts",), languages=("fr",), partnership_types=(),
-                 vectors=vectors)
+                 overall=overall, offers=rows(offers), needs=rows(needs))
 
 
 NEED, OFFER, TOPIC = unit((0, 1)), unit((1, 1)), unit((2, 1))
-
-
-Views = Mapping[str, np.ndarray | None]
 
 
 def test_two_sided_match_ranks_above_one_sided() -> None:
@@ -137,6 +145,14 @@ def test_cap_is_relaxed_rather_than_returning_fewer_than_k() -> None:
 COUNTRIES = ("TN", "FR", "IT", "MA", "EG")
 
 
+def wide(i: int, rng: np.random.Generator) -> np.ndarray:
+    """A 128-d unit vector with its own axis i plus a little noise: distinct for distinct i."""
+    v = np.zeros(128, np.float32)
+    v[i] = 1.0
+    v[rng.integers(100, 128, size=2)] += 0.4
+    return v / np.linalg.norm(v)
+
+
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 10_000), k=st.integers(1, 12), allow_same=st.booleans(), shared=st.booleans(),
        include=st.sets(st.sampled_from(COUNTRIES)), exclude=st.sets(st.sampled_from(COUNTRIES), max_size=2),
@@ -152,15 +168,14 @@ def test_no_hard_constraint_is_ever_violated(seed: int, k: int, allow_same: bool
                  sectors=tuple(sorted(set(rng.choice(SECTORS[:6], size=2).tolist()))), kind=str(rng.choice(KINDS)),
                  languages=tuple(sorted(set(rng.choice(["fr", "ar", "en", "it"], size=2).tolist()))),
                  partnership_types=tuple(sorted(set(rng.choice(PARTNERSHIP_TYPES, size=2).tolist()))))
-        vec = {v: (unit(*((int(j), 1.0) for j in rng.integers(D, size=3))) if rng.random() > 0.2 else None)
-               for v in VIEWS}
-        vec["overall"] = unit(*((int(j), 1.0) for j in rng.integers(D, size=3)))
+        vec = {v: (wide(i, rng) if rng.random() > 0.2 else None) for v in VIEWS}
+        vec["overall"] = wide(i, rng)  # distinct profiles: never near-duplicates of each other
         entries.append((p, vec))
     me_profile = entries[0][0]
     cat, idx, names = catalogue(entries)
     me = Asker(id=me_profile.id, country=me_profile.country, sectors=me_profile.sectors,
                languages=me_profile.languages, partnership_types=me_profile.partnership_types,
-               vectors={v: unit((int(rng.integers(D)), 1.0)) for v in VIEWS})
+               overall=wide(99, rng), offers=wide(98, rng)[None, :], needs=wide(97, rng)[None, :])
     base = Constraints(countries=frozenset(include), exclude_countries=frozenset(exclude),
                        sectors=frozenset(sectors), kinds=frozenset(kinds), partnership_types=frozenset(ptypes))
     hard = asker_constraints(base, me, allow_same_country=allow_same, shared_language=shared)

@@ -95,7 +95,8 @@ def test_index_is_saved_with_a_manifest_and_reused(tmp_db: str, fake_encoder: Fa
     cat.ingest(GOOD)
     manifest = json.loads((cat.index_dir / "manifest.json").read_text())
     assert manifest["model_id"] == FakeEncoder.model_id and manifest["rows"] == 3 and manifest["dim"] == 32
-    assert set(manifest["files"]) == {"overall", "offers", "needs"}
+    assert set(manifest["files"]) == {"overall", "offers", "needs", "offers_items", "needs_items"}
+    assert manifest["files"]["offers_items"]["rows"] == 3 and manifest["files"]["needs_items"]["rows"] == 2
     again = open_catalogue(tmp_db, fake_encoder)
     again.state()
     assert again.rebuilt is False
