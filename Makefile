@@ -24,9 +24,15 @@ install: $(VENV)/.installed
 demo: install
 	rm -rf $(DEMO_DB) $(DEMO_DB).index $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(BIN)/ccimatch ingest data/sample_profiles.csv --db $(DEMO_DB)
-	$(BIN)/ccimatch stats --db $(DEMO_DB)
-	$(BIN)/ccimatch search "أبحث عن موزع للخزف والفخار المصنوع يدويا في أوروبا" --db $(DEMO_DB) --k 5
-	$(BIN)/ccimatch search "studio de design graphique pour l'identité visuelle d'une coopérative d'artisanes" --db $(DEMO_DB) --k 5 --exclude-countries FR
+	$(BIN)/ccimatch stats --db $(DEMO_DB) | head -24
+	@echo; echo "== Search in Arabic (a Moroccan workshop looking for a distributor in France)"
+	$(BIN)/ccimatch search "موزع في فرنسا للأواني الخزفية المصنوعة يدويا" --country MA --db $(DEMO_DB) --k 5
+	@echo; echo "== Search in French (a Tunisian cooperative looking for a design studio)"
+	$(BIN)/ccimatch search "studio de design graphique pour créer l'identité visuelle et l'emballage de nos produits" --country TN --db $(DEMO_DB) --k 5
+	@echo; echo "== Partners for three sample firms (writing in Arabic, French, English)"
+	$(BIN)/ccimatch suggest ma-0901 --db $(DEMO_DB) --k 5
+	$(BIN)/ccimatch suggest tn-0902 --db $(DEMO_DB) --k 5
+	$(BIN)/ccimatch suggest jo-0902 --db $(DEMO_DB) --k 5
 
 test: lint
 	$(BIN)/python -m pytest -q

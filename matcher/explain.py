@@ -99,6 +99,10 @@ class Suggestion:
         }
 
 
+def _quote(text: str, limit: int = 70) -> str:
+    return f"'{text}'" if len(text) <= limit else f"'{text[: limit - 1]}…'"
+
+
 def reason(components: dict[str, float], evidence: Sequence[Evidence], sector: str | None,
            shared_languages: Sequence[str]) -> str:
     """One line a person can act on, e.g. "offers 'X', which you need ('Y'); same sector (crafts)"."""
@@ -108,9 +112,9 @@ def reason(components: dict[str, float], evidence: Sequence[Evidence], sector: s
         if components.get(key, 0.0) < MENTION:
             continue
         if key == "need_match":
-            parts.append(f"offers '{ev.theirs}', which you need ('{ev.mine}')")
+            parts.append(f"offers {_quote(ev.theirs)}, which you need ({_quote(ev.mine, 50)})")
         else:
-            parts.append(f"needs '{ev.theirs}', which you offer ('{ev.mine}')")
+            parts.append(f"needs {_quote(ev.theirs)}, which you offer ({_quote(ev.mine, 50)})")
     if not parts and components.get("semantic", 0.0) >= MENTION:
         parts.append("works on similar things")
     if sector:
