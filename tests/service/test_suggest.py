@@ -1,0 +1,72 @@
+"""Suggestions on the bundled sample data with the real model."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import pytest
+
+from matcher.constraints import Constraints
+from tests.conftest import PAIRS
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def pairs() -> list[dict[str, str]]:
+    with PAIRS.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_merged_candidates_lose_no_top_10_result_of_exhaustive_reranking(sample_catalogue) -> None:
+    profiles = sample_catalogue.state().profiles
+    for p in profiles[::6]:
+        merged = [s.id for s in sample_catalogue.suggest(p.id, k=10).suggestions]
+        exhaustive = [s.id for s in sample_catalogue.suggest(p.id, k=10, exhaustive=True).suggestions]
+        assert merged == exhaustive, p.id
+
+
+def test_every_constructed_pair_is_found_both_ways_across_languages(sample_catalogue, pairs) -> None:
+    for pair in pairs:
+        seeker, partner = pair["seeker_id"], pair["partner_id"]
+        assert partner in [s.id for s in sample_catalogue.suggest(seeker, k=10).suggestions], pair
+        assert seeker in [s.id for s in sample_catalogue.suggest(partner, k=10).suggestions], pair
+
+
+def test_suggestions_are_explained_cross_border_and_diverse(sample_catalogue) -> None:
+    profiles = sample_catalogue.state().profiles
+    for p in profiles[::9]:
+        result = sample_catalogue.suggest(p.id, k=9)
+        assert len(result.suggestions) == 9 and result.eligible >= 9
+        countries = [s.country for s in result.suggestions]
+        assert p.country not in countries and p.id not in [s.id for s in result.suggestions]
+        assert max(countries.count(c) for c in countries) <= math.ceil(9 / 3)
+        for s in result.suggestions:
+            assert s.evidence and s.reason and s.admitted_by
+            assert set(s.components) == {"semantic", "complementarity", "sector", "preference"}
+            assert all(0.0 <= v <= 1.0 for v in s.components.values())
+        scores = [s.score for s in result.suggestions]
+        assert scores == sorted(scores, reverse=True) or result.cap_relaxed
+
+
+def test_a_producer_gets_buyers_not_look_alikes(sample_catalogue) -> None:
+    result = sample_catalogue.suggest("ma-0901", k=5)  # a ceramics workshop in Safi, writing in Arabic
+    top = result.suggestions[0]
+    assert top.id == "fr-0901" and top.components["complementarity"] > 0.8
+    assert "offers" in top.reason and "which you need" in top.reason
+    need = [e for e in top.evidence if e.relation == "they offer what you need"][0]
+    assert "céramique" in need.theirs
+
+
+def test_filters_and_fewer_eligible_than_k(sample_catalogue) -> None:
+    result = sample_catalogue.suggest("ma-0901", k=10, constraints=Constraints(countries=frozenset({"FR", "BE"}),
+                                                                                kinds=frozenset({"firm"})))
+    assert {s.country for s in result.suggestions} <= {"FR", "BE"}
+    assert all(s.kind == "firm" for s in result.suggestions)
+    few = sample_catalogue.suggest("ma-0901", k=10, constraints=Constraints(countries=frozenset({"LU"})))
+    assert few.eligible == len(few.suggestions) < 10
+    same = sample_catalogue.suggest("ma-0901", k=5, allow_same_country=True, constraints=Constraints(
+        countries=frozenset({"MA"})))
+    assert same.suggestions and all(s.country == "MA" for s in same.suggestions)
+    assert "same country allowed (MA)" in same.suggestions[0].admitted_by
