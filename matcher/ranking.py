@@ -204,7 +204,7 @@ def _scale(z: np.ndarray, z_hi: float) -> np.ndarray:
 
 def score_rows(
     asker: Asker, rows: np.ndarray, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], calib: Calibration,
-    params: RankingParams,
+    params: RankingParams, signals: Mapping[str, Signal] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Fused scores (m,) and components for candidate ``rows`` (m,)."""
     m = len(rows)
@@ -264,6 +264,9 @@ def score_rows(
     active["preference"] = bool(prefs)
 
     weights = {c: getattr(params.weights, c) for c in COMPONENTS if active[c]}
+    for name, signal in (signals or {}).items():
+        components[name] = signal.scores[rows].astype(np.float64)
+        weights[name] = signal.weight
     total = sum(weights.values()) or 1.0
     fused = sum((w * components[c] for c, w in weights.items()), start=np.zeros(m)) / total
     return fused, components, raw
@@ -300,24 +303,40 @@ def diversify(order: np.ndarray, rows: np.ndarray, cat: CatalogueArrays, overall
     return chosen, relaxed
 
 
+@dataclass(frozen=True, kw_only=True)
+class Signal:
+    """A non-text signal a deployment may have (track record, shared programmes, ...): one score in
+    [0, 1] per catalogue row, added to the fusion with ``weight``; its top rows join the candidates."""
+
+    weight: float
+    scores: np.ndarray  # (n,) float in [0, 1]
+
+
 def rank(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], constraints: Constraints,
-         *, k: int, names: list[str], params: RankingParams | None = None, exhaustive: bool = False) -> Ranked:
+         *, k: int, names: list[str], params: RankingParams | None = None, exhaustive: bool = False,
+         signals: Mapping[str, Signal] | None = None) -> Ranked:
     """Top-k partner rows for ``asker`` under ``constraints`` (already including asker_constraints).
 
     ``names`` (n,) are the catalogue's names, for near-duplicate detection. ``exhaustive`` scores every
     eligible row instead of the merged view candidates (a reference for tests and evaluation).
+    ``signals`` are extra named components (see :class:`Signal`).
     """
+    signals = signals or {}
     params = params or RankingParams()
     mask = constraint_mask(constraints, cat)
     eligible = int(mask.sum())
     if params.pool < k:  # each channel must be able to return k rows on its own
         params = replace(params, pool=k)
     rows, calib = candidate_pool(asker, cat, indexes, mask, params)
+    for signal in signals.values():  # the rows a signal likes best are candidates too
+        eligible_rows = np.flatnonzero(mask)
+        best = eligible_rows[np.argsort(-signal.scores[eligible_rows], kind="stable")[: params.pool]]
+        rows = np.union1d(rows, best).astype(np.int64)
     if exhaustive:
         rows = np.flatnonzero(mask).astype(np.int64)
     elif len(rows) == 0 and eligible:
         rows = np.flatnonzero(mask)[: params.pool].astype(np.int64)  # nothing to embed against: metadata only
-    scores, components, raw = score_rows(asker, rows, cat, indexes, calib, params)
+    scores, components, raw = score_rows(asker, rows, cat, indexes, calib, params, signals)
     order = np.lexsort((rows, -scores))
     cap = math.ceil(k / 3) if params.country_cap is None else params.country_cap
     overall = indexes["overall"].vectors(rows) if len(rows) else np.zeros((0, 1), np.float32)
