@@ -150,15 +150,19 @@ class Protocol:
 
 
 def build_protocol(data: Cordis, split: Split, limit: int | None = None) -> Protocol:
-    """Queries and profiles following the leakage rule; ``limit`` keeps the first N held-out projects."""
+    """Queries and profiles following the leakage rule; ``limit`` keeps the first N held-out projects
+    that yield at least one query (a quick run)."""
     history_of: dict[str, list[int]] = defaultdict(list)
     for pid in sorted(split.history):
         for org in data.members[pid]:
             history_of[org].append(pid)
     with_history = set(history_of)
-    queries, skipped = [], 0
-    held = split.held_out if limit is None else split.held_out[:limit]
-    for pid in held:
+    queries: list[Query] = []
+    skipped, used = 0, 0
+    for pid in split.held_out:
+        if limit is not None and used >= limit:
+            break
+        before = len(queries)
         members = [m for m in data.members[pid] if m in with_history]
         for q in members:
             cq = data.orgs[q].country
@@ -167,6 +171,7 @@ def build_protocol(data: Cordis, split: Split, limit: int | None = None) -> Prot
                 queries.append(Query(org=q, project=pid, relevant=relevant))
             else:
                 skipped += 1
+        used += len(queries) > before
     texts = {pid: data.projects[pid].text for pid in split.history if data.projects[pid].text}
     return Protocol(data=data, split=split, org_ids=sorted(with_history), history_of=dict(history_of),
                     queries=queries, skipped_no_relevant=skipped, texts=texts)

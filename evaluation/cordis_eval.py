@@ -127,7 +127,7 @@ def evaluate_protocol(protocol: Protocol, vectors: dict[int, np.ndarray], dim: i
         "random": lambda q: rng.random(len(ids)),
         "most_active": lambda q: n_history,
         "same_topic": lambda q: np.asarray(topics @ topics[q].T.toarray()).ravel(),
-        "tfidf": lambda q: np.asarray((tfidf @ tfidf[q].T).toarray()).ravel(),  # type: ignore[operator,index]
+        "tfidf": lambda q: np.asarray((tfidf @ tfidf[q].T).toarray()).ravel(),  # type: ignore[index]
         "semantic": lambda q: cents @ cents[q],
     }
     values: dict[str, dict[str, list[float]]] = {m: {"recall@10": [], "ndcg@10": [], "mrr": []} for m in methods}

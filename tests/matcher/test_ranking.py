@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from embeddings.index_exact import ExactIndex
 from matcher.constraints import CatalogueArrays, Constraints, constraint_mask
 from matcher.profile import VIEWS, Profile
-from matcher.ranking import Asker, RankingParams, asker_constraints, rank
+from matcher.ranking import Asker, RankingParams, Signal, asker_constraints, rank
 from matcher.taxonomy import KINDS, PARTNERSHIP_TYPES, SECTORS
 
 D = 16
@@ -195,3 +195,21 @@ def test_no_hard_constraint_is_ever_violated(seed: int, k: int, allow_same: bool
     assert ranked.eligible == eligible
     assert len(ranked.rows) == min(k, eligible), "k results whenever k are eligible"
     assert len(set(ranked.rows.tolist())) == len(ranked.rows)
+
+
+def test_a_signal_joins_the_candidates_and_the_fusion() -> None:
+    entries: list[tuple[Profile, Views]] = [
+        (make(f"c{i}"), {"overall": unit((0, 1), (i + 1, 0.3 + 0.1 * i)), "offers": None, "needs": None})
+        for i in range(8)
+    ]
+    cat, idx, names = catalogue(entries)
+    me = asker(overall=unit((0, 1)))
+    hard = asker_constraints(Constraints(), me)
+    plain = rank(me, cat, idx, hard, k=1, names=names, params=RankingParams(pool=2))
+    assert cat.ids[plain.rows].tolist() == ["c0"]
+    record = np.zeros(len(cat))
+    record[list(cat.ids).index("c7")] = 1.0  # the least similar profile has by far the best track record
+    boosted = rank(me, cat, idx, hard, k=1, names=names, params=RankingParams(pool=2),
+                   signals={"activity": Signal(weight=5.0, scores=record)})
+    assert cat.ids[boosted.rows].tolist() == ["c7"]
+    assert boosted.components["activity"][0] == 1.0
