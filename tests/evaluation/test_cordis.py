@@ -15,7 +15,7 @@ pytestmark = pytest.mark.shared_data
 
 
 @pytest.fixture(scope="module")
-def cordis():  # type: ignore[no-untyped-def]
+def cordis():
     data = load(shared_data("cordis-partnerships"))
     return data, time_split(data)
 

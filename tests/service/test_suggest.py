@@ -55,7 +55,7 @@ def test_a_producer_gets_buyers_not_look_alikes(sample_catalogue) -> None:
     top = result.suggestions[0]
     assert top.id == "fr-0901" and top.components["complementarity"] > 0.8
     assert "offers" in top.reason and "which you need" in top.reason
-    need = [e for e in top.evidence if e.relation == "they offer what you need"][0]
+    need = next(e for e in top.evidence if e.relation == "they offer what you need")
     assert "céramique" in need.theirs
 
 
