@@ -98,8 +98,12 @@ def _tfidf(protocol: Protocol):  # -> scipy.sparse.csr_matrix (n_orgs, vocab), L
 
 def evaluate_protocol(protocol: Protocol, vectors: dict[int, np.ndarray], dim: int, *,
                       weights: tuple[float, float, float] | None = None, methods: Sequence[str] = METHODS,
-                      seed: int = 0) -> Run:
-    """Run ``methods`` over every query of ``protocol``."""
+                      seed: int = 0, near_duplicate: float = 2.0) -> Run:
+    """Run ``methods`` over every query of ``protocol``.
+
+    Near-duplicate removal is off by default here (``near_duplicate`` > 1): two organisations whose
+    only history is the same project get identical profile vectors without being the same body.
+    """
     ids = protocol.org_ids
     row_of = {o: i for i, o in enumerate(ids)}
     countries = np.array([protocol.country(o) for o in ids])
@@ -116,7 +120,8 @@ def evaluate_protocol(protocol: Protocol, vectors: dict[int, np.ndarray], dim: i
                 for o in ids]
     cat = CatalogueArrays.from_profiles(profiles) if index is not None else None
     w = weights or (0.5, 0.25, 0.25)
-    params = RankingParams(weights=Weights(semantic=w[0], complementarity=0.0, sector=0.0, preference=0.0))
+    params = RankingParams(weights=Weights(semantic=w[0], complementarity=0.0, sector=0.0, preference=0.0),
+                           near_duplicate=near_duplicate)
 
     def ranked_from(scores: np.ndarray, eligible: np.ndarray) -> list[str]:
         s = np.where(eligible, scores, -np.inf)

@@ -16,11 +16,11 @@ _SCRIPTS = (("ar", re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\
             ("he", re.compile(r"[\u0590-\u05FF]")), ("el", re.compile(r"[\u0370-\u03FF]")))
 _WORDS = {
     "fr": {"le", "la", "les", "des", "du", "de", "et", "pour", "en", "un", "une", "au", "aux", "avec", "dans", "nous",
-           "sur", "d", "l", "est", "à"},
-    "en": {"the", "and", "of", "for", "in", "with", "to", "our", "we", "from", "a", "an", "on", "by", "is"},
+           "sur", "est", "à", "ou", "par"},
+    "en": {"the", "and", "of", "for", "in", "with", "to", "our", "we", "from", "an", "on", "by", "is"},
     "es": {"el", "los", "las", "del", "y", "para", "con", "una", "por", "que", "nuestro"},
-    "it": {"il", "gli", "della", "delle", "e", "per", "con", "una", "di", "che", "nostro", "dei"},
-    "pt": {"o", "os", "da", "das", "do", "dos", "e", "para", "com", "uma", "em", "nosso"},
+    "it": {"il", "gli", "della", "delle", "per", "con", "una", "di", "che", "nostro", "dei", "nei"},
+    "pt": {"os", "da", "das", "do", "dos", "para", "com", "uma", "em", "nosso"},
 }
 _TOKEN = re.compile(r"[a-zà-ÿ]+")
 
@@ -38,8 +38,9 @@ def detect(text: str, default: str | None = None) -> str:
     hits = {code: sum(w in vocab for w in words) for code, vocab in _WORDS.items()}
     if re.search(r"[éèêàçùœ]", text.lower()):
         hits["fr"] += 1
+    ranked = sorted(hits.values(), reverse=True)
     best = max(hits, key=lambda c: hits[c])
-    if hits[best]:
+    if ranked[0] and ranked[0] > ranked[1]:  # a clear winner only; a tie gives no clue
         return best
     return default or ("en" if words else "other")
 

@@ -136,8 +136,8 @@ def _layout(cat: CatalogueArrays, target: str) -> UnitLayout:
 
 
 def _buckets(languages: np.ndarray, allowed: np.ndarray, min_units: int) -> list[np.ndarray]:
-    """Language ids grouped so that each group has at least ``min_units`` allowed units (small
-    languages share one group)."""
+    """Language ids with at least ``min_units`` allowed units each get their own bucket; the rest
+    form one bucket calibrated against all allowed units (a few misdetected texts are not a language)."""
     counts = np.bincount(languages[allowed], minlength=len(LANGUAGE_CODES))
     big = [np.array([code]) for code in np.flatnonzero(counts >= min_units)]
     small = np.flatnonzero((counts > 0) & (counts < min_units))
@@ -162,9 +162,11 @@ def candidate_pool(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, Vec
         mean[name] = np.zeros(len(LANGUAGE_CODES))
         std[name] = np.ones(len(LANGUAGE_CODES))
         best_z = -np.inf
+        everyone = np.flatnonzero(allowed)
         for bucket in _buckets(languages, allowed, params.min_language_units):
             in_bucket = allowed & np.isin(languages, bucket)
-            eligible = np.flatnonzero(in_bucket)
+            is_language = len(bucket) == 1 and int(np.sum(in_bucket)) >= params.min_language_units
+            eligible = np.flatnonzero(in_bucket) if is_language else everyone
             sample = eligible[np.linspace(0, len(eligible) - 1, min(params.background, len(eligible))).astype(np.int64)]
             background = (indexes[target].vectors(sample) @ queries.T).max(axis=1)
             mu, sd = float(background.mean()), 1.0 if params.shift_only else max(float(background.std()), 1e-3)
