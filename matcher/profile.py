@@ -197,7 +197,8 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
         else:
             hint = closest_country(_text(country))
             err("country", country, "unknown country code (ISO 3166-1 alpha-2, or a name in English, French "
-                "or Arabic)" + (f"; did you mean {hint!r} ({COUNTRIES[hint].en})?" if hint else ""))
+                "or Arabic)" + (f"; did you mean {hint!r} ({COUNTRIES[hint].en})?" if hint else "")
+                + f" (valid: {', '.join(COUNTRIES)})")
 
     def vocab(choices: tuple[str, ...] | frozenset[str], what: str) -> Callable[[str], tuple[str | None, str]]:
         def check(item: str) -> tuple[str | None, str]:
@@ -205,7 +206,8 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
             if key in choices:
                 return key, ""
             hint = closest(item, sorted(choices))
-            return None, f"unknown {what}" + (f"; did you mean {hint!r}?" if hint else "")
+            valid = f" (valid: {', '.join(choices)})" if len(choices) <= 30 else ""
+            return None, f"unknown {what}" + (f"; did you mean {hint!r}?" if hint else "") + valid
         return check
 
     choice_list("sectors", vocab(SECTORS, "sector"))

@@ -4,6 +4,7 @@ per-view indexes. The CLI and the HTTP service call these functions; the ranking
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,18 @@ class UnknownProfileError(LookupError):
     """No profile with this id."""
 
 
+class ConflictError(ValueError):
+    """A profile with this id already exists."""
+
+
+class InvalidRecordError(ValueError):
+    """A record failed validation; ``errors`` say which field and why."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = tuple(errors)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Draft:
     """A profile being written (or a free-text search): what it is, offers and needs."""
@@ -118,6 +131,7 @@ class Catalogue:
         self._encoder: Encoder | None = None
         self._index_params = dict(index_params or {})
         self._state: _State | None = None
+        self._lock = threading.RLock()  # serialises writers and index rebuilds
         self.rebuilt = False  # whether the last refresh had to rebuild the index
 
     @classmethod
@@ -147,18 +161,30 @@ class Catalogue:
 
     # --- reading ---------------------------------------------------------------------------
     def state(self, *, with_index: bool = True) -> _State:
-        """Current profiles, arrays and (if asked) indexes, reloaded when the database changed."""
+        """Current profiles, arrays and (if asked) indexes, reloaded when the database changed.
+
+        A new state is built aside and swapped in with one assignment, so a reader holding the
+        previous one never sees a half-updated index; rebuilds are serialised by the write lock.
+        """
         version = repo.catalogue_version(self.engine)
-        if self._state is None or self._state.version != version:
-            profiles = repo.load_profiles(self.engine)
-            self._state = _State(version=version, profiles=profiles, arrays=CatalogueArrays.from_profiles(profiles))
-        if with_index and not self._state.indexes:
-            ids = self._state.arrays.ids.tolist()
-            loaded = load_indexes(self.index_dir, model_id=self.model_id, ids=ids, catalogue_version=version,
-                                  ef_search=self._index_params.get("ef_search", 256))
-            self.rebuilt = loaded is None
-            self._state.indexes = loaded if loaded is not None else self._build_indexes(self._state)
-        return self._state
+        current = self._state
+        if current is not None and current.version == version and (current.indexes or not with_index):
+            return current
+        with self._lock:
+            version = repo.catalogue_version(self.engine)
+            current = self._state
+            if current is None or current.version != version:
+                profiles = repo.load_profiles(self.engine)
+                current = _State(version=version, profiles=profiles, arrays=CatalogueArrays.from_profiles(profiles))
+            if with_index and not current.indexes:
+                ids = current.arrays.ids.tolist()
+                loaded = load_indexes(self.index_dir, model_id=self.model_id, ids=ids, catalogue_version=version,
+                                      ef_search=self._index_params.get("ef_search", 256))
+                self.rebuilt = loaded is None
+                current = _State(version=version, profiles=current.profiles, arrays=current.arrays,
+                                 indexes=loaded if loaded is not None else self._build_indexes(current))
+            self._state = current
+            return current
 
     def _embed(self, texts: Sequence[str], *, role: Role = "passage", show_progress: bool = False
                ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -201,9 +227,11 @@ class Catalogue:
         return indexes
 
     def rebuild_index(self) -> None:
-        st = self.state(with_index=False)
-        st.indexes = self._build_indexes(st)
-        self.rebuilt = True
+        with self._lock:
+            st = self.state(with_index=False)
+            self._state = _State(version=st.version, profiles=st.profiles, arrays=st.arrays,
+                                 indexes=self._build_indexes(st))
+            self.rebuilt = True
 
     # --- writing ---------------------------------------------------------------------------
     def ingest(self, records: Sequence[Mapping[str, Any]], *, atomic: bool = False,
@@ -227,12 +255,67 @@ class Catalogue:
                                 atomic=atomic, encoded=0, reused=0)
         texts = [t for p in good for t in (*p.view_texts().values(), *p.offers, *p.needs) if t]
         cached, new = self._embed(texts, show_progress=show_progress)
-        before = set(self.state(with_index=False).arrays.ids.tolist())
-        repo.write_profiles(self.engine, good, model_id=self.model_id, vectors=new)
-        updated = sum(p.id in before for p in good)
-        self.state()  # rebuild and save the index now, so the next reader finds it fresh
+        with self._lock:
+            before = set(self.state(with_index=False).arrays.ids.tolist())
+            repo.write_profiles(self.engine, good, model_id=self.model_id, vectors=new)
+            updated = sum(p.id in before for p in good)
+            self.state()  # rebuild and save the index now, so the next reader finds it fresh
         return IngestReport(records=len(records), inserted=len(good) - updated, updated=updated,
                             errors=tuple(errors), atomic=atomic, encoded=len(new), reused=len(cached))
+
+    def create(self, record: Mapping[str, Any]) -> Profile:
+        """Add one profile; :class:`ConflictError` if the id exists, :class:`InvalidRecordError` if bad."""
+        with self._lock:
+            if self._find(str(record.get("id", ""))) is not None:
+                raise ConflictError(f"a profile with id {record.get('id')!r} already exists")
+            return self.put(record)
+
+    def put(self, record: Mapping[str, Any]) -> Profile:
+        """Create or replace one profile; searchable (with its new text) on return."""
+        profile, errors = validate_record(record)
+        if profile is None:
+            raise InvalidRecordError(errors)
+        self.ingest([record], atomic=True)
+        return profile
+
+    def patch(self, profile_id: str, changes: Mapping[str, Any]) -> Profile:
+        """Change some fields of an existing profile (the id cannot change)."""
+        with self._lock:
+            current = self.profile(profile_id)
+            if "id" in changes and changes["id"] != profile_id:
+                raise InvalidRecordError([FieldError(row=None, record_id=profile_id, field="id",
+                                                     value=str(changes["id"]), reason="the id cannot change")])
+            return self.put({**current.to_record(private=True), **changes})
+
+    def delete(self, profile_id: str) -> None:
+        with self._lock:
+            self.profile(profile_id)
+            repo.delete_profiles(self.engine, [profile_id])
+            self.state()
+
+    def browse(self, *, country: str | None = None, sector: str | None = None, kind: str | None = None,
+             q: str | None = None, limit: int = 50, cursor: str | None = None) -> tuple[list[Profile], str | None]:
+        """Profiles by id, filtered; ``cursor`` is the last id of the previous page. Returns the page
+        and the next cursor (None at the end)."""
+        st = self.state(with_index=False)
+        start = int(np.searchsorted(st.arrays.ids, cursor, side="right")) if cursor else 0
+        needle = q.casefold() if q else None
+        page: list[Profile] = []
+        for p in st.profiles[start:]:
+            if (country and p.country != country) or (sector and sector not in p.sectors) or (kind and p.kind != kind):
+                continue
+            if needle and needle not in f"{p.name} {p.description}".casefold():
+                continue
+            if len(page) == limit:
+                return page, page[-1].id
+            page.append(p)
+        return page, None
+
+    def _find(self, profile_id: str) -> Profile | None:
+        try:
+            return self.profile(profile_id)
+        except UnknownProfileError:
+            return None
 
     # --- queries ---------------------------------------------------------------------------
     def search(self, text: str, *, k: int = 10, constraints: Constraints | None = None,
@@ -315,6 +398,13 @@ class Catalogue:
             ))
         return SuggestionList(query=query, eligible=ranked.eligible, suggestions=tuple(out),
                               cap_relaxed=ranked.cap_relaxed)
+
+    def readiness(self) -> dict[str, Any]:
+        """Model loaded, index loaded and as new as the database."""
+        st = self._state
+        fresh = st is not None and bool(st.indexes) and st.version == repo.catalogue_version(self.engine)
+        return {"ready": fresh and self._encoder is not None, "profiles": len(st.profiles) if st else 0,
+                "model_id": self.model_id, "index_fresh": fresh}
 
     def stats(self) -> dict[str, Any]:
         st = self.state(with_index=False)

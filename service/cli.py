@@ -19,8 +19,10 @@ app = typer.Typer(
 )
 model_app = typer.Typer(no_args_is_help=True, help="Prepare the offline encoder.")
 index_app = typer.Typer(no_args_is_help=True, help="Maintain the vector index (derived from the database).")
+keys_app = typer.Typer(no_args_is_help=True, help="API keys for the HTTP service (stored hashed).")
 app.add_typer(model_app, name="model")
 app.add_typer(index_app, name="index")
+app.add_typer(keys_app, name="keys")
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="SQLite file or SQLAlchemy URL [env CCIMATCH_DB].")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
@@ -214,6 +216,64 @@ def evaluate(
         typer.echo("\n\n".join(v["markdown"] for v in parts.values()))
         if name == "all":
             typer.echo(f"\nwrote {out / 'evaluation.md'} and {out / 'evaluation.json'}")
+
+
+@app.command()
+def serve(
+    db: DbOpt = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="Profiles and suggestions readable without a key.")] = False,
+) -> None:
+    """Run the HTTP API (OpenAPI at /docs); the model and index load once at start-up."""
+    import logging
+
+    import uvicorn
+
+    from service.api import create_app
+
+    settings = _settings(db)
+    if demo:
+        settings = settings.model_copy(update={"open_reads": True})
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="reader, editor or admin.")],
+    label: Annotated[str, typer.Option(help="Who or what the key is for.")] = "",
+    db: DbOpt = None,
+) -> None:
+    """Create a key; it is printed once and only its hash is stored."""
+    from storage.db import open_database
+    from storage.keys import ROLES, create_key
+
+    if role not in ROLES:
+        raise UsageError(f"--role: unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    typer.echo(create_key(open_database(_settings(db).db), role, label))
+
+
+@keys_app.command("revoke")
+def keys_revoke(key: Annotated[str, typer.Argument(help="The key or its prefix.")], db: DbOpt = None) -> None:
+    """Revoke a key at once."""
+    from storage.db import open_database
+    from storage.keys import revoke_key
+
+    if not revoke_key(open_database(_settings(db).db), key):
+        raise UsageError(f"no key {key!r}")
+    typer.echo("revoked")
+
+
+@keys_app.command("list")
+def keys_list(db: DbOpt = None) -> None:
+    """Prefixes, roles and labels of the keys (never the keys)."""
+    from storage.db import open_database
+    from storage.keys import list_keys
+
+    for k in list_keys(open_database(_settings(db).db)):
+        state = "revoked" if k.revoked else "active"
+        typer.echo(f"{k.prefix}  {k.role:<7} {state:<8} {k.created_at:%Y-%m-%d}  {k.label}")
 
 
 @model_app.command("prepare")

@@ -79,3 +79,16 @@ def open_database(db: str | Path) -> Engine:
             cur.close()
     Base.metadata.create_all(engine)
     return engine
+
+
+class ApiKeyRow(Base):
+    """An API key: only its SHA-256 is stored; the clear key is shown once, at creation."""
+
+    __tablename__ = "api_keys"
+
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(10))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -1,0 +1,298 @@
+"""The HTTP API: the same engine as the CLI, behind thin routes (parse, call one function, serialise)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, File, Header, HTTPException, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from starlette.types import Message, Receive, Scope, Send
+
+from matcher.constraints import Constraints
+from matcher.profile import Profile
+from matcher.taxonomy import COUNTRIES, KINDS, PARTNERSHIP_TYPES, SECTORS, country_code
+from service.catalogue import Catalogue, ConflictError, Draft, InvalidRecordError, UnknownProfileError
+from service.schemas import (
+    Constraint,
+    Health,
+    ImportReport,
+    ProfileIn,
+    ProfileOut,
+    ProfilePage,
+    ProfilePatch,
+    Ready,
+    SuggestionsOut,
+    SuggestRequest,
+)
+from service.settings import Settings
+from storage import keys
+from storage.files import SUFFIXES, FileFormatError, read_records
+
+log = logging.getLogger("ccimatch.http")
+
+
+# --- dependencies ---------------------------------------------------------------------------------
+def get_catalogue(request: Request) -> Catalogue:
+    catalogue: Catalogue = request.app.state.catalogue
+    return catalogue
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+
+
+def caller_role(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> str | None:
+    """The role of the caller's key; 401 for a key that is wrong or revoked, None for no key."""
+    if x_api_key is None:
+        return None
+    role = keys.role_of(request.app.state.catalogue.engine, x_api_key)
+    if role is None:
+        raise HTTPException(401, "invalid or revoked API key")
+    return role
+
+
+RoleDep = Annotated[str | None, Depends(caller_role)]
+
+
+def need(role: str | None, needed: str) -> None:
+    if role is None:
+        raise HTTPException(401, f"this endpoint needs an API key with the {needed} role (header X-API-Key)")
+    if not keys.allows(role, needed):
+        raise HTTPException(403, f"this endpoint needs the {needed} role; your key has the {role} role")
+
+
+def reader(request: Request, role: RoleDep) -> str | None:
+    """Reads are open in demo mode (``open_reads``), keyed otherwise."""
+    if not request.app.state.settings.open_reads:
+        need(role, "reader")
+    return role
+
+
+def editor(role: RoleDep) -> str | None:
+    need(role, "editor")
+    return role
+
+
+ReaderDep = Annotated[str | None, Depends(reader)]
+EditorDep = Annotated[str | None, Depends(editor)]
+
+
+# --- serialisation ----------------------------------------------------------------------------------
+def out(profile: Profile, role: str | None) -> ProfileOut:
+    record = profile.to_record(private=role == "admin")
+    return ProfileOut(**record)
+
+
+def _codes(field: str, values: list[str], valid: tuple[str, ...]) -> frozenset[str]:
+    bad = [v for v in values if v not in valid]
+    if bad:
+        raise HTTPException(422, [{"loc": ["query", field], "type": "value_error", "input": bad,
+                                   "msg": f"unknown value(s) {', '.join(bad)}; valid: {', '.join(valid)}"}])
+    return frozenset(values)
+
+
+def _countries(field: str, values: list[str]) -> frozenset[str]:
+    codes = [country_code(v) for v in values]
+    bad = [v for v, c in zip(values, codes, strict=True) if c is None]
+    if bad:
+        raise HTTPException(422, [{"loc": ["query", field], "type": "value_error", "input": bad,
+                                   "msg": f"unknown country code(s) {', '.join(bad)}; valid: {', '.join(COUNTRIES)}"}])
+    return frozenset(c for c in codes if c)
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []
+
+
+def constraints_of(c: Constraint) -> Constraints:
+    return Constraints(
+        countries=_countries("countries", c.countries),
+        exclude_countries=_countries("exclude_countries", c.exclude_countries),
+        sectors=_codes("sectors", c.sectors, SECTORS), kinds=_codes("kinds", c.kinds, KINDS),
+        partnership_types=_codes("partnership_types", c.partnership_types, PARTNERSHIP_TYPES),
+    )
+
+
+# --- middleware -------------------------------------------------------------------------------------
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes (413), by header or while streaming."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            await JSONResponse({"detail": f"request body over {self.limit} bytes"}, 413)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise HTTPException(413, f"request body over {self.limit} bytes")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+# --- the app ----------------------------------------------------------------------------------------
+def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None = None) -> FastAPI:
+    """The API; the catalogue (model + index) is built once in the lifespan unless one is given."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        cat = catalogue or Catalogue.open(settings)
+        cat.encoder  # noqa: B018 - load the model now, not on the first request
+        cat.state()  # load the index, or repair it from the database (e.g. after a crash)
+        app.state.catalogue, app.state.settings = cat, settings
+        yield
+
+    app = FastAPI(title="ccimatch", version="0.1.0", lifespan=lifespan,
+                  description="Partner matchmaking for the cultural and creative industries.")
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                       allow_headers=["*"])
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        start = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:  # method, path, status, duration: no query string, no body, no key
+            log.info(json.dumps({"method": request.method, "path": request.url.path, "status": status,
+                                 "ms": round((time.perf_counter() - start) * 1000, 1)}))
+
+    @app.exception_handler(UnknownProfileError)
+    async def not_found(_: Request, exc: UnknownProfileError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 404)
+
+    @app.exception_handler(ConflictError)
+    async def conflict(_: Request, exc: ConflictError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 409)
+
+    @app.exception_handler(InvalidRecordError)
+    async def invalid(_: Request, exc: InvalidRecordError) -> JSONResponse:
+        return JSONResponse({"detail": [{"loc": ["body", e.field], "msg": e.reason, "type": "value_error",
+                                         "input": e.value} for e in exc.errors]}, 422)
+
+    @app.exception_handler(RequestValidationError)
+    async def unprocessable(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""),
+                                         "type": e.get("type", "")} for e in exc.errors()]}, 422)
+
+    @app.exception_handler(Exception)
+    async def internal(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return JSONResponse({"detail": "internal error; the request was not applied"}, 500)
+
+    @app.get("/health", response_model=Health, tags=["service"])
+    def health() -> Health:
+        return Health(status="ok")
+
+    @app.get("/ready", response_model=Ready, tags=["service"], responses={503: {"model": Ready}})
+    def ready(cat: CatalogueDep) -> Any:
+        report = cat.readiness()
+        return report if report["ready"] else JSONResponse(report, 503)
+
+    @app.post("/profiles", response_model=ProfileOut, status_code=201, tags=["profiles"])
+    def create(body: ProfileIn, cat: CatalogueDep, role: EditorDep) -> ProfileOut:
+        return out(cat.create(body.model_dump()), role)
+
+    @app.put("/profiles/{profile_id}", response_model=ProfileOut, tags=["profiles"])
+    def put(profile_id: str, body: ProfileIn, cat: CatalogueDep, role: EditorDep) -> ProfileOut:
+        if body.id != profile_id:
+            raise HTTPException(422, [{"loc": ["body", "id"], "type": "value_error",
+                                       "msg": f"body id {body.id!r} differs from the path id {profile_id!r}"}])
+        return out(cat.put(body.model_dump()), role)
+
+    @app.patch("/profiles/{profile_id}", response_model=ProfileOut, tags=["profiles"])
+    def patch(profile_id: str, body: ProfilePatch, cat: CatalogueDep, role: EditorDep) -> ProfileOut:
+        return out(cat.patch(profile_id, body.model_dump(exclude_unset=True)), role)
+
+    @app.get("/profiles/{profile_id}", response_model=ProfileOut, tags=["profiles"])
+    def get(profile_id: str, cat: CatalogueDep, role: ReaderDep) -> ProfileOut:
+        return out(cat.profile(profile_id), role)
+
+    @app.delete("/profiles/{profile_id}", status_code=204, tags=["profiles"])
+    def delete(profile_id: str, cat: CatalogueDep, role: EditorDep) -> Response:
+        cat.delete(profile_id)
+        return Response(status_code=204)
+
+    @app.get("/profiles", response_model=ProfilePage, tags=["profiles"])
+    def browse(cat: CatalogueDep, role: ReaderDep,
+               country: Annotated[str | None, Query(max_length=100)] = None,
+               sector: Annotated[str | None, Query(max_length=40)] = None,
+               kind: Annotated[str | None, Query(max_length=40)] = None,
+               q: Annotated[str | None, Query(max_length=200)] = None,
+               limit: Annotated[int, Query(ge=1, le=100)] = 50,
+               cursor: Annotated[str | None, Query(max_length=64)] = None) -> ProfilePage:
+        code = next(iter(_countries("country", [country]))) if country else None
+        sector = next(iter(_codes("sector", [sector], SECTORS))) if sector else None
+        kind = next(iter(_codes("kind", [kind], KINDS))) if kind else None
+        page, next_cursor = cat.browse(country=code, sector=sector, kind=kind, q=q, limit=limit, cursor=cursor)
+        return ProfilePage(items=[out(p, role) for p in page], next_cursor=next_cursor)
+
+    @app.post("/profiles/import", response_model=ImportReport, tags=["profiles"],
+              responses={422: {"model": ImportReport}})
+    def import_file(cat: CatalogueDep, role: EditorDep, file: Annotated[UploadFile, File()],
+                    atomic: bool = False) -> Any:
+        suffix = Path(file.filename or "").suffix.lower()
+        if suffix not in SUFFIXES:
+            msg = f"unsupported file type {suffix or '(none)'!r}; use {', '.join(SUFFIXES)}"
+            raise HTTPException(422, [{"loc": ["body", "file"], "type": "value_error", "msg": msg}])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(file.file.read())
+            try:
+                records = read_records(path)
+            except FileFormatError as exc:
+                raise HTTPException(422, [{"loc": ["body", "file"], "type": "value_error",
+                                           "msg": str(exc).replace(str(path), file.filename or "upload")}]) from None
+        report = cat.ingest(records, atomic=atomic).to_dict()
+        return report if report["written"] or not report["errors"] else JSONResponse(report, 422)
+
+    @app.get("/profiles/{profile_id}/suggestions", response_model=SuggestionsOut, tags=["suggestions"])
+    def suggestions(profile_id: str, cat: CatalogueDep, role: ReaderDep,
+                    k: Annotated[int, Query(ge=1, le=100)] = 10,
+                    countries: Annotated[str | None, Query(max_length=500)] = None,
+                    exclude_countries: Annotated[str | None, Query(max_length=500)] = None,
+                    sectors: Annotated[str | None, Query(max_length=500)] = None,
+                    kinds: Annotated[str | None, Query(max_length=500)] = None,
+                    partnership_types: Annotated[str | None, Query(max_length=500)] = None,
+                    allow_same_country: bool = False, shared_language: bool = False) -> Any:
+        c = Constraint(countries=_split(countries), exclude_countries=_split(exclude_countries),
+                       sectors=_split(sectors), kinds=_split(kinds), partnership_types=_split(partnership_types))
+        return cat.suggest(profile_id, k=k, constraints=constraints_of(c), allow_same_country=allow_same_country,
+                           shared_language=shared_language).to_dict()
+
+    @app.post("/suggestions", response_model=SuggestionsOut, tags=["suggestions"])
+    def suggest_draft(body: SuggestRequest, cat: CatalogueDep, role: ReaderDep) -> Any:
+        home = next(iter(_countries("country", [body.country]))) if body.country else None
+        draft = Draft(text=body.text, offers=tuple(body.offers), needs=tuple(body.needs or [body.text]), country=home)
+        return cat.suggest(draft, k=body.k, constraints=constraints_of(body),
+                           allow_same_country=body.allow_same_country, shared_language=body.shared_language).to_dict()
+
+    return app

@@ -1,0 +1,151 @@
+"""HTTP request and response models: the limits a client can rely on, in the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from matcher.profile import MAX_ITEMS, MAX_NAME, MAX_TEXT
+
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+Short = Annotated[str, StringConstraints(max_length=MAX_NAME)]
+Items = Annotated[list[Text], Field(max_length=MAX_ITEMS)]
+Codes = Annotated[list[Annotated[str, StringConstraints(max_length=40)]], Field(max_length=MAX_ITEMS)]
+
+
+class ProfileIn(BaseModel):
+    """A profile as a client sends it; countries, sectors and other codes are checked by the domain
+    validator, whose messages name the valid choices."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
+    kind: Annotated[str, StringConstraints(max_length=40)]
+    country: Annotated[str, StringConstraints(max_length=100)]
+    city: Short = ""
+    sectors: Annotated[Codes, Field(min_length=1)]
+    description: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+    offers: Items = Field(default_factory=list)
+    needs: Items = Field(default_factory=list)
+    partnership_types: Codes = Field(default_factory=list)
+    languages: Codes = Field(default_factory=list)
+    size: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    website: Annotated[str, StringConstraints(max_length=300)] = ""
+    contact_email: Annotated[str, StringConstraints(max_length=254)] = ""
+
+
+class ProfilePatch(BaseModel):
+    """Some fields of a profile; the others keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)] | None = None
+    kind: Annotated[str, StringConstraints(max_length=40)] | None = None
+    country: Annotated[str, StringConstraints(max_length=100)] | None = None
+    city: Short | None = None
+    sectors: Annotated[Codes, Field(min_length=1)] | None = None
+    description: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)] | None = None
+    offers: Items | None = None
+    needs: Items | None = None
+    partnership_types: Codes | None = None
+    languages: Codes | None = None
+    size: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    website: Annotated[str, StringConstraints(max_length=300)] | None = None
+    contact_email: Annotated[str, StringConstraints(max_length=254)] | None = None
+
+
+class ProfileOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+    country: str
+    city: str
+    sectors: list[str]
+    description: str
+    offers: list[str]
+    needs: list[str]
+    partnership_types: list[str]
+    languages: list[str]
+    size: int | None
+    website: str
+    contact_email: str | None = Field(None, description="Only returned to admin keys.")
+
+
+class ProfilePage(BaseModel):
+    items: list[ProfileOut]
+    next_cursor: str | None
+
+
+class Constraint(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    countries: Codes = Field(default_factory=list)
+    exclude_countries: Codes = Field(default_factory=list)
+    sectors: Codes = Field(default_factory=list)
+    kinds: Codes = Field(default_factory=list)
+    partnership_types: Codes = Field(default_factory=list)
+    allow_same_country: bool = False
+    shared_language: bool = False
+
+
+class SuggestRequest(Constraint):
+    """Suggestions for a draft: free text (who you are or what you look for), offers and needs."""
+
+    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+    offers: Items = Field(default_factory=list)
+    needs: Items = Field(default_factory=list)
+    country: Annotated[str, StringConstraints(max_length=100)] | None = None
+    k: Annotated[int, Field(ge=1, le=100)] = 10
+
+
+class Evidence(BaseModel):
+    mine: str
+    theirs: str
+    similarity: float
+    relation: str
+
+
+class SuggestionOut(BaseModel):
+    id: str
+    name: str
+    country: str
+    city: str
+    kind: str
+    sectors: list[str]
+    score: float
+    components: dict[str, float]
+    evidence: list[Evidence]
+    admitted_by: list[str]
+    reason: str
+
+
+class SuggestionsOut(BaseModel):
+    query: dict[str, Any]
+    eligible: int
+    cap_relaxed: bool
+    suggestions: list[SuggestionOut]
+
+
+class ImportReport(BaseModel):
+    records: int
+    written: int
+    inserted: int
+    updated: int
+    rejected_rows: int
+    atomic: bool
+    encoded_texts: int
+    cached_texts: int
+    errors: list[dict[str, Any]]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    ready: bool
+    profiles: int
+    model_id: str
+    index_fresh: bool
