@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 DEMO_DB := var/demo.db
 
-.PHONY: install demo test lint eval bench clean
+.PHONY: install demo test lint eval fuzz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ test: lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy matcher embeddings storage service evaluation tests
+
+fuzz: install
+	CCIMATCH_FUZZ_EXAMPLES=200 $(BIN)/python -m pytest -q -p no:cacheprovider tests/service/test_fuzz.py
 
 eval: install
 	$(BIN)/ccimatch eval all

@@ -22,7 +22,6 @@ from matcher.profile import Profile
 from matcher.taxonomy import COUNTRIES, KINDS, PARTNERSHIP_TYPES, SECTORS, country_code
 from service.catalogue import Catalogue, ConflictError, Draft, InvalidRecordError, UnknownProfileError
 from service.schemas import (
-    Constraint,
     Health,
     ImportReport,
     ProfileIn,
@@ -117,12 +116,14 @@ def _split(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else []
 
 
-def constraints_of(c: Constraint) -> Constraints:
+def constraints_of(countries: list[str], exclude_countries: list[str], sectors: list[str], kinds: list[str],
+                   partnership_types: list[str]) -> Constraints:
+    """Hard constraints from request values; unknown codes give a 422 naming the valid choices."""
     return Constraints(
-        countries=_countries("countries", c.countries),
-        exclude_countries=_countries("exclude_countries", c.exclude_countries),
-        sectors=_codes("sectors", c.sectors, SECTORS), kinds=_codes("kinds", c.kinds, KINDS),
-        partnership_types=_codes("partnership_types", c.partnership_types, PARTNERSHIP_TYPES),
+        countries=_countries("countries", countries),
+        exclude_countries=_countries("exclude_countries", exclude_countries),
+        sectors=_codes("sectors", sectors, SECTORS), kinds=_codes("kinds", kinds, KINDS),
+        partnership_types=_codes("partnership_types", partnership_types, PARTNERSHIP_TYPES),
     )
 
 
@@ -283,16 +284,18 @@ def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None 
                     kinds: Annotated[str | None, Query(max_length=500)] = None,
                     partnership_types: Annotated[str | None, Query(max_length=500)] = None,
                     allow_same_country: bool = False, shared_language: bool = False) -> Any:
-        c = Constraint(countries=_split(countries), exclude_countries=_split(exclude_countries),
-                       sectors=_split(sectors), kinds=_split(kinds), partnership_types=_split(partnership_types))
-        return cat.suggest(profile_id, k=k, constraints=constraints_of(c), allow_same_country=allow_same_country,
+        hard = constraints_of(_split(countries), _split(exclude_countries), _split(sectors), _split(kinds),
+                              _split(partnership_types))
+        return cat.suggest(profile_id, k=k, constraints=hard, allow_same_country=allow_same_country,
                            shared_language=shared_language).to_dict()
 
     @app.post("/suggestions", response_model=SuggestionsOut, tags=["suggestions"])
     def suggest_draft(body: SuggestRequest, cat: CatalogueDep, role: ReaderDep) -> Any:
         home = next(iter(_countries("country", [body.country]))) if body.country else None
         draft = Draft(text=body.text, offers=tuple(body.offers), needs=tuple(body.needs or [body.text]), country=home)
-        return cat.suggest(draft, k=body.k, constraints=constraints_of(body),
+        hard = constraints_of(body.countries, body.exclude_countries, body.sectors, body.kinds,
+                              body.partnership_types)
+        return cat.suggest(draft, k=body.k, constraints=hard,
                            allow_same_country=body.allow_same_country, shared_language=body.shared_language).to_dict()
 
     return app
