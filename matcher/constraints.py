@@ -117,6 +117,7 @@ class Constraints:
     partnership_types: frozenset[str] = frozenset()
     languages: frozenset[str] = frozenset()  # shares at least one working language
     exclude_ids: frozenset[str] = frozenset()
+    only_ids: frozenset[str] = frozenset()  # restrict to these profiles (e.g. an event's participants)
 
 
 def _any_of(matrix: np.ndarray, names: Sequence[str], wanted: frozenset[str]) -> np.ndarray:
@@ -141,4 +142,6 @@ def constraint_mask(c: Constraints, cat: CatalogueArrays) -> np.ndarray:
         mask &= _any_of(cat.languages, cat.language_codes, c.languages)
     if c.exclude_ids:
         mask &= ~np.isin(cat.ids, sorted(c.exclude_ids))
+    if c.only_ids:
+        mask &= np.isin(cat.ids, sorted(c.only_ids))
     return mask

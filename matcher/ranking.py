@@ -103,7 +103,7 @@ def asker_constraints(base: Constraints, asker: Asker, *, allow_same_country: bo
     languages = base.languages | frozenset(asker.languages) if shared_language else base.languages
     return Constraints(countries=base.countries, exclude_countries=exclude_countries, sectors=base.sectors,
                        kinds=base.kinds, partnership_types=base.partnership_types, languages=languages,
-                       exclude_ids=frozenset(exclude_ids))
+                       exclude_ids=frozenset(exclude_ids), only_ids=base.only_ids)
 
 
 @dataclass(frozen=True, kw_only=True)

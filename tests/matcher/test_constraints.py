@@ -32,6 +32,7 @@ def test_each_constraint_selects_what_it_says() -> None:
     assert ids(constraint_mask(Constraints(partnership_types=frozenset({"training"})), cat), cat) == ["c"]
     assert ids(constraint_mask(Constraints(languages=frozenset({"ar"})), cat), cat) == ["a", "d"]
     assert ids(constraint_mask(Constraints(exclude_ids=frozenset({"a", "c"})), cat), cat) == ["b", "d"]
+    assert ids(constraint_mask(Constraints(only_ids=frozenset({"a", "c", "zz"})), cat), cat) == ["a", "c"]
 
 
 def test_constraints_combine_with_and() -> None:
