@@ -131,6 +131,10 @@ def cordis_markdown(figs: list[Figure], comps: list[Comparison], info: dict[str,
         f"split inside the history (nDCG@10 there: {info['validation']}).",
         "",
         "Values: mean [95% CI]; CIs resample whole held-out projects (1,000 bootstrap draws).",
+        "Near-duplicate removal is off in this protocol: organisations whose only history is the same project "
+        "get identical profile vectors without being the same body (it was removing true partners).",
+        "The Southern-Mediterranean slice has few queries (the data README warns): its intervals overlap and "
+        "support no conclusion.",
         "",
     ]
     for slice_name in SLICES:
