@@ -20,8 +20,17 @@ from starlette.types import Message, Receive, Scope, Send
 from matcher.constraints import Constraints
 from matcher.profile import Profile
 from matcher.taxonomy import COUNTRIES, KINDS, PARTNERSHIP_TYPES, SECTORS, country_code
-from service.catalogue import Catalogue, ConflictError, Draft, InvalidRecordError, UnknownProfileError
+from service.catalogue import (
+    Catalogue,
+    ConflictError,
+    Draft,
+    InvalidRecordError,
+    InvalidRequestError,
+    UnknownProfileError,
+)
 from service.schemas import (
+    ClusterExtendRequest,
+    ClusterSeedRequest,
     Health,
     ImportReport,
     ProfileIn,
@@ -194,6 +203,10 @@ def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None 
     async def conflict(_: Request, exc: ConflictError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, 409)
 
+    @app.exception_handler(InvalidRequestError)
+    async def bad_request(_: Request, exc: InvalidRequestError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 422)
+
     @app.exception_handler(InvalidRecordError)
     async def invalid(_: Request, exc: InvalidRecordError) -> JSONResponse:
         return JSONResponse({"detail": [{"loc": ["body", e.field], "msg": e.reason, "type": "value_error",
@@ -297,5 +310,17 @@ def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None 
                               body.partnership_types)
         return cat.suggest(draft, k=body.k, constraints=hard,
                            allow_same_country=body.allow_same_country, shared_language=body.shared_language).to_dict()
+
+    @app.post("/clusters/seed", tags=["clusters"])
+    def clusters_seed(body: ClusterSeedRequest, cat: CatalogueDep, role: ReaderDep) -> Any:
+        sectors = tuple(sorted(_codes("sectors", body.sectors, SECTORS)))
+        require = {k: v for k, v in body.require.items() if k in _codes("require", list(body.require), KINDS)}
+        return cat.seed_cluster(size=body.size, sectors=sectors, theme=body.theme,
+                                countries=_countries("countries", body.countries), min_countries=body.min_countries,
+                                require=require, anchors=body.anchors)
+
+    @app.post("/clusters/extend", tags=["clusters"])
+    def clusters_extend(body: ClusterExtendRequest, cat: CatalogueDep, role: ReaderDep) -> Any:
+        return cat.extend_cluster(body.members, k=body.k)
 
     return app

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from embeddings.index_faiss import FaissIndex
 from embeddings.store import load_indexes, save_indexes
+from matcher.clusters import ClusterParams, Focus, Member, extend_cluster, seed_cluster
 from matcher.constraints import ITEM_SIDES, CatalogueArrays, Constraints, constraint_mask
 from matcher.explain import Evidence, Suggestion, admitted_by, best_pair, reason, sector_phrase
 from matcher.profile import VIEWS, FieldError, Profile, validate_record
@@ -66,6 +67,10 @@ class UnknownProfileError(LookupError):
 
 class ConflictError(ValueError):
     """A profile with this id already exists."""
+
+
+class InvalidRequestError(ValueError):
+    """A request that cannot be served as asked (e.g. a role mix larger than the cluster)."""
 
 
 class InvalidRecordError(ValueError):
@@ -398,6 +403,52 @@ class Catalogue:
             ))
         return SuggestionList(query=query, eligible=ranked.eligible, suggestions=tuple(out),
                               cap_relaxed=ranked.cap_relaxed)
+
+    def seed_cluster(self, *, size: int, sectors: tuple[str, ...] = (), theme: str | None = None,
+                     countries: frozenset[str] = frozenset(), min_countries: int = 1,
+                     require: Mapping[str, int] | None = None, anchors: Sequence[str] = ()) -> dict[str, Any]:
+        """A proposed cluster (see matcher.clusters): members with roles and reasons, cohesion,
+        sectors covered, alternatives per slot, and any constraint that could not be met."""
+        if not sectors and not theme and not anchors:
+            raise InvalidRequestError("give a focus: sectors, a theme or anchor members")
+        st = self.state()
+        rows = [int(np.searchsorted(st.arrays.ids, self.profile(a).id)) for a in anchors]
+        focus = Focus(theme=self.vectors([theme], role="query")[0] if theme else None, sectors=sectors)
+        params = ClusterParams(size=size, min_countries=min_countries, require=dict(require or {}))
+        try:
+            seeded = seed_cluster(st.arrays, st.indexes, focus, Constraints(countries=countries), params, anchors=rows)
+        except ValueError as exc:
+            raise InvalidRequestError(str(exc)) from None
+        by_row = {m.row: m for m in seeded.members}
+
+        def reason(m: Member) -> str:
+            parts = [f"fit {m.fit:.2f} with the focus"]
+            parts += [f"offers what {st.profiles[c].name} needs" for c in m.complements]
+            if m.new_country:
+                parts.append(f"brings {st.profiles[m.row].country}")
+            return ("anchor; " if m.anchor else "") + "; ".join(parts)
+
+        return {
+            "members": [{"id": st.profiles[m.row].id, "name": st.profiles[m.row].name,
+                         "country": st.profiles[m.row].country, "kind": st.profiles[m.row].kind, "role": m.role,
+                         "reason": reason(m)} for m in by_row.values()],
+            "cohesion": seeded.cohesion, "sectors_covered": list(seeded.sectors_covered),
+            "alternatives": {st.profiles[r].id: [st.profiles[a].id for a in alts]
+                             for r, alts in seeded.alternatives.items()},
+            "unmet": list(seeded.unmet),
+        }
+
+    def extend_cluster(self, member_ids: Sequence[str], *, k: int = 10,
+                       constraints: Constraints | None = None) -> dict[str, Any]:
+        """Who, in other countries, could join the cluster made of ``member_ids``."""
+        st = self.state()
+        rows = [int(np.searchsorted(st.arrays.ids, self.profile(i).id)) for i in member_ids]
+        top, scores, parts = extend_cluster(st.arrays, st.indexes, rows, constraints or Constraints(), k=k)
+        return {"members": list(member_ids), "candidates": [
+            {"id": st.profiles[r].id, "name": st.profiles[r].name, "country": st.profiles[r].country,
+             "kind": st.profiles[r].kind, "score": round(float(sc), 4),
+             "components": {c: round(float(v[i]), 4) for c, v in parts.items()}}
+            for i, (r, sc) in enumerate(zip(top.tolist(), scores, strict=True))]}
 
     def readiness(self) -> dict[str, Any]:
         """Model loaded, index loaded and as new as the database."""

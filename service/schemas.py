@@ -149,3 +149,24 @@ class Ready(BaseModel):
     profiles: int
     model_id: str
     index_fresh: bool
+
+
+class ClusterSeedRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    size: Annotated[int, Field(ge=2, le=100)]
+    sectors: Codes = Field(default_factory=list)
+    theme: Annotated[str, StringConstraints(max_length=MAX_TEXT)] | None = None
+    countries: Codes = Field(default_factory=list)
+    min_countries: Annotated[int, Field(ge=1, le=50)] = 1
+    require: dict[Annotated[str, StringConstraints(max_length=40)], Annotated[int, Field(ge=0, le=100)]] = Field(
+        default_factory=dict, max_length=10)
+    anchors: Annotated[list[Annotated[str, StringConstraints(max_length=64)]], Field(max_length=50)] = Field(
+        default_factory=list)
+
+
+class ClusterExtendRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    members: Annotated[list[Annotated[str, StringConstraints(max_length=64)]], Field(min_length=1, max_length=200)]
+    k: Annotated[int, Field(ge=1, le=100)] = 10
