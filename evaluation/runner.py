@@ -12,7 +12,7 @@ import numpy as np
 
 from matcher.protocols import Encoder
 
-NAMES = ("cordis", "crosslingual", "sample", "all")
+NAMES = ("cordis", "consortium", "crosslingual", "sample", "all")
 
 
 class DataMissingError(FileNotFoundError):
@@ -45,6 +45,22 @@ def run_cordis(encoder: Encoder, data_root: Path, cache_db: Path, *, limit: int 
             "validation": {k: round(v, 4) for k, v in validation.items()}, "limit": limit}
     return {"info": info, "figures": figs, "comparisons": comps, "run": run,
             "markdown": cordis_markdown(figs, comps, info)}
+
+
+def run_consortium_eval(encoder: Encoder, data_root: Path, cache_db: Path, *, limit: int | None = None,
+                        show_progress: bool = False) -> dict[str, Any]:
+    from evaluation.consortium import consortium_markdown, run_consortium
+    from evaluation.cordis import build_protocol, load, time_split
+    from evaluation.cordis_eval import embed_history
+    from evaluation.metrics import bootstrap_ci
+
+    data = load(_require(data_root / "cordis-partnerships"))
+    protocol = build_protocol(data, time_split(data))
+    vectors = embed_history(protocol, encoder, cache_db, show_progress=show_progress)
+    run = run_consortium(protocol, vectors, encoder.dim, limit=limit)
+    groups = np.arange(run.projects)
+    return {"figures": {"seed_cluster": bootstrap_ci(run.seeded, groups), "top_n": bootstrap_ci(run.top_n, groups)},
+            "projects": run.projects, "markdown": consortium_markdown(run)}
 
 
 def run_crosslingual(encoder: Encoder, data_root: Path, *, limit: int | None = None,
@@ -102,6 +118,9 @@ def run(name: str, *, encoder: Encoder, data_root: Path, cache_db: Path, project
     parts: dict[str, Any] = {}
     if name in ("cordis", "all"):
         parts["cordis"] = run_cordis(encoder, data_root, cache_db, limit=limit, show_progress=show_progress)
+    if name in ("consortium", "all"):
+        parts["consortium"] = run_consortium_eval(encoder, data_root, cache_db, limit=limit,
+                                                  show_progress=show_progress)
     if name in ("crosslingual", "all"):
         parts["crosslingual"] = run_crosslingual(encoder, data_root, limit=limit, show_progress=show_progress)
     if name in ("sample", "all"):
@@ -125,10 +144,11 @@ def write_report(parts: dict[str, Any], *, encoder: Encoder, out_dir: Path, limi
         "(also `make eval`). Data: `../shared/data` (CORDIS partnerships © European Union, CC BY 4.0; "
         "Tatoeba test sets from LASER).", "",
     ]
-    body = [parts["cordis"]["markdown"], parts["crosslingual"]["markdown"], parts["sample"]["markdown"]]
+    body = [parts[name]["markdown"] for name in ("cordis", "consortium", "crosslingual", "sample")]
     (out_dir / "evaluation.md").write_text("\n".join(header + body))
     write_json(out_dir / "evaluation.json", {
         "date": dt.date.today().isoformat(), "encoder": encoder.model_id, "command": command,
         "cordis": {"info": cordis["info"], "figures": cordis["figures"], "comparisons": cordis["comparisons"]},
+        "consortium": {"projects": parts["consortium"]["projects"], "figures": parts["consortium"]["figures"]},
         "crosslingual": parts["crosslingual"]["results"], "sample": parts["sample"]["summary"],
     })

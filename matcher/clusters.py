@@ -142,23 +142,28 @@ def seed_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus
     chosen: list[int] = []  # positions in rows
     gains: dict[int, float] = {}
 
+    row_sectors = [{SECTORS[c] for c in np.flatnonzero(cat.sectors[r])} for r in rows]
+    row_chains = [{ch for sec in secs for ch in chain_of[sec]} for secs in row_sectors]
+
     def covered(members: list[int]) -> tuple[set[str], set[str], set[int]]:
-        sectors = {SECTORS[c] for m in members for c in np.flatnonzero(cat.sectors[rows[m]])}
-        kinds = {str(cat.kinds[rows[m]]) for m in members}
-        chains = {ch for s in sectors for ch in chain_of[s]}
-        return sectors, kinds, chains
+        sectors = set().union(*(row_sectors[m] for m in members)) if members else set()
+        chains = set().union(*(row_chains[m] for m in members)) if members else set()
+        return sectors, {str(cat.kinds[rows[m]]) for m in members}, chains
+
+    base: list[tuple[set[str], set[str], set[int]]] = [covered([])]
 
     def gain(p: int) -> float:
         pair = (comp[chosen, p].sum() + comp[p, chosen].sum()) / max(len(chosen), 1) if chosen else 0.0
-        sectors, kinds, chains = covered(chosen)
-        new_sectors, new_kinds, new_chains = covered([*chosen, p])
-        cover = len(new_sectors) - len(sectors) + len(new_kinds) - len(kinds) + 0.5 * (len(new_chains) - len(chains))
-        return float(fit[rows[p]] + params.complementarity * pair + params.coverage * math.sqrt(max(cover, 0)))
+        sectors, kinds, chains = base[0]
+        cover = (len(row_sectors[p] - sectors) + (str(cat.kinds[rows[p]]) not in kinds)
+                 + 0.5 * len(row_chains[p] - chains))
+        return float(fit[rows[p]] + params.complementarity * pair + params.coverage * math.sqrt(cover))
 
     def countries(members: list[int]) -> set[str]:
         return {str(cat.countries[rows[m]]) for m in members}
 
     def pick(allowed: list[int]) -> int | None:
+        base[0] = covered(chosen)
         best, best_gain = None, -np.inf
         for p in allowed:
             g = gain(p)
@@ -170,6 +175,7 @@ def seed_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus
 
     unmet: list[str] = []
     for a in anchors:
+        base[0] = covered(chosen)
         gains[pos[a]] = gain(pos[a])
         chosen.append(pos[a])
     free = [pos[c] for c in candidates if pos[c] not in chosen]
@@ -210,6 +216,7 @@ def seed_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus
     parts = [float(np.mean([fit[rows[m]] for m in chosen]))] if chosen else []
     cohesion = float(np.mean(parts + ([float(np.mean(pair))] if pair else []))) if parts else 0.0
     alternatives = {}
+    base[0] = covered(chosen)
     for m in chosen:
         if int(rows[m]) in anchors:
             continue

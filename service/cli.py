@@ -194,7 +194,7 @@ def stats(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 
 @app.command("eval")
 def evaluate(
-    name: Annotated[str, typer.Argument(help="cordis, crosslingual, sample, or all (writes reports/evaluation.*).")],
+    name: Annotated[str, typer.Argument(help="cordis, consortium, crosslingual, sample, or all (writes reports/).")],
     limit: Annotated[int | None, typer.Option(help="Quick run: first N held-out projects / sentence pairs.")] = None,
     out: Annotated[Path, typer.Option(help="Report folder for 'all'.")] = Path("reports"),
     as_json: JsonOpt = False,

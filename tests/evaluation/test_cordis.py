@@ -60,3 +60,14 @@ def test_small_slice_runs_every_method(cordis, tmp_path: Path) -> None:
             assert values.shape == (n,) and np.all((values >= 0) & (values <= 1))
     # track record is a real signal on this data: it beats random
     assert run.methods["most_active"]["recall@10"].mean() >= run.methods["random"]["recall@10"].mean()
+
+
+def test_consortium_recovery_runs_on_a_slice(cordis, tmp_path: Path) -> None:
+    from evaluation.consortium import run_consortium
+
+    data, split = cordis
+    protocol = build_protocol(data, split, limit=8)
+    vectors = embed_history(protocol, FakeEncoder(), tmp_path / "cache.db")
+    run = run_consortium(protocol, vectors, FakeEncoder.dim, limit=3)
+    assert run.projects == 3
+    assert np.all((run.seeded >= 0) & (run.seeded <= 1)) and np.all((run.top_n >= 0) & (run.top_n <= 1))
