@@ -175,3 +175,32 @@ def test_vectors_in_index_equal_cached_embeddings(tmp_db: str, fake_encoder: Fak
     want = FakeEncoder().encode([text], role="passage")
     scores, rows = st.indexes["offers"].search(want, 1)
     assert rows[0, 0] == 0 and np.isclose(scores[0, 0], 1.0)
+
+
+def test_concurrent_writers_are_serialised_and_readers_see_whole_states(tmp_db: str) -> None:
+    import threading
+
+    cat = open_catalogue(tmp_db, FakeEncoder())
+    cat.ingest(GOOD[:1])
+    errors: list[BaseException] = []
+
+    def writer(i: int) -> None:
+        try:
+            cat.put(record(f"w-{i}", country="FR", description=f"writer {i} ceramics"))
+        except BaseException as exc:  # collected and re-raised in the test thread
+            errors.append(exc)
+
+    def reader() -> None:
+        for _ in range(20):
+            st = cat.state()
+            assert len(st.indexes["overall"]) == len(st.profiles)  # never a half-updated index
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)] + [threading.Thread(target=reader)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    st = cat.state()
+    assert len(st.profiles) == 9 and len(st.indexes["overall"]) == 9
+    assert cat.readiness()["index_fresh"]

@@ -21,7 +21,7 @@ def pairs() -> list[dict[str, str]]:
 
 def test_merged_candidates_lose_no_top_10_result_of_exhaustive_reranking(sample_catalogue) -> None:
     profiles = sample_catalogue.state().profiles
-    for p in profiles[::6]:
+    for p in profiles[::10]:
         merged = [s.id for s in sample_catalogue.suggest(p.id, k=10).suggestions]
         exhaustive = [s.id for s in sample_catalogue.suggest(p.id, k=10, exhaustive=True).suggestions]
         assert merged == exhaustive, p.id

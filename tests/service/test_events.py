@@ -1,0 +1,552 @@
+"""B2B meeting events: creation, requests, recommendations, schedule, exports, CLI and API."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from matcher import scheduling
+from service.catalogue import Catalogue
+from service.events import (
+    DuplicateRequestError,
+    EventService,
+    InvalidRowsError,
+    SlotPlan,
+    TransitionError,
+    ics_escape,
+    ics_fold,
+)
+from service.settings import Settings
+from tests.conftest import FakeEncoder, record
+
+PROFILES = [
+    record("tn-1", description="Nabeul pottery workshop, glazed ceramics", offers="glazed pottery; small series",
+           needs="distributor in Europe for ceramics"),
+    record("tn-2", description="El Djem mosaics workshop", offers="stone mosaics; mosaic tables",
+           needs="design shops in Europe for mosaics", sectors="crafts;furniture_interior"),
+    record("ma-1", country="MA", city="Fès", description="Zellige tiles from Fès", offers="zellige tiles",
+           needs="architects and distributors in Europe for zellige"),
+    record("lb-1", country="LB", city="Beirut", sectors="jewellery", description="Beirut jewellery designers",
+           offers="silver jewellery", needs="concept stores in Europe for jewellery"),
+    record("fr-1", country="FR", city="Lyon", description="Distributor of Mediterranean ceramics in Europe",
+           offers="distributor in Europe for ceramics", needs="glazed pottery small series"),
+    record("it-1", country="IT", city="Milano", sectors="furniture_interior", description="Design shop in Milan",
+           offers="design shops in Europe for mosaics", needs="stone mosaics and zellige tiles"),
+    record("es-1", country="ES", city="Barcelona", sectors="jewellery;crafts", description="Concept store",
+           offers="concept stores in Europe for jewellery", needs="silver jewellery and pottery"),
+    record("de-1", country="DE", city="Berlin", description="Museum shop in Berlin, ceramics and pottery",
+           offers="distributor in Europe for ceramics", needs="glazed pottery small series"),
+]
+MEMBERS = ["tn-1", "tn-2", "ma-1", "lb-1", "fr-1", "it-1", "es-1"]  # de-1 is in the catalogue, not the event
+DAY = date(2026, 12, 1)
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path) -> Catalogue:
+    cat = Catalogue.open(Settings(db=str(tmp_path / "events.db")), encoder=FakeEncoder())
+    report = cat.ingest(PROFILES, atomic=True)
+    assert not report.errors
+    return cat
+
+
+@pytest.fixture
+def svc(catalogue: Catalogue) -> EventService:
+    return EventService(catalogue)
+
+
+def plan(**kw: object) -> SlotPlan:
+    base: dict[str, object] = {"days": (DAY,), "morning_start": time(9), "morning_end": time(11),
+                               "afternoon_start": time(14), "afternoon_end": time(15), "slot_minutes": 30}
+    base.update(kw)
+    return SlotPlan(**base)  # type: ignore[arg-type]
+
+
+def rows(ids: list[str] = MEMBERS, **extra: dict[str, object]) -> list[dict[str, object]]:
+    return [{"profile_id": pid, "forbidden_slots": "", "max_meetings": "", "stand": "", **extra.get(pid, {})}
+            for pid in ids]
+
+
+def make_event(svc: EventService, *, tables: int = 3, ids: list[str] = MEMBERS, **kw: object) -> int:
+    extra = kw.pop("extra", {})
+    return svc.create_event(name="CAT 2026 B2B", venue="Palais des Congrès, Tunis", timezone="Africa/Tunis",
+                            plan=kw.pop("plan", plan()), tables=tables, participants=rows(ids, **extra))  # type: ignore
+
+
+# --- creation -------------------------------------------------------------------------------------
+def test_slots_are_wall_clock_times_in_the_event_timezone(svc: EventService) -> None:
+    two_days = plan(days=(DAY, DAY + timedelta(days=1)), break_minutes=10)
+    data = svc.event(make_event(svc, plan=two_days))
+    # 09:00-11:00 with 30' + 10' break: 09:00, 09:40, 10:20; 14:00-15:00: 14:00 (14:40 would end 15:10)
+    assert len(data.slots) == 8
+    first, afternoon = data.slots[0], data.slots[3]
+    assert first.start == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # Tunis is UTC+1
+    assert first.end - first.start == timedelta(minutes=30) and first.session == "morning"
+    assert data.slots[1].start == datetime(2026, 12, 1, 8, 40, tzinfo=UTC)
+    assert afternoon.start == datetime(2026, 12, 1, 13, 0, tzinfo=UTC) and afternoon.session == "afternoon"
+    assert data.slots[4].start == datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+    assert [s.index for s in data.slots] == list(range(8))
+    assert data.event.timezone == "Africa/Tunis" and [t.number for t in data.tables] == [1, 2, 3]
+
+
+def test_dst_in_europe_paris() -> None:
+    summer = SlotPlan(days=(date(2026, 7, 1),), morning_start=time(9), morning_end=time(10),
+                      afternoon_start=None, afternoon_end=None)
+    assert summer.slots("Europe/Paris")[0].start == datetime(2026, 7, 1, 7, 0, tzinfo=UTC)
+
+
+def test_bad_plans_and_timezones(svc: EventService) -> None:
+    with pytest.raises(ValueError, match="before its end"):
+        plan(morning_start=time(12), morning_end=time(9))
+    with pytest.raises(ValueError, match="'days' is empty"):
+        plan(days=())
+    with pytest.raises(ValueError, match="unknown IANA timezone"):
+        svc.create_event(name="x", venue="", timezone="Africa/Tunisia", plan=plan(), tables=2, participants=rows())
+
+
+def test_participant_rows_are_checked_and_nothing_is_written(svc: EventService) -> None:
+    bad: list[dict[str, object]] = [*rows(["tn-1", "fr-1"]),
+           {"profile_id": "zz-404", "forbidden_slots": "", "max_meetings": "", "stand": ""},
+           {"profile_id": "ma-1", "forbidden_slots": "2;99", "max_meetings": "many", "stand": "7"},
+           {"profile_id": "tn-1", "forbidden_slots": "x", "max_meetings": "", "stand": ""},
+           {"profile_id": "it-1", "forbidden_slots": "", "max_meetings": "", "stand": "1"},
+           {"profile_id": "es-1", "forbidden_slots": "", "max_meetings": "", "stand": "1"}]
+    with pytest.raises(InvalidRowsError) as exc:
+        svc.create_event(name="x", venue="", timezone="Africa/Tunis", plan=plan(), tables=3, participants=bad)
+    text = [str(e) for e in exc.value.errors]
+    assert "row 3 id 'zz-404': field 'profile_id' = 'zz-404': unknown profile id" in text[0]
+    assert any("row 4" in t and "slot 99 does not exist: slots are numbered 1 to 6" in t for t in text)
+    assert any("row 4" in t and "'max_meetings'" in t for t in text)
+    assert any("row 4" in t and "table 7 does not exist" in t for t in text)
+    assert any("row 5" in t and "duplicate participant (first on row 1)" in t for t in text)
+    assert any("row 5" in t and "'x' is not a slot number" in t for t in text)
+    assert any("row 7" in t and "already the stand of 'it-1' (row 6)" in t for t in text)
+    from storage.events import list_events
+    assert list_events(svc.engine) == []
+
+
+def test_participants_forbidden_slots_are_one_based(svc: EventService) -> None:
+    data = svc.event(make_event(svc, extra={"tn-1": {"forbidden_slots": "1; 6", "max_meetings": "2", "stand": "3"}}))
+    tn1 = next(p for p in data.participants if p.profile_id == "tn-1")
+    assert tn1.forbidden == frozenset({0, 5}) and tn1.max_meetings == 2 and tn1.stand == 3
+
+
+# --- requests -------------------------------------------------------------------------------------
+def test_request_state_machine(svc: EventService) -> None:
+    eid = make_event(svc)
+    r = svc.request(eid, "tn-1", "fr-1", priority="must", message="Nos plats, vos boutiques ?")
+    assert (r.state, r.priority, r.decided_by) == ("pending", "must", None)
+    with pytest.raises(DuplicateRequestError):
+        svc.request(eid, "fr-1", "tn-1")  # same pair, other direction
+    with pytest.raises(ValueError, match="cannot request a meeting with itself"):
+        svc.request(eid, "tn-1", "tn-1")
+    with pytest.raises(ValueError, match="not a participant"):
+        svc.request(eid, "tn-1", "de-1")
+    with pytest.raises(ValueError, match="'priority'"):
+        svc.request(eid, "tn-1", "it-1", priority="urgent")
+    with pytest.raises(TransitionError, match="only its addressee"):
+        svc.accept(r.id, by="tn-1")  # the sender cannot accept its own request
+    assert svc.accept(r.id, by="fr-1").state == "accepted"
+    with pytest.raises(TransitionError, match="is accepted; only a pending request"):
+        svc.decline(r.id, as_organiser=True)
+    with pytest.raises(TransitionError, match="only its sender"):
+        svc.cancel(r.id, by="fr-1")
+    assert svc.cancel(r.id, by="tn-1").state == "cancelled"
+    with pytest.raises(TransitionError, match="is cancelled"):
+        svc.accept(r.id, by="fr-1")
+    again = svc.request(eid, "fr-1", "tn-1")  # a cancelled request does not block the pair
+    declined = svc.decline(again.id, as_organiser=True)
+    assert (declined.state, declined.decided_by) == ("declined", "organiser")
+    with pytest.raises(ValueError, match="either a participant id or the organiser"):
+        svc.accept(again.id, by="tn-1", as_organiser=True)
+
+
+def test_expiry(svc: EventService) -> None:
+    eid = make_event(svc)
+    deadline = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+    a = svc.request(eid, "tn-1", "fr-1", expires_at=deadline)
+    b = svc.request(eid, "tn-2", "it-1", expires_at=deadline)
+    c = svc.request(eid, "ma-1", "it-1")
+    assert svc.expire(deadline - timedelta(minutes=1)) == []
+    assert svc.expire(deadline) == [a.id, b.id]
+    assert svc.get_request(a.id).state == "expired" and svc.get_request(c.id).state == "pending"
+    with pytest.raises(TransitionError, match="is expired"):
+        svc.accept(a.id, by="fr-1")
+    late = svc.request(eid, "lb-1", "es-1", expires_at=deadline)  # accepting after the deadline fails too
+    with pytest.raises(TransitionError, match="expired at"):
+        svc.accept(late.id, by="es-1", now=deadline + timedelta(hours=1))
+    assert svc.get_request(late.id).state == "expired"
+    with pytest.raises(ValueError, match="timezone-aware"):
+        svc.expire(datetime(2026, 11, 25))
+
+
+def test_import_requests_all_or_nothing(svc: EventService) -> None:
+    eid = make_event(svc)
+    svc.request(eid, "tn-1", "fr-1")
+    bad = [{"from_id": "tn-2", "to_id": "it-1", "priority": "must", "message": "", "state": "accepted"},
+           {"from_id": "fr-1", "to_id": "tn-1", "priority": "", "message": "", "state": ""},
+           {"from_id": "lb-1", "to_id": "de-1", "priority": "want", "message": "", "state": ""},
+           {"from_id": "ma-1", "to_id": "it-1", "priority": "soon", "message": "", "state": "maybe"},
+           {"from_id": "it-1", "to_id": "tn-2", "priority": "", "message": "", "state": ""}]
+    with pytest.raises(InvalidRowsError) as exc:
+        svc.import_requests(eid, bad)
+    text = "\n".join(str(e) for e in exc.value.errors)
+    assert "row 2 id 'fr-1 -> tn-1': field 'to_id' = 'tn-1': this pair already has an active request" in text
+    assert "row 3 id 'lb-1 -> de-1': field 'to_id' = 'de-1': not a participant" in text
+    assert "row 4" in text and "'priority' = 'soon'" in text and "'state' = 'maybe'" in text
+    assert "row 5" in text and "duplicate pair (first on row 1)" in text
+    assert len(svc.requests(eid)) == 1
+    added = svc.import_requests(eid, [bad[0], bad[3] | {"priority": "want", "state": ""}])
+    assert [(r.state, r.decided_by) for r in added] == [("accepted", "organiser"), ("pending", None)]
+
+
+# --- recommendations ------------------------------------------------------------------------------
+def test_recommendations_stay_in_the_event_with_mutual_first(svc: EventService) -> None:
+    eid = make_event(svc)
+    recs = svc.recommend(eid, k=3)
+    assert {r.participant for r in recs} <= set(MEMBERS) and {r.partner for r in recs} <= set(MEMBERS)
+    assert all(r.participant != r.partner for r in recs)
+    by: dict[str, list] = {}
+    for r in recs:
+        by.setdefault(r.participant, []).append(r)
+    assert all(len(v) <= 3 for v in by.values())
+    listed = {(r.participant, r.partner) for r in recs}
+    for pid, mine in by.items():
+        flags = [r.mutual for r in mine]
+        assert flags == sorted(flags, reverse=True), f"{pid}: mutual matches must come first"
+        for r in mine:
+            assert r.mutual == ((r.partner, pid) in listed)
+            assert r.reason
+    assert any(r.mutual for r in recs)
+    # de-1 is the closest profile to tn-1 in the catalogue but is not a participant
+    assert "de-1" in [s.id for s in svc.catalogue.suggest("tn-1", k=3, allow_same_country=True).suggestions]
+
+
+def test_prefill_creates_one_request_per_pair_and_skips_existing(svc: EventService) -> None:
+    eid = make_event(svc)
+    recs = svc.recommend(eid, k=2)
+    first = recs[0]
+    existing = svc.request(eid, first.partner, first.participant)
+    created = svc.prefill(eid, k=2)
+    pairs = [frozenset((r.from_id, r.to_id)) for r in created]
+    assert len(pairs) == len(set(pairs)) and frozenset((first.participant, first.partner)) not in pairs
+    assert set(pairs) == {frozenset((r.participant, r.partner)) for r in recs} - {existing.pair}
+    assert all(r.state == "pending" and r.score is not None and r.reason for r in created)
+    assert svc.prefill(eid, k=2) == []
+
+
+# --- scheduling -----------------------------------------------------------------------------------
+@pytest.fixture
+def captured(monkeypatch: pytest.MonkeyPatch) -> list[tuple[scheduling.Instance, scheduling.Schedule]]:
+    """Every (instance, schedule) the service solves."""
+    seen: list[tuple[scheduling.Instance, scheduling.Schedule]] = []
+    import service.events as module
+
+    def spy(instance: scheduling.Instance, **kw: object) -> scheduling.Schedule:
+        result = scheduling.solve(instance, **kw)  # type: ignore[arg-type]
+        seen.append((instance, result))
+        return result
+
+    monkeypatch.setattr(module, "solve", spy)
+    return seen
+
+
+def accept_all(svc: EventService, eid: int) -> None:
+    for r in svc.requests(eid, ("pending",)):
+        svc.accept(r.id, as_organiser=True)
+
+
+def check_stored(svc: EventService, eid: int) -> None:
+    data = svc.event(eid)
+    reqs = {r.id: r for r in svc.requests(eid)}
+    forbidden = {p.profile_id: p.forbidden for p in data.participants}
+    busy: Counter[tuple[str, int]] = Counter()
+    tables: Counter[tuple[int, int]] = Counter()
+    for a in svc.assignments(eid):
+        r = reqs[a.request_id]
+        assert r.state == "accepted"
+        for pid in (r.from_id, r.to_id):
+            busy[(pid, a.slot)] += 1
+            assert a.slot not in forbidden[pid]
+        tables[(a.slot, a.table)] += 1
+    assert max(busy.values(), default=1) == 1 and max(tables.values(), default=1) == 1
+
+
+def test_schedule_passes_the_scheduler_validation(svc: EventService, captured) -> None:
+    eid = make_event(svc, tables=2, extra={"tn-1": {"forbidden_slots": "1;2", "stand": "2"}})
+    svc.prefill(eid, k=3)
+    accept_all(svc, eid)
+    summary = svc.schedule(eid, time_limit=10)
+    instance, result = captured[-1]
+    assert scheduling.validate(instance, result, fairness=2) == []
+    assert summary.status in ("optimal", "feasible") and summary.stored
+    assert summary.requested == len(svc.requests(eid, ("accepted",))) == len(instance.meetings)
+    assert summary.held + len(summary.left_out) == summary.requested
+    assert summary.held == len(svc.assignments(eid)) > 0
+    check_stored(svc, eid)
+    tn1 = {r.id for r in svc.requests(eid) if "tn-1" in (r.from_id, r.to_id)}
+    assert all(a.table == 2 for a in svc.assignments(eid) if a.request_id in tn1)  # tn-1 hosts at its stand
+
+
+def test_oversubscription_keeps_musts_and_covers_everyone(svc: EventService, captured) -> None:
+    two_slots = plan(morning_end=time(10), afternoon_start=None, afternoon_end=None)  # 2 slots
+    eid = make_event(svc, tables=2, plan=two_slots, ids=["tn-1", "tn-2", "ma-1", "fr-1", "it-1", "es-1"])
+    for a, b, prio in [("fr-1", "tn-1", "must"), ("fr-1", "tn-2", "must"), ("fr-1", "ma-1", "want"),
+                       ("fr-1", "it-1", "want"), ("fr-1", "es-1", "want"), ("it-1", "tn-2", "want"),
+                       ("es-1", "ma-1", "want")]:
+        svc.request(eid, a, b, priority=prio)
+    accept_all(svc, eid)
+    summary = svc.schedule(eid, time_limit=10)
+    instance, result = captured[-1]
+    assert scheduling.validate(instance, result, fairness=2) == []
+    assert summary.must_held == summary.must_requested == 2
+    assert all(x.priority == "want" and x.reason for x in summary.left_out)
+    reqs = {r.id: r for r in svc.requests(eid)}
+    met = {p for a in svc.assignments(eid) for p in (reqs[a.request_id].from_id, reqs[a.request_id].to_id)}
+    assert met == {"tn-1", "tn-2", "ma-1", "fr-1", "it-1", "es-1"}  # nobody left with no meeting
+    assert all("participant 'fr-1'" in x.reason and not re.search(r"participants? \d", x.reason)
+               for x in summary.left_out)  # indices are translated to profile ids
+
+
+def test_max_meetings_leaves_lowest_priority_out(svc: EventService) -> None:
+    eid = make_event(svc, extra={"fr-1": {"max_meetings": "1"}})
+    must = svc.request(eid, "fr-1", "tn-1", priority="must")
+    want = svc.request(eid, "fr-1", "ma-1", priority="want")
+    accept_all(svc, eid)
+    summary = svc.schedule(eid, time_limit=5)
+    assert [a.request_id for a in svc.assignments(eid)] == [must.id]
+    assert [(x.request_id, x.priority) for x in summary.left_out] == [(want.id, "want")]
+    assert "maximum of 1 meeting(s)" in summary.left_out[0].reason
+
+
+def test_rescheduling_replaces_and_cancelling_frees_the_slot(svc: EventService) -> None:
+    eid = make_event(svc)
+    a = svc.request(eid, "tn-1", "fr-1")
+    b = svc.request(eid, "tn-2", "it-1")
+    accept_all(svc, eid)
+    svc.schedule(eid, time_limit=5)
+    assert {x.request_id for x in svc.assignments(eid)} == {a.id, b.id}
+    svc.cancel(b.id, by="tn-2")
+    assert {x.request_id for x in svc.assignments(eid)} == {a.id}
+    svc.schedule(eid, time_limit=5)
+    assert {x.request_id for x in svc.assignments(eid)} == {a.id}
+
+
+# --- exports --------------------------------------------------------------------------------------
+def scheduled_event(svc: EventService) -> int:
+    eid = make_event(svc, tables=2)
+    svc.request(eid, "tn-1", "fr-1", priority="must", message="Dîner, puis visite; à bientôt")
+    svc.request(eid, "tn-1", "it-1")
+    svc.request(eid, "ma-1", "it-1")
+    accept_all(svc, eid)
+    svc.schedule(eid, time_limit=5)
+    return eid
+
+
+def test_ics_escaping_and_folding() -> None:
+    assert ics_escape("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+    line = "SUMMARY:" + "Meeting with تعاونية الفخار الأزرق بآسفي, Safi " * 3
+    folded = ics_fold(line)
+    parts = folded.split("\r\n")
+    assert all(len(p.encode()) <= 75 for p in parts) and all(p.startswith(" ") for p in parts[1:])
+    assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
+
+
+def test_export_agendas_ics_grid_and_summary(svc: EventService, tmp_path: Path) -> None:
+    import icalendar
+
+    eid = scheduled_event(svc)
+    data = svc.event(eid)
+    files = svc.export(eid, tmp_path / "out", now=datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    assert all(f.exists() for f in files)
+    agenda = pd.read_csv(tmp_path / "out" / "agendas" / "tn-1.csv", encoding="utf-8-sig", dtype=str)
+    assert sorted(agenda["partner_id"]) == ["fr-1", "it-1"] and list(agenda["slot"]) == sorted(agenda["slot"])
+    raw = (tmp_path / "out" / "agendas" / "tn-1.ics").read_bytes()
+    assert raw.count(b"\r\n") == raw.count(b"\n") and all(len(x) <= 75 for x in raw.split(b"\r\n"))
+    cal = icalendar.Calendar.from_ical(raw)
+    events = [c for c in cal.walk("VEVENT")]
+    assert len(events) == 2
+    slots = {s.index + 1: s for s in data.slots}
+    by_partner = {row.partner_id: row for row in agenda.itertuples()}
+    for ev in events:
+        summary = str(ev["SUMMARY"])
+        partner = "fr-1" if "Org fr-1" in summary else "it-1"
+        assert summary == f"Meeting with Org {partner}"
+        slot = slots[int(by_partner[partner].slot)]
+        assert ev.decoded("DTSTART") == slot.start and ev.decoded("DTEND") == slot.end
+        assert ev["DTSTART"].to_ical() == slot.start.strftime("%Y%m%dT%H%M%SZ").encode()
+        assert str(ev["LOCATION"]) == f"Table {by_partner[partner].table}, Palais des Congrès, Tunis"
+        assert "Why:" in str(ev["DESCRIPTION"]) and str(ev["UID"])
+    fr = next(ev for ev in events if "fr-1" in str(ev["SUMMARY"]))
+    assert "Dîner, puis visite; à bientôt" in str(fr["DESCRIPTION"])
+    assert "Dîner\\, puis visite\\; à bientôt" in raw.decode().replace("\r\n ", "")
+    # the organiser's grid, as CSV and Excel, and the summary
+    grid = pd.read_csv(tmp_path / "out" / "grid.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(grid.columns) == ["slot", "start", "end", "session", "Table 1", "Table 2"]
+    assert grid["start"][0] == "2026-12-01 09:00" and grid["end"][0] == "09:30"
+    cells = [c for t in ("Table 1", "Table 2") for c in grid[t] if c]
+    assert sorted(cells) == sorted(["Org tn-1 × Org fr-1", "Org tn-1 × Org it-1", "Org ma-1 × Org it-1"])
+    xl = pd.read_excel(tmp_path / "out" / "grid.xlsx", sheet_name=None, dtype=str, keep_default_na=False)
+    assert set(xl) == {"grid", "participants", "table use"} and xl["grid"].equals(grid)
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv", encoding="utf-8-sig").set_index("profile_id")
+    assert summary.loc["tn-1", "held"] == summary.loc["tn-1", "requested"] == 2
+    assert summary.loc["es-1", "held"] == 0 and "breaks" in summary.columns
+    use = pd.read_csv(tmp_path / "out" / "table_use.csv", encoding="utf-8-sig")
+    assert use["tables_used"].sum() == 3 and (use["tables"] == 2).all()
+
+
+def test_agenda_reason_is_from_the_participants_side(svc: EventService) -> None:
+    eid = scheduled_event(svc)
+    mine = svc.agenda(eid, "fr-1")
+    assert [x.partner_id for x in mine] == ["tn-1"] and mine[0].reason and mine[0].priority == "must"
+    assert "BEGIN:VEVENT" in svc.ics(eid, "fr-1")
+
+
+# --- CLI ------------------------------------------------------------------------------------------
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], catalogue: Catalogue):
+    import typer
+
+    from service import cli
+    from service.cli_event import event_app
+
+    root = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    root.add_typer(event_app, name="event")
+    monkeypatch.setattr(cli, "app", root)
+    monkeypatch.setattr(cli, "_catalogue", lambda db: catalogue)
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["ccimatch", "event", *args])
+        with pytest.raises(SystemExit) as exc:
+            cli.main()
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        return int(exc.value.code or 0), out, err
+
+    return invoke
+
+
+def test_cli_end_to_end(run, tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    pd.DataFrame(rows(extra={"tn-1": {"forbidden_slots": "6"}})).to_csv(people, index=False)
+    code, out, err = run("create", "CAT 2026", "--participants", str(people), "--days", "2026-12-01",
+                         "--morning", "09:00-11:00", "--afternoon", "14:00-15:00", "--slot-minutes", "30",
+                         "--tables", "3", "--venue", "Palais des Congrès", "--timezone", "Africa/Tunis")
+    assert code == 0, err
+    eid = out.strip()
+    reqs = tmp_path / "reqs.csv"
+    pd.DataFrame([{"from_id": "tn-1", "to_id": "fr-1", "priority": "must", "message": "hello", "state": ""},
+                  {"from_id": "ma-1", "to_id": "it-1", "priority": "want", "message": "", "state": "accepted"}]
+                 ).to_csv(reqs, index=False)
+    code, out, err = run("requests", eid, "--import", str(reqs))
+    assert code == 0 and "2 request(s) imported" in err and "tn-1 -> fr-1 (must) pending" in out
+    code, out, _ = run("request", eid, "lb-1", "es-1", "--priority", "want", "--message", "bonjour")
+    assert code == 0 and "lb-1 -> es-1 (want) pending" in out
+    code, _, err = run("accept", "1")
+    assert code == 2 and "--by PROFILE_ID or --as-organiser" in err
+    code, _, err = run("accept", "1", "--by", "tn-1")
+    assert code == 2 and "only its addressee (fr-1)" in err
+    assert run("accept", "1", "--by", "fr-1")[0] == 0
+    assert run("decline", "3", "--as-organiser")[0] == 0
+    code, out, _ = run("recommend", eid, "--k", "2", "--prefill")
+    assert code == 0 and "pending request(s) created" in out
+    code, out, _ = run("schedule", eid, "--time-limit", "5", "--json")
+    import json
+    result = json.loads(out)
+    assert code == 0 and result["held"] == 2 and result["status"] in ("optimal", "feasible")
+    code, out, _ = run("export", eid, "--out", str(tmp_path / "x"))
+    assert code == 0 and (tmp_path / "x" / "agendas" / "tn-1.ics").exists()
+    code, _, err = run("schedule", "99")
+    assert code == 2 and "no event with id 99" in err
+
+
+def test_cli_reports_bad_participant_rows(run, tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    pd.DataFrame([*rows(["tn-1"]), {"profile_id": "nobody", "forbidden_slots": "0", "max_meetings": "",
+                                    "stand": ""}]).to_csv(people, index=False)
+    code, _, err = run("create", "X", "--participants", str(people), "--days", "2026-12-01")
+    assert code == 1 and "row 2 id 'nobody': field 'profile_id'" in err and "slot 0 does not exist" in err
+    assert "nothing was written" in err
+    code, _, err = run("create", "X", "--participants", str(people), "--days", "01/12/2026")
+    assert code == 2 and "--days" in err
+
+
+# --- HTTP API -------------------------------------------------------------------------------------
+@pytest.fixture
+def api(tmp_path: Path, catalogue: Catalogue):
+    from fastapi.testclient import TestClient
+
+    from service.api import create_app
+    from service.api_events import router
+    from storage.keys import create_key
+
+    settings = Settings(db=str(tmp_path / "events.db"), open_reads=True)
+    app = create_app(settings, catalogue=catalogue)
+    app.include_router(router)
+    headers = {role: {"X-API-Key": create_key(catalogue.engine, role)} for role in ("reader", "editor", "admin")}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client, headers
+
+
+EVENT_BODY = {"name": "CAT 2026 B2B", "venue": "Palais des Congrès, Tunis", "timezone": "Africa/Tunis",
+              "days": ["2026-12-01"], "morning_start": "09:00", "morning_end": "11:00", "afternoon_start": None,
+              "afternoon_end": None, "slot_minutes": 30, "tables": 2,
+              "participants": [{"profile_id": p} for p in MEMBERS]}
+
+
+def test_api_event_flow(api, tmp_path: Path) -> None:
+    import icalendar
+
+    client, h = api
+    assert client.post("/events", json=EVENT_BODY).status_code == 401
+    assert client.post("/events", json=EVENT_BODY, headers=h["reader"]).status_code == 403
+    r = client.post("/events", json=EVENT_BODY, headers=h["editor"])
+    assert r.status_code == 201, r.text
+    event = r.json()
+    eid = event["id"]
+    assert event["slots"][0]["start"] == "2026-12-01T08:00:00+00:00" and len(event["slots"]) == 4
+    bad = client.post("/events", json=EVENT_BODY | {"participants": [{"profile_id": "zz"}]}, headers=h["editor"])
+    assert bad.status_code == 422 and "unknown profile id" in bad.json()["detail"][0]["msg"]
+    r = client.post(f"/events/{eid}/requests", json={"from_id": "tn-1", "to_id": "fr-1", "priority": "must"},
+                    headers=h["editor"])
+    assert r.status_code == 201 and r.json()["state"] == "pending"
+    rid = r.json()["id"]
+    dup = client.post(f"/events/{eid}/requests", json={"from_id": "fr-1", "to_id": "tn-1"}, headers=h["editor"])
+    assert dup.status_code == 409
+    path = tmp_path / "r.csv"
+    pd.DataFrame([{"from_id": "ma-1", "to_id": "it-1", "priority": "want", "message": "", "state": "accepted"}]
+                 ).to_csv(path, index=False)
+    with path.open("rb") as f:
+        imported = client.post(f"/events/{eid}/requests/import", files={"file": ("r.csv", f, "text/csv")},
+                               headers=h["editor"])
+    assert imported.status_code == 201 and imported.json()[0]["state"] == "accepted"
+    wrong = client.post(f"/events/{eid}/requests/{rid}/accept", json={"by": "tn-1"}, headers=h["editor"])
+    assert wrong.status_code == 409 and "only its addressee" in wrong.json()["detail"]
+    ok = client.post(f"/events/{eid}/requests/{rid}/accept", json={"by": "fr-1"}, headers=h["editor"])
+    assert ok.status_code == 200 and ok.json()["state"] == "accepted"
+    assert client.post(f"/events/{eid}/requests/{rid}/decline", json={"as_organiser": True},
+                       headers=h["editor"]).status_code == 409
+    assert client.post(f"/events/{eid + 1}/requests/{rid}/accept", json={"as_organiser": True},
+                       headers=h["editor"]).status_code == 404
+    recs = client.get(f"/events/{eid}/recommendations?k=2", headers=h["reader"])
+    assert recs.status_code == 200 and {x["partner"] for x in recs.json()} <= set(MEMBERS)
+    assert client.post(f"/events/{eid}/prefill?k=1", headers=h["editor"]).status_code == 201
+    s = client.post(f"/events/{eid}/schedule?time_limit=5", headers=h["editor"])
+    assert s.status_code == 200 and s.json()["held"] == 2, s.text
+    grid = client.get(f"/events/{eid}/grid", headers=h["reader"]).json()
+    assert len(grid) == 4 and sum(bool(row["Table 1"]) + bool(row["Table 2"]) for row in grid) == 2
+    assert client.get(f"/events/{eid}/participants/tn-1/agenda").status_code == 401  # even in demo mode
+    agenda = client.get(f"/events/{eid}/participants/tn-1/agenda", headers=h["reader"]).json()
+    assert [x["partner_id"] for x in agenda] == ["fr-1"]
+    ics = client.get(f"/events/{eid}/participants/tn-1/agenda.ics", headers=h["reader"])
+    assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")
+    ev = next(iter(icalendar.Calendar.from_ical(ics.content).walk("VEVENT")))
+    assert str(ev["SUMMARY"]) == "Meeting with Org fr-1"
+    assert ev.decoded("DTSTART").isoformat() == agenda[0]["start"]
+    assert client.get(f"/events/{eid}/participants/de-1/agenda", headers=h["reader"]).status_code == 404
+    assert client.get("/events/999/grid", headers=h["reader"]).status_code == 404
