@@ -323,4 +323,7 @@ def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None 
     def clusters_extend(body: ClusterExtendRequest, cat: CatalogueDep, role: ReaderDep) -> Any:
         return cat.extend_cluster(body.members, k=body.k)
 
+    from service.api_events import router as events_router  # imported here: api_events imports this module
+
+    app.include_router(events_router)
     return app

@@ -12,6 +12,7 @@ import typer
 from matcher.constraints import Constraints
 from matcher.profile import parse_list
 from matcher.taxonomy import COUNTRIES, KINDS, PARTNERSHIP_TYPES, SECTORS, closest, closest_country, country_code
+from service.cli_event import event_app
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -25,6 +26,7 @@ app.add_typer(model_app, name="model")
 app.add_typer(index_app, name="index")
 app.add_typer(keys_app, name="keys")
 app.add_typer(cluster_app, name="cluster")
+app.add_typer(event_app, name="event")
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="SQLite file or SQLAlchemy URL [env CCIMATCH_DB].")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]

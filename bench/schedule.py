@@ -1,0 +1,171 @@
+"""Benchmark of the B2B meeting scheduler on the published instances (Bofill et al., JAIR 2022).
+
+``python -m bench.schedule [--time-limit 60] [--folder original|forbidden|fixed|precedences|all] [--json]``
+solves every instance, checks each answer with the independent validator and compares the originals with
+the published optima; the table goes to stdout, reports/bench_schedule.md and reports/bench_schedule.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from matcher.scheduling import solve, validate
+from storage.dzn import read_instance
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "b2b-meetings"
+REPORTS = ROOT / "reports"
+FOLDERS: tuple[str, ...] = ("original", "forbidden", "fixed", "precedences")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Row:
+    """One solved instance, as printed and stored."""
+
+    folder: str
+    instance: str
+    participants: int
+    meetings: int
+    breaks: int | None
+    published: int | None
+    status: str
+    bound: int | None
+    seconds: float
+    valid: bool
+    problems: tuple[str, ...]
+    infeasible_reason: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"folder": self.folder, "instance": self.instance, "participants": self.participants,
+                "meetings": self.meetings, "breaks": self.breaks, "published": self.published,
+                "status": self.status, "bound": self.bound, "seconds": round(self.seconds, 2),
+                "valid": self.valid, "problems": list(self.problems), "infeasible_reason": self.infeasible_reason}
+
+
+def published_optima(data: Path) -> dict[str, int]:
+    """Instance name -> optimal total breaks with d = 2 (originals only)."""
+    path = data / "published_optima.csv"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8") as handle:
+        return {row["instance"]: int(row["optimal_breaks_d2"]) for row in csv.DictReader(handle)}
+
+
+def run_one(path: Path, folder: str, published: dict[str, int], *, time_limit: float, fairness: int = 2) -> Row:
+    """Solves one file and validates the answer independently."""
+    instance = read_instance(path)
+    name = path.name.removesuffix(".dzn")
+    base = name.split(".", 1)[0]
+    schedule = solve(instance, fairness=fairness, time_limit=time_limit)
+    problems = validate(instance, schedule, fairness=fairness)
+    return Row(folder=folder, instance=name, participants=instance.n_participants, meetings=len(instance.meetings),
+               breaks=schedule.breaks, published=published.get(base) if folder == "original" else None,
+               status=schedule.status, bound=schedule.bound, seconds=schedule.seconds, valid=not problems,
+               problems=tuple(problems), infeasible_reason=schedule.infeasible_reason)
+
+
+def _cell(value: object) -> str:
+    return "–" if value is None else str(value)
+
+
+def markdown(rows: list[Row], *, time_limit: float) -> str:
+    """The report: one table per folder and a summary line each."""
+    lines = ["# B2B meeting scheduling benchmark", "",
+             f"CP-SAT (OR-Tools), fairness d = 2, time limit {time_limit:g} s per instance, "
+             f"{os.cpu_count()} cores, Python {platform.python_version()}. "
+             "Published optima: Bofill et al., JAIR 74 (2022), Table 3 (originals only). "
+             "*valid* = the independent validator accepts the schedule.", ""]
+    for folder in FOLDERS:
+        mine = [r for r in rows if r.folder == folder]
+        if not mine:
+            continue
+        lines += [f"## {folder}", "",
+                  "| instance | participants | meetings | breaks | published | status | bound | seconds | valid |",
+                  "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |"]
+        for r in mine:
+            status = r.status if r.infeasible_reason is None else f"{r.status} ({r.infeasible_reason})"
+            lines.append(f"| {r.instance} | {r.participants} | {r.meetings} | {_cell(r.breaks)} | "
+                         f"{_cell(r.published)} | {status} | {_cell(r.bound)} | {r.seconds:.1f} | "
+                         f"{'yes' if r.valid else 'NO'} |")
+        lines += ["", summary(mine), ""]
+    return "\n".join(lines)
+
+
+def summary(rows: list[Row]) -> str:
+    counts = {s: sum(1 for r in rows if r.status == s) for s in ("optimal", "feasible", "infeasible", "unknown")}
+    matched = [r for r in rows if r.published is not None]
+    text = (f"{len(rows)} instances: {counts['optimal']} optimal, {counts['feasible']} feasible (not proven), "
+            f"{counts['infeasible']} infeasible, {counts['unknown']} unknown; "
+            f"{sum(r.valid for r in rows)} validated; total {sum(r.seconds for r in rows):.0f} s")
+    if matched:
+        equal = sum(1 for r in matched if r.status == "optimal" and r.breaks == r.published)
+        text += f"; {equal}/{len(matched)} proven optimal at the published optimum"
+    return text + "."
+
+
+def schedule_command(path: Path, fairness: int, time_limit: float, as_json: bool) -> dict[str, Any]:
+    """The body of ``ccimatch schedule``: solves a .dzn file; meetings, slots and tables numbered from 1."""
+    instance = read_instance(path)
+    schedule = solve(instance, fairness=fairness, time_limit=time_limit)
+    out: dict[str, Any] = {
+        "status": schedule.status, "breaks": schedule.breaks, "bound": schedule.bound,
+        "seconds": round(schedule.seconds, 3),
+        "meetings": [{"meeting": m + 1, "slot": None if slot is None else slot + 1,
+                      "table": None if table is None else table + 1}
+                     for m, (slot, table) in enumerate(zip(schedule.slots, schedule.tables, strict=True))],
+    }
+    if schedule.infeasible_reason is not None:
+        out["infeasible_reason"] = schedule.infeasible_reason
+    if not as_json:
+        print(f"{path.name}: {schedule.status}, breaks {schedule.breaks}, bound {schedule.bound}, "
+              f"{schedule.seconds:.1f} s" + (f" ({schedule.infeasible_reason})" if schedule.infeasible_reason else ""))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.schedule", description=__doc__.splitlines()[0])
+    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance (default 60)")
+    parser.add_argument("--folder", choices=(*FOLDERS, "all"), default="original")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    args = parser.parse_args(argv)
+    if not DATA.is_dir():
+        print(f"error: benchmark data not found at {DATA} (the shared data is only in the team checkout)",
+              file=sys.stderr)
+        return 2
+    published = published_optima(DATA)
+    rows: list[Row] = []
+    for folder in FOLDERS if args.folder == "all" else (args.folder,):
+        for path in sorted((DATA / folder).glob("*.dzn")):
+            row = run_one(path, folder, published, time_limit=args.time_limit)
+            rows.append(row)
+            if not args.json:
+                print(f"{folder:12} {row.instance:30} {row.participants:4d} {row.meetings:4d} "
+                      f"breaks {_cell(row.breaks):>3} published {_cell(row.published):>3} {row.status:10} "
+                      f"bound {_cell(row.bound):>3} {row.seconds:6.1f}s valid {'yes' if row.valid else 'NO'}"
+                      + (f"  {row.infeasible_reason}" if row.infeasible_reason else ""), flush=True)
+    REPORTS.mkdir(exist_ok=True)
+    report = markdown(rows, time_limit=args.time_limit)
+    (REPORTS / "bench_schedule.md").write_text(report + "\n", encoding="utf-8")
+    payload = {"time_limit": args.time_limit, "fairness": 2, "rows": [r.as_dict() for r in rows]}
+    (REPORTS / "bench_schedule.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(payload, indent=2))
+    else:
+        for folder in FOLDERS:
+            mine = [r for r in rows if r.folder == folder]
+            if mine:
+                print(f"{folder}: {summary(mine)}")
+        print(f"wrote {REPORTS / 'bench_schedule.md'} and {REPORTS / 'bench_schedule.json'}")
+    return 0 if all(r.valid for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
