@@ -16,10 +16,11 @@ Score = Σ w_c · x_c / Σ w_c over the components that apply, each x_c in [0, 1
 Calibration. Cosines of multilingual-e5 sit in a narrow band (about 0.75-0.93) and are higher for
 two texts in the same language than for a translation pair, so raw cosines are neither added to 0/1
 features nor compared across languages. For each channel and each language bucket of the candidate
-texts, a fixed, evenly spaced sample of eligible texts gives the background mean and spread of the
-cosine; a text's z-score against its own language's background is divided by the best z-score found
-and clipped to [0, 1]: 0 is what an arbitrary eligible text of that language scores, 1 the best
-match available. Candidates are retrieved per language bucket too, so translations are never
+texts, a fixed, evenly spaced sample of eligible texts gives the background mean of the cosine; a
+text's margin over its own language's background is divided by the best margin found and clipped to
+[0, 1]: 0 is what an arbitrary eligible text of that language scores, 1 the best match available.
+(``shift_only=False`` also divides by the background spread, a z-score; measured worse on the sample
+pairs: spreads of small cross-language buckets are narrow and inflate weak matches.) Candidates are retrieved per language bucket too, so translations are never
 crowded out. The calibration depends only on the query and the filter, not on which candidates were
 merged, so an exhaustive re-ranking of every eligible row uses exactly the same scale (see tests).
 """
@@ -64,7 +65,7 @@ class RankingParams:
     pool: int = 50  # units taken from each channel's search, per language bucket
     background: int = 256  # units sampled per language bucket to calibrate scores
     min_language_units: int = 30  # smaller languages share one calibration bucket
-    shift_only: bool = True
+    shift_only: bool = True  # calibrate by each language's background mean only (see the module docstring)
     country_cap: int | None = None  # most suggestions from one country; None: ceil(k / 3); 0: no cap
     one_sided: float = 0.5  # weight of a one-sided complementarity when the candidate lacks a side
     near_duplicate: float = 0.985  # overall-view cosine from which two candidates count as one
