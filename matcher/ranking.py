@@ -21,8 +21,9 @@ text's margin over its own language's background is divided by the best margin f
 [0, 1]: 0 is what an arbitrary eligible text of that language scores, 1 the best match available.
 (``shift_only=False`` also divides by the background spread, a z-score; measured worse on the sample
 pairs: spreads of small cross-language buckets are narrow and inflate weak matches.) Candidates are
-retrieved per language bucket too, so translations are never crowded out. The calibration depends only on the query and the filter, not on which candidates were
-merged, so an exhaustive re-ranking of every eligible row uses exactly the same scale (see tests).
+retrieved per language bucket too, so translations are never crowded out. The calibration depends
+only on the query and the filter, not on which candidates were merged, so an exhaustive re-ranking
+of every eligible row uses exactly the same scale (see tests).
 """
 
 from __future__ import annotations
