@@ -136,6 +136,22 @@ def constraints_of(countries: list[str], exclude_countries: list[str], sectors: 
     )
 
 
+def upload_records(file: UploadFile) -> list[dict[str, Any]]:
+    """Records of an uploaded CSV/Excel/JSON/Parquet file; a 422 names the file and the problem."""
+    suffix = Path(file.filename or "").suffix.lower()
+    if suffix not in SUFFIXES:
+        msg = f"unsupported file type {suffix or '(none)'!r}; use {', '.join(SUFFIXES)}"
+        raise HTTPException(422, [{"loc": ["body", "file"], "type": "value_error", "msg": msg}])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(file.file.read())
+        try:
+            return read_records(path)
+        except FileFormatError as exc:
+            raise HTTPException(422, [{"loc": ["body", "file"], "type": "value_error",
+                                       "msg": str(exc).replace(str(path), file.filename or "upload")}]) from None
+
+
 # --- middleware -------------------------------------------------------------------------------------
 class BodyLimit:
     """Refuse request bodies over ``limit`` bytes (413), by header or while streaming."""
@@ -273,19 +289,7 @@ def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None 
               responses={422: {"model": ImportReport}})
     def import_file(cat: CatalogueDep, role: EditorDep, file: Annotated[UploadFile, File()],
                     atomic: bool = False) -> Any:
-        suffix = Path(file.filename or "").suffix.lower()
-        if suffix not in SUFFIXES:
-            msg = f"unsupported file type {suffix or '(none)'!r}; use {', '.join(SUFFIXES)}"
-            raise HTTPException(422, [{"loc": ["body", "file"], "type": "value_error", "msg": msg}])
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"upload{suffix}"
-            path.write_bytes(file.file.read())
-            try:
-                records = read_records(path)
-            except FileFormatError as exc:
-                raise HTTPException(422, [{"loc": ["body", "file"], "type": "value_error",
-                                           "msg": str(exc).replace(str(path), file.filename or "upload")}]) from None
-        report = cat.ingest(records, atomic=atomic).to_dict()
+        report = cat.ingest(upload_records(file), atomic=atomic).to_dict()
         return report if report["written"] or not report["errors"] else JSONResponse(report, 422)
 
     @app.get("/profiles/{profile_id}/suggestions", response_model=SuggestionsOut, tags=["suggestions"])

@@ -3,11 +3,9 @@ role; reads (requests, recommendations, grid, agendas) need a reader key, also i
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
@@ -15,7 +13,7 @@ from fastapi import Path as FastPath
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from service.api import caller_role, get_catalogue, need
+from service.api import caller_role, get_catalogue, need, upload_records
 from service.catalogue import Catalogue
 from service.events import (
     DuplicateRequestError,
@@ -27,7 +25,6 @@ from service.events import (
     TransitionError,
 )
 from storage.events import MeetingRequest, as_dict
-from storage.files import SUFFIXES, FileFormatError, read_records
 
 EventId = Annotated[int, FastPath(ge=1, le=2**31 - 1)]
 RequestId = Annotated[int, FastPath(ge=1, le=2**31 - 1)]
@@ -176,18 +173,7 @@ def add_request(event_id: EventId, body: RequestIn, svc: ServiceDep, role: Edito
 def import_requests(event_id: EventId, svc: ServiceDep, role: EditorDep,
                     file: Annotated[UploadFile, File()]) -> list[dict[str, Any]]:
     """A CSV or Excel file with from_id, to_id, priority, message and (optional) state: all or nothing."""
-    suffix = Path(file.filename or "").suffix.lower()
-    if suffix not in SUFFIXES:
-        raise HTTPException(422, [{"loc": ["body", "file"], "type": "value_error",
-                                   "msg": f"unsupported file type {suffix or '(none)'!r}; use {', '.join(SUFFIXES)}"}])
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(file.file.read())
-        try:
-            rows = read_records(path)
-        except FileFormatError as exc:
-            raise HTTPException(422, [{"loc": ["body", "file"], "type": "value_error",
-                                       "msg": str(exc).replace(str(path), file.filename or "upload")}]) from None
+    rows = upload_records(file)
     with _errors():
         return [_request_out(r) for r in svc.import_requests(event_id, rows)]
 
