@@ -9,16 +9,15 @@ forbidden slots, fixed slots and precedences are hard; the objective is the tota
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-ENCODING = "resume"
-MIRROR = True
-SLOT_BUSY = True
-SUBSOLVERS: tuple[str, ...] = ("core",)
+_PROBE_SECONDS = 3.0  # per "at most k breaks?" probe
+_SUBSOLVERS: tuple[str, ...] = ("core",)  # core-based MaxSAT search; CP-SAT adds its LNS workers alongside
 FAMILIES: tuple[str, ...] = ("fairness", "precedences", "fixed", "forbidden", "sessions")
 STATUSES: tuple[str, ...] = ("optimal", "feasible", "infeasible", "unknown")
 
@@ -139,7 +138,7 @@ def breaks_per_participant(instance: Instance, slots: Sequence[int | None]) -> l
     out = []
     for mine in used:
         mine.sort()
-        out.append(sum(1 for s, t in zip(mine, mine[1:], strict=False) if t - s > 1))
+        out.append(sum(1 for s, t in itertools.pairwise(mine) if t - s > 1))
     return out
 
 
@@ -149,7 +148,7 @@ def _fair_group(instance: Instance) -> list[int]:
 
 
 def validate(instance: Instance, schedule: Schedule, *, fairness: int | None = 2) -> list[str]:
-    """Every hard constraint re-checked from scratch, plus breaks, fairness and tables; [] when the schedule is valid."""
+    """Every hard constraint re-checked from scratch, plus breaks, fairness and tables; [] when valid."""
     problems: list[str] = []
     n = len(instance.meetings)
     if schedule.status not in STATUSES:
@@ -336,10 +335,12 @@ def _static_reason(instance: Instance) -> str | None:
                 return (f"{family}: meeting {m} (participants {meeting.a} and {meeting.b}) has no allowed slot "
                         f"(session {meeting.session}, fixed {meeting.fixed})")
         return f"sessions: meeting {m} has no allowed slot"
+    relaxed = {family: _domains(instance, frozenset({family})) for family in ("fixed", "forbidden", "sessions")}
     for p, mine in enumerate(instance.meetings_of()):
         usable = set().union(*(doms[m] for m in mine)) if mine else set()
         if len(mine) > len(usable):
-            family = "forbidden" if instance.forbidden_of(p) else "capacity"
+            family = next((f for f, d in relaxed.items() if len(set().union(*(d[m] for m in mine))) >= len(mine)),
+                          "capacity")
             return f"{family}: participant {p} has {len(mine)} meetings for {len(usable)} usable slots"
     cycle = _precedence_cycle(instance)
     if cycle:
@@ -386,9 +387,37 @@ class _Vars:
     model: cp_model.CpModel
     x: list[dict[int, cp_model.IntVar]]  # per meeting, slot -> literal
     held: list[cp_model.IntVar] | None  # per meeting (partial mode only)
-    break_lits: list[cp_model.IntVar]  # one literal per possible break (sum = total breaks)
     covered: list[cp_model.IntVar]  # per participant with meetings (partial mode only)
     breaks: cp_model.LinearExprT  # total breaks
+
+
+def _resume_literals(model: cp_model.CpModel, busy: Sequence[cp_model.IntVar | None],
+                     tag: str) -> list[cp_model.IntVar]:
+    """Literals r[s] <=> busy[s] & ~busy[s-1] & (busy somewhere before s): one per break, in this time direction."""
+    out: list[cp_model.IntVar] = []
+    seen: cp_model.IntVar | None = None  # busy at some slot before the current one
+    for s, b in enumerate(busy):
+        if b is None:
+            continue
+        if seen is not None:
+            lit = model.new_bool_var(f"resume{tag}_{s}")
+            before = busy[s - 1] if s > 0 else None
+            model.add_implication(lit, b)
+            model.add_implication(lit, seen)
+            clause = [b.Not(), seen.Not(), lit]
+            if before is not None:
+                model.add_implication(lit, before.Not())
+                clause.append(before)
+            model.add_bool_or(clause)
+            out.append(lit)
+            now = model.new_bool_var(f"seen{tag}_{s}")  # seen or busy at s
+            model.add_bool_or([seen, b]).only_enforce_if(now)
+            model.add_implication(seen, now)
+            model.add_implication(b, now)
+            seen = now
+        else:
+            seen = b
+    return out
 
 
 def _build(instance: Instance, *, fairness: int | None, relax: frozenset[str], partial: bool,
@@ -439,9 +468,7 @@ def _build(instance: Instance, *, fairness: int | None, relax: frozenset[str], p
                     c.only_enforce_if([held[m], held[o]])
     mine_all = instance.meetings_of()
     break_lits: list[cp_model.IntVar] = []
-    offset = 0
     busy_all: list[list[cp_model.IntVar | None]] = []
-    offset_vars: list[cp_model.IntVar] = []
     per_participant: list[tuple[int, cp_model.LinearExprT]] = []
     covered: list[cp_model.IntVar] = []
     for p, mine in enumerate(mine_all):
@@ -470,105 +497,27 @@ def _build(instance: Instance, *, fairness: int | None, relax: frozenset[str], p
         if len(mine) == 1:
             per_participant.append((p, 0))
             continue
-        if ENCODING == "start":
-            starts = []
-            for s in range(n_slots):
-                b = busy[s]
-                if b is None:
-                    continue
-                before = busy[s - 1] if s > 0 else None
-                if before is None:
-                    starts.append(b)
-                    continue
-                lit = model.new_bool_var(f"start{p}_{s}")
-                model.add_implication(lit, b)
-                model.add_implication(lit, before.Not())
-                model.add_bool_or([b.Not(), before, lit])
-                starts.append(lit)
-            if held is None:
-                model.add_bool_or(starts)
-                break_lits.extend(starts)
-                offset += 1
-                per_participant.append((p, sum(starts) - 1))
-            else:
-                break_lits.extend(starts)
-                offset_vars.append(covered[-1])
-                per_participant.append((p, sum(starts) - covered[-1]))
-            continue
-        # seen[s]: p met at or before s; later[s]: p meets at or after s. A break ends at s when p is busy at s,
-        # idle at s-1 and has already met: that literal is exact, so fairness may compare per-participant sums.
-        seen: list[cp_model.IntVar | int] = []
-        prev: cp_model.IntVar | int = 0
-        for s in range(n_slots):
-            b = busy[s]
-            if b is None:
-                seen.append(prev)
-                continue
-            if isinstance(prev, int):
-                seen.append(b)
-                prev = b
-                continue
-            v = model.new_bool_var(f"seen{p}_{s}")
-            model.add_bool_or([prev, b]).only_enforce_if(v)
-            model.add_implication(prev, v)
-            model.add_implication(b, v)
-            seen.append(v)
-            prev = v
-        mine_breaks: list[cp_model.IntVar] = []
-        for s in range(1, n_slots):
-            b, idle_before, met = busy[s], busy[s - 1], seen[s - 1]
-            if b is None or isinstance(met, int):
-                continue
-            lit = model.new_bool_var(f"break{p}_{s}")
-            # lit <=> b & ~idle_before & met
-            model.add_implication(lit, b)
-            model.add_implication(lit, met)
-            parts = [b.Not(), met.Not(), lit]
-            if idle_before is not None:
-                model.add_implication(lit, idle_before.Not())
-                parts.append(idle_before)
-            model.add_bool_or(parts)
-            mine_breaks.append(lit)
-        if MIRROR:
-            # the same breaks counted from the other side (a gap starts at s when p was busy at s-1, is idle at s
-            # and meets later): equal per participant, it propagates forwards in time what the above does backwards
-            later: list[cp_model.IntVar | int] = [0] * n_slots
-            nxt: cp_model.IntVar | int = 0
-            for s in reversed(range(n_slots)):
-                b = busy[s]
-                if b is None:
-                    later[s] = nxt
-                    continue
-                if isinstance(nxt, int):
-                    later[s] = nxt = b
-                    continue
-                v = model.new_bool_var(f"later{p}_{s}")
-                model.add_bool_or([nxt, b]).only_enforce_if(v)
-                model.add_implication(nxt, v)
-                model.add_implication(b, v)
-                later[s] = nxt = v
-            gaps: list[cp_model.IntVar] = []
-            for s in range(n_slots - 1):
-                b, idle_after, meets = busy[s], busy[s + 1], later[s + 1]
-                if b is None or isinstance(meets, int):
-                    continue
-                lit = model.new_bool_var(f"gap{p}_{s}")
-                model.add_implication(lit, b)
-                model.add_implication(lit, meets)
-                parts = [b.Not(), meets.Not(), lit]
-                if idle_after is not None:
-                    model.add_implication(lit, idle_after.Not())
-                    parts.append(idle_after)
-                model.add_bool_or(parts)
-                gaps.append(lit)
-            model.add(sum(gaps) == sum(mine_breaks))
+        # A break ends at s when p is busy at s, idle at s-1 and has met before: exact literals, so fairness may
+        # compare per-participant sums. The same breaks counted backwards in time (a gap starts at s when p is
+        # busy at s, idle at s+1 and meets later) are tied to them by an equality: it propagates forwards what
+        # the first count propagates backwards, which is what lets the core-based search close forum-13crafb.
+        mine_breaks = _resume_literals(model, busy, f"{p}f")
+        model.add(sum(_resume_literals(model, busy[::-1], f"{p}b")) == sum(mine_breaks))
+        if held is None:
+            # implied: without breaks, p's meetings fill a window of exactly len(mine) slots
+            usable = [s for s in range(n_slots) if busy[s] is not None]
+            first = model.new_int_var(usable[0], usable[-1], f"first{p}")
+            last = model.new_int_var(usable[0], usable[-1], f"last{p}")
+            for s in usable:
+                model.add(first <= s).only_enforce_if(busy[s])
+                model.add(last >= s).only_enforce_if(busy[s])
+            model.add(last - first + 1 - len(mine) <= (n_slots - len(mine)) * sum(mine_breaks))
         break_lits.extend(mine_breaks)
         per_participant.append((p, sum(mine_breaks)))
-    if SLOT_BUSY:
-        for s in range(n_slots):
-            here = [b[s] for b in busy_all if b[s] is not None]
-            if len(here) > 2 * instance.n_tables:
-                model.add(sum(here) <= 2 * instance.n_tables)
+    for s in range(n_slots):  # implied: each meeting keeps two participants busy
+        here_busy = [lit for b in busy_all if (lit := b[s]) is not None]
+        if len(here_busy) > 2 * instance.n_tables:
+            model.add(sum(here_busy) <= 2 * instance.n_tables)
     if fairness is not None and "fairness" not in relax and per_participant:
         group = _fair_group(instance)
         if not partial and any(len(mine_all[p]) == 1 for p in group):
@@ -584,8 +533,7 @@ def _build(instance: Instance, *, fairness: int | None, relax: frozenset[str], p
             model.add(hi - lo <= fairness)
     if symmetry and not partial:
         _break_time_reversal(instance, model, x, relax)
-    return _Vars(model=model, x=x, held=held, break_lits=break_lits, covered=covered,
-                 breaks=sum(break_lits) - offset - sum(offset_vars))
+    return _Vars(model=model, x=x, held=held, covered=covered, breaks=sum(break_lits))
 
 
 def _break_time_reversal(instance: Instance, model: cp_model.CpModel, x: list[dict[int, cp_model.IntVar]],
@@ -621,8 +569,7 @@ def _solver(time_limit: float, workers: int) -> cp_model.CpSolver:
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.log_search_progress = False
     solver.parameters.random_seed = 0
-    if SUBSOLVERS:
-        solver.parameters.subsolvers.extend(SUBSOLVERS)
+    solver.parameters.subsolvers.extend(_SUBSOLVERS)
     return solver
 
 
@@ -665,23 +612,87 @@ def solve(instance: Instance, *, fairness: int | None = 2, time_limit: float = 6
     static = _static_reason(instance)
     if static is not None:
         return _empty(instance, "infeasible", time.monotonic() - started, static)
+    probe = _probe(instance, fairness=fairness, budget=min(0.2 * time_limit, 12.0), workers=workers)
+    if probe.optimal is not None:  # a schedule with `lower` breaks, and none with fewer
+        slots = probe.optimal
+        breaks = sum(breaks_per_participant(instance, slots))
+        return Schedule(status="optimal", breaks=breaks, bound=breaks, seconds=time.monotonic() - started,
+                        slots=slots, tables=assign_tables(instance, slots), left_out={}, infeasible_reason=None)
+    lb = probe.lower
     v = _build(instance, fairness=fairness, relax=frozenset(), partial=False)
-    v.model.minimize(v.breaks)
-    solver = _solver(time_limit, workers)
-    code = solver.solve(v.model)
+    if probe.infeasible:
+        code = cp_model.INFEASIBLE
+    else:
+        if lb:
+            v.model.add(v.breaks >= lb)
+        if probe.hint is not None:
+            _hint(v, probe.hint)
+        v.model.minimize(v.breaks)
+        solver = _solver(time_limit - (time.monotonic() - started), workers)
+        code = solver.solve(v.model)
     elapsed = time.monotonic() - started
-    if code == cp_model.INFEASIBLE:
+    if code == cp_model.INFEASIBLE:  # none with >= lb breaks, and none with fewer: infeasible
         remaining = max(1.0, min(time_limit - elapsed, 30.0))
         reason = _diagnose(instance, fairness=fairness, time_limit=remaining, workers=workers)
         return _empty(instance, "infeasible", time.monotonic() - started, reason)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _empty(instance, "unknown", elapsed)
+        if probe.hint is None:
+            return _empty(instance, "unknown", elapsed)
+        breaks = sum(breaks_per_participant(instance, probe.hint))
+        return Schedule(status="feasible", breaks=breaks, bound=min(lb, breaks), seconds=elapsed, slots=probe.hint,
+                        tables=assign_tables(instance, probe.hint), left_out={}, infeasible_reason=None)
     slots = _slots_of(solver, v)
     breaks = round(solver.objective_value)
-    bound = breaks if code == cp_model.OPTIMAL else min(breaks, max(0, int(-(-solver.best_objective_bound // 1))))
+    bound = breaks if code == cp_model.OPTIMAL else min(breaks, max(lb, int(-(-solver.best_objective_bound // 1))))
     return Schedule(status="optimal" if code == cp_model.OPTIMAL else "feasible", breaks=breaks, bound=bound,
                     seconds=elapsed, slots=slots, tables=assign_tables(instance, slots), left_out={},
                     infeasible_reason=None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Probe:
+    """What the quick probes established before the main search."""
+
+    lower: int  # no schedule has fewer breaks
+    optimal: tuple[int | None, ...] | None = None  # a schedule with exactly `lower` breaks
+    hint: tuple[int | None, ...] | None = None  # any valid schedule found on the way
+    infeasible: bool = False  # no schedule at all
+
+
+def _probe(instance: Instance, *, fairness: int | None, budget: float, workers: int) -> _Probe:
+    """Asks "a schedule with at most k breaks?" for k = 0, 1, ... while short solves answer it.
+
+    CP-SAT's presolve refutes small k in a fraction of a second where the core-based search stalls (it proves
+    forum-13crafc >= 1 at once). After k = 0 fails, one unbounded feasibility probe separates infeasible
+    instances (no point climbing k) from feasible ones (its schedule becomes a hint).
+    """
+    deadline = time.monotonic() + budget
+    most = sum(max(0, len(mine) - 1) for mine in instance.meetings_of())
+    lb = 0
+    hint: tuple[int | None, ...] | None = None
+    while (remaining := deadline - time.monotonic()) > 0.1 and lb <= most:
+        bounded = not (lb == 1 and hint is None)
+        v = _build(instance, fairness=fairness, relax=frozenset(), partial=False)
+        if bounded:
+            v.model.add(v.breaks <= lb)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = min(remaining, _PROBE_SECONDS)
+        solver.parameters.num_workers = workers
+        solver.parameters.random_seed = 0
+        code = solver.solve(v.model)
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            slots = _slots_of(solver, v)
+            if bounded:
+                return _Probe(lower=lb, optimal=slots, hint=slots)
+            hint = slots
+            most = min(most, sum(breaks_per_participant(instance, slots)))
+            continue
+        if code != cp_model.INFEASIBLE:
+            break
+        if not bounded:
+            return _Probe(lower=lb, infeasible=True)
+        lb += 1
+    return _Probe(lower=lb, hint=hint)
 
 
 def _diagnose(instance: Instance, *, fairness: int | None, time_limit: float, workers: int) -> str:
@@ -791,7 +802,7 @@ def _left_out_reasons(instance: Instance, slots: Sequence[int | None], fairness:
     """Why each meeting that is not held could not be: its first cause found, in a sentence."""
     doms = _domains(instance, frozenset())
     mine_all = instance.meetings_of()
-    busy = [set() for _ in range(instance.n_participants)]  # type: list[set[int]]
+    busy: list[set[int]] = [set() for _ in range(instance.n_participants)]
     load = [0] * instance.n_slots
     for meeting, slot in zip(instance.meetings, slots, strict=True):
         if slot is not None:

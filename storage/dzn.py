@@ -9,7 +9,8 @@ from matcher.scheduling import Instance, Meeting
 
 DznValue = int | bool | list["DznValue"] | frozenset[int]
 
-_TOKEN = re.compile(r"\s*(?:(?P<num>-?\d+)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<dots>\.\.)|(?P<punct>\[\||\|\]|[\[\]{}|,;=]))")
+_TOKEN = re.compile(r"\s*(?:(?P<num>-?\d+)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<dots>\.\.)"
+                    r"|(?P<punct>\[\||\|\]|[\[\]{}|,;=]))")
 
 
 class DznError(ValueError):
