@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +82,22 @@ def sample_catalogue(real_encoder, tmp_path_factory: pytest.TempPathFactory):
     report = cat.ingest(read_records(SAMPLE), atomic=True)
     assert not report.errors, report.errors[:3]
     return cat
+
+
+def cli_invoker(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                *prefix: str) -> Callable[..., tuple[int, str, str]]:
+    """Run ``ccimatch PREFIX ARGS`` through its real entry point: (exit code, stdout, stderr), no traceback."""
+    from service import cli
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["ccimatch", *prefix, *args])
+        with pytest.raises(SystemExit) as exc:
+            cli.main()
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        return int(exc.value.code or 0), out, err
+
+    return invoke
 
 
 def shared_data(*parts: str) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +11,7 @@ import pytest
 from service import cli
 from service.catalogue import Catalogue
 from service.settings import Settings
-from tests.conftest import FakeEncoder, record
+from tests.conftest import FakeEncoder, cli_invoker, record
 
 ROWS = [
     record("tn-1", description="poterie émaillée de Nabeul", offers="poterie émaillée"),
@@ -27,15 +26,7 @@ def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp
     monkeypatch.setattr(cli, "_catalogue", lambda db: Catalogue.open(Settings(db=db or str(tmp_path / "c.db")),
                                                                       encoder=encoder))
 
-    def invoke(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["ccimatch", *args])
-        with pytest.raises(SystemExit) as exc:
-            cli.main()
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return int(exc.value.code or 0), out, err
-
-    return invoke
+    return cli_invoker(monkeypatch, capsys)
 
 
 def csv(tmp_path: Path, rows: list[dict[str, object]]) -> str:

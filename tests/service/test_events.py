@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from service.events import (
     ics_fold,
 )
 from service.settings import Settings
-from tests.conftest import FakeEncoder, record
+from tests.conftest import FakeEncoder, cli_invoker, record
 
 PROFILES = [
     record("tn-1", description="Nabeul pottery workshop, glazed ceramics", offers="glazed pottery; small series",
@@ -410,25 +409,11 @@ def test_agenda_reason_is_from_the_participants_side(svc: EventService) -> None:
 # --- CLI ------------------------------------------------------------------------------------------
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], catalogue: Catalogue):
-    import typer
 
     from service import cli
-    from service.cli_event import event_app
 
-    root = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    root.add_typer(event_app, name="event")
-    monkeypatch.setattr(cli, "app", root)
     monkeypatch.setattr(cli, "_catalogue", lambda db: catalogue)
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["ccimatch", "event", *args])
-        with pytest.raises(SystemExit) as exc:
-            cli.main()
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return int(exc.value.code or 0), out, err
-
-    return invoke
+    return cli_invoker(monkeypatch, capsys, "event")
 
 
 def test_cli_end_to_end(run, tmp_path: Path) -> None:
