@@ -365,9 +365,10 @@ class Catalogue:
             me, draft = None, who
             query = {"text": draft.text, "offers": list(draft.offers), "needs": list(draft.needs),
                      "country": draft.country}
-        overall = self.vectors([draft.text], role="query")[0]
-        my_offers = self.vectors(list(draft.offers), role="query")
-        my_needs = self.vectors(list(draft.needs), role="query")
+        # one cache lookup and one encoder batch for all of the asker's texts
+        encoded = self.vectors([draft.text, *draft.offers, *draft.needs], role="query")
+        overall, n_offers = encoded[0], len(draft.offers)
+        my_offers, my_needs = encoded[1 : 1 + n_offers], encoded[1 + n_offers :]
         asker = Asker(id=me.id if me else None, country=draft.country, sectors=draft.sectors,
                       languages=draft.languages, partnership_types=draft.partnership_types, overall=overall,
                       offers=my_offers, needs=my_needs, prefer_countries=prefer_countries)
