@@ -15,7 +15,7 @@ $(BIN)/python:
 # torch first (the local CPU build), then the project; the stamp re-runs when pyproject changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/ccimatch model prepare
 	touch $@
 
