@@ -62,14 +62,18 @@ def get_settings(request: Request) -> Settings:
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 
 
-def caller_role(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> str | None:
-    """The role of the caller's key; 401 for a key that is wrong or revoked, None for no key."""
+def caller(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> keys.KeyInfo | None:
+    """Role and scope of the caller's key; 401 for a key that is wrong or revoked, None for no key."""
     if x_api_key is None:
         return None
-    role = keys.role_of(request.app.state.catalogue.engine, x_api_key)
-    if role is None:
+    info = keys.identify(request.app.state.catalogue.engine, x_api_key)
+    if info is None:
         raise HTTPException(401, "invalid or revoked API key")
-    return role
+    return info
+
+
+def caller_role(info: Annotated[keys.KeyInfo | None, Depends(caller)]) -> str | None:
+    return info.role if info else None
 
 
 RoleDep = Annotated[str | None, Depends(caller_role)]

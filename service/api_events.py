@@ -1,5 +1,9 @@
-"""HTTP routes for B2B meeting events; include with ``app.include_router(router)``. Writes need the editor
-role; reads (requests, recommendations, grid, agendas) need a reader key, also in demo mode."""
+"""HTTP routes for B2B meeting events; include with ``app.include_router(router)``.
+
+Access: an **organiser** key (or admin) runs events — all of them, or only the one its key names; a
+**participant** key is bound to one event and one profile: it reads the event, sends requests from its own
+profile, answers or withdraws its own requests, and sees only its own requests, recommendations and agenda.
+Other roles (reader, editor) have no access to events, also in demo mode."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from fastapi import Path as FastPath
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from service.api import caller_role, get_catalogue, need, upload_records
+from service.api import caller, get_catalogue, upload_records
 from service.catalogue import Catalogue
 from service.events import (
     DuplicateRequestError,
@@ -25,6 +29,7 @@ from service.events import (
     TransitionError,
 )
 from storage.events import MeetingRequest, as_dict
+from storage.keys import KeyInfo, allows
 
 EventId = Annotated[int, FastPath(ge=1, le=2**31 - 1)]
 RequestId = Annotated[int, FastPath(ge=1, le=2**31 - 1)]
@@ -44,19 +49,59 @@ def service(request: Request, catalogue: Annotated[Catalogue, Depends(get_catalo
     return svc
 
 
-def editor(role: Annotated[str | None, Depends(caller_role)]) -> str | None:
-    need(role, "editor")
-    return role
+def _key(info: KeyInfo | None) -> KeyInfo:
+    if info is None:
+        raise HTTPException(401, "this endpoint needs an organiser or participant API key (header X-API-Key)")
+    return info
 
 
-def reader(role: Annotated[str | None, Depends(caller_role)]) -> str | None:
-    need(role, "reader")
-    return role
+def organiser_key(info: Annotated[KeyInfo | None, Depends(caller)]) -> KeyInfo:
+    """An organiser key not bound to one event (creating events)."""
+    key = _key(info)
+    if not allows(key.role, "organiser"):
+        raise HTTPException(403, f"this endpoint needs the organiser role; your key has the {key.role} role")
+    if key.event_id is not None:
+        raise HTTPException(403, f"your organiser key is bound to event {key.event_id}; it cannot create events")
+    return key
+
+
+def organiser(event_id: EventId, info: Annotated[KeyInfo | None, Depends(caller)]) -> KeyInfo:
+    """An organiser key for this event."""
+    key = _key(info)
+    if not allows(key.role, "organiser"):
+        raise HTTPException(403, f"this endpoint needs the organiser role; your key has the {key.role} role")
+    _same_event(key, event_id)
+    return key
+
+
+def attendee(event_id: EventId, info: Annotated[KeyInfo | None, Depends(caller)]) -> KeyInfo:
+    """An organiser key for this event, or the key of one of its participants."""
+    key = _key(info)
+    if not (allows(key.role, "organiser") or key.role == "participant"):
+        raise HTTPException(403, f"events need an organiser or participant key; your key has the {key.role} role")
+    _same_event(key, event_id)
+    return key
+
+
+def _same_event(key: KeyInfo, event_id: int) -> None:
+    if key.event_id is not None and key.event_id != event_id:
+        raise HTTPException(403, f"your key is bound to event {key.event_id}, not event {event_id}")
+
+
+def own(key: KeyInfo, profile_id: str | None, what: str) -> str | None:
+    """The participant a participant key speaks for (403 if it asks about someone else); None for organisers."""
+    if key.role != "participant":
+        return None
+    if profile_id is not None and profile_id != key.profile_id:
+        raise HTTPException(403, f"a participant key sees and acts on its own {what} only ({key.profile_id}), "
+                                 f"not {profile_id}'s")
+    return key.profile_id
 
 
 ServiceDep = Annotated[EventService, Depends(service)]
-EditorDep = Annotated[str | None, Depends(editor)]
-ReaderDep = Annotated[str | None, Depends(reader)]
+CreatorDep = Annotated[KeyInfo, Depends(organiser_key)]
+OrganiserDep = Annotated[KeyInfo, Depends(organiser)]
+AttendeeDep = Annotated[KeyInfo, Depends(attendee)]
 
 
 @contextmanager
@@ -128,7 +173,7 @@ def _request_out(r: MeetingRequest) -> dict[str, Any]:
 
 # --- routes ---------------------------------------------------------------------------------------
 @router.post("", status_code=201)
-def create_event(body: EventIn, svc: ServiceDep, role: EditorDep) -> dict[str, Any]:
+def create_event(body: EventIn, svc: ServiceDep, key: CreatorDep) -> dict[str, Any]:
     """Create an event: slot plan, tables and participants (all checked; all or nothing)."""
     with _errors():
         plan = SlotPlan(days=tuple(body.days), morning_start=body.morning_start, morning_end=body.morning_end,
@@ -149,28 +194,31 @@ def event_out(svc: EventService, event_id: int) -> dict[str, Any]:
 
 
 @router.get("/{event_id}")
-def get_event(event_id: EventId, svc: ServiceDep, role: ReaderDep) -> dict[str, Any]:
+def get_event(event_id: EventId, svc: ServiceDep, key: AttendeeDep) -> dict[str, Any]:
     with _errors():
         return event_out(svc, event_id)
 
 
 @router.get("/{event_id}/requests")
-def list_requests(event_id: EventId, svc: ServiceDep, role: ReaderDep,
+def list_requests(event_id: EventId, svc: ServiceDep, key: AttendeeDep,
                   state: Annotated[Literal["pending", "accepted", "declined", "cancelled", "expired"] | None,
                                    Query()] = None) -> list[dict[str, Any]]:
     with _errors():
-        return [_request_out(r) for r in svc.requests(event_id, (state,) if state else ())]
+        return [_request_out(r) for r in svc.requests(event_id, (state,) if state else (),
+                                                      involving=own(key, None, "requests"))]
 
 
 @router.post("/{event_id}/requests", status_code=201)
-def add_request(event_id: EventId, body: RequestIn, svc: ServiceDep, role: EditorDep) -> dict[str, Any]:
+def add_request(event_id: EventId, body: RequestIn, svc: ServiceDep, key: AttendeeDep) -> dict[str, Any]:
+    """A meeting request; a participant key sends from its own profile only."""
+    own(key, body.from_id, "requests")
     with _errors():
         return _request_out(svc.request(event_id, body.from_id, body.to_id, priority=body.priority,
                                         message=body.message, expires_at=body.expires_at))
 
 
 @router.post("/{event_id}/requests/import", status_code=201)
-def import_requests(event_id: EventId, svc: ServiceDep, role: EditorDep,
+def import_requests(event_id: EventId, svc: ServiceDep, key: OrganiserDep,
                     file: Annotated[UploadFile, File()]) -> list[dict[str, Any]]:
     """A CSV or Excel file with from_id, to_id, priority, message and (optional) state: all or nothing."""
     rows = upload_records(file)
@@ -178,7 +226,12 @@ def import_requests(event_id: EventId, svc: ServiceDep, role: EditorDep,
         return [_request_out(r) for r in svc.import_requests(event_id, rows)]
 
 
-def _decide(action: str, event_id: int, request_id: int, body: DecisionIn, svc: EventService) -> dict[str, Any]:
+def _decide(action: str, event_id: int, request_id: int, body: DecisionIn, svc: EventService,
+            key: KeyInfo) -> dict[str, Any]:
+    if key.role == "participant":
+        if body.as_organiser:
+            raise HTTPException(403, "a participant key cannot act as the organiser")
+        body = DecisionIn(by=own(key, body.by, "requests"))
     with _errors():
         if svc.get_request(request_id).event_id != event_id:
             raise RequestNotFoundError(f"no meeting request with id {request_id} in event {event_id}")
@@ -187,38 +240,39 @@ def _decide(action: str, event_id: int, request_id: int, body: DecisionIn, svc: 
 
 @router.post("/{event_id}/requests/{request_id}/accept")
 def accept(
-    event_id: EventId, request_id: RequestId, body: DecisionIn, svc: ServiceDep, role: EditorDep,
+    event_id: EventId, request_id: RequestId, body: DecisionIn, svc: ServiceDep, key: AttendeeDep,
 ) -> dict[str, Any]:
     """The addressee (``by``) or the organiser accepts a pending request."""
-    return _decide("accept", event_id, request_id, body, svc)
+    return _decide("accept", event_id, request_id, body, svc, key)
 
 
 @router.post("/{event_id}/requests/{request_id}/decline")
 def decline(
-    event_id: EventId, request_id: RequestId, body: DecisionIn, svc: ServiceDep, role: EditorDep,
+    event_id: EventId, request_id: RequestId, body: DecisionIn, svc: ServiceDep, key: AttendeeDep,
 ) -> dict[str, Any]:
     """The addressee (``by``) or the organiser declines a pending request."""
-    return _decide("decline", event_id, request_id, body, svc)
+    return _decide("decline", event_id, request_id, body, svc, key)
 
 
 @router.post("/{event_id}/requests/{request_id}/cancel")
 def cancel(
-    event_id: EventId, request_id: RequestId, body: DecisionIn, svc: ServiceDep, role: EditorDep,
+    event_id: EventId, request_id: RequestId, body: DecisionIn, svc: ServiceDep, key: AttendeeDep,
 ) -> dict[str, Any]:
     """The sender (``by``) or the organiser withdraws a pending or accepted request."""
-    return _decide("cancel", event_id, request_id, body, svc)
+    return _decide("cancel", event_id, request_id, body, svc, key)
 
 
 @router.get("/{event_id}/recommendations")
-def recommendations(event_id: EventId, svc: ServiceDep, role: ReaderDep,
+def recommendations(event_id: EventId, svc: ServiceDep, key: AttendeeDep,
                     k: Annotated[int, Query(ge=1, le=100)] = 5) -> list[dict[str, Any]]:
-    """Each participant's best partners among the event's participants, mutual matches first."""
+    """Each participant's best partners among the event's participants, mutual matches first (a participant
+    key: its own)."""
     with _errors():
-        return [r.to_dict() for r in svc.recommend(event_id, k=k)]
+        return [r.to_dict() for r in svc.recommendations(event_id, k=k, of=own(key, None, "recommendations"))]
 
 
 @router.post("/{event_id}/prefill", status_code=201)
-def prefill(event_id: EventId, svc: ServiceDep, role: EditorDep, k: Annotated[int, Query(ge=1, le=100)] = 5,
+def prefill(event_id: EventId, svc: ServiceDep, key: OrganiserDep, k: Annotated[int, Query(ge=1, le=100)] = 5,
             mutual_only: bool = False) -> list[dict[str, Any]]:
     """Pending requests from the recommendations; pairs that already have a request are skipped."""
     with _errors():
@@ -226,7 +280,7 @@ def prefill(event_id: EventId, svc: ServiceDep, role: EditorDep, k: Annotated[in
 
 
 @router.post("/{event_id}/schedule")
-def schedule(event_id: EventId, svc: ServiceDep, role: EditorDep,
+def schedule(event_id: EventId, svc: ServiceDep, key: OrganiserDep,
              time_limit: Annotated[float, Query(gt=0, le=600)] = 60.0,
              fairness: Annotated[int | None, Query(ge=0, le=100)] = 2) -> dict[str, Any]:
     """Solve and store the schedule of the accepted requests (musts first); returns the summary."""
@@ -235,23 +289,25 @@ def schedule(event_id: EventId, svc: ServiceDep, role: EditorDep,
 
 
 @router.get("/{event_id}/grid")
-def grid(event_id: EventId, svc: ServiceDep, role: ReaderDep) -> list[dict[str, str]]:
+def grid(event_id: EventId, svc: ServiceDep, key: OrganiserDep) -> list[dict[str, str]]:
     """The slot × table grid: a row per slot, a column per table."""
     with _errors():
         return svc.grid(event_id)
 
 
 @router.get("/{event_id}/participants/{profile_id}/agenda")
-def agenda(event_id: EventId, profile_id: str, svc: ServiceDep, role: ReaderDep) -> list[dict[str, Any]]:
-    """One participant's meetings in time order."""
+def agenda(event_id: EventId, profile_id: str, svc: ServiceDep, key: AttendeeDep) -> list[dict[str, Any]]:
+    """One participant's meetings in time order (a participant key: its own only)."""
+    own(key, profile_id, "agenda")
     with _errors():
         return [x.to_dict() for x in svc.agenda(event_id, profile_id)]
 
 
 @router.get("/{event_id}/participants/{profile_id}/agenda.ics", response_class=Response,
             responses={200: {"content": {"text/calendar": {}}}})
-def agenda_ics(event_id: EventId, profile_id: str, svc: ServiceDep, role: ReaderDep) -> Response:
-    """One participant's meetings as an iCalendar file."""
+def agenda_ics(event_id: EventId, profile_id: str, svc: ServiceDep, key: AttendeeDep) -> Response:
+    """One participant's meetings as an iCalendar file (a participant key: its own only)."""
+    own(key, profile_id, "agenda")
     with _errors():
         body = svc.ics(event_id, profile_id)
     return Response(body, media_type="text/calendar; charset=utf-8",

@@ -245,17 +245,32 @@ def serve(
 
 @keys_app.command("create")
 def keys_create(
-    role: Annotated[str, typer.Option(help="reader, editor or admin.")],
+    role: Annotated[str, typer.Option(help="reader (read profiles and suggestions), editor (+ write profiles), "
+                                           "organiser (run events), participant (one event, one profile: its "
+                                           "own requests and agenda) or admin (everything).")],
     label: Annotated[str, typer.Option(help="Who or what the key is for.")] = "",
+    event: Annotated[int | None, typer.Option(help="Bind an organiser or participant key to this event id.")] = None,
+    profile: Annotated[str | None, typer.Option(help="The participant a participant key speaks for.")] = None,
     db: DbOpt = None,
 ) -> None:
     """Create a key; it is printed once and only its hash is stored."""
     from storage.db import open_database
+    from storage.events import load_event
     from storage.keys import ROLES, create_key
 
     if role not in ROLES:
         raise UsageError(f"--role: unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    typer.echo(create_key(open_database(_settings(db).db), role, label))
+    engine = open_database(_settings(db).db)
+    if event is not None:
+        data = load_event(engine, event)
+        if data is None:
+            raise UsageError(f"--event: no event with id {event}")
+        if profile is not None and profile not in {p.profile_id for p in data.participants}:
+            raise UsageError(f"--profile: {profile!r} is not a participant of event {event}")
+    try:
+        typer.echo(create_key(engine, role, label, event_id=event, profile_id=profile))
+    except ValueError as exc:
+        raise UsageError(f"--{exc}") from None
 
 
 @keys_app.command("revoke")
@@ -271,13 +286,13 @@ def keys_revoke(key: Annotated[str, typer.Argument(help="The key or its prefix."
 
 @keys_app.command("list")
 def keys_list(db: DbOpt = None) -> None:
-    """Prefixes, roles and labels of the keys (never the keys)."""
+    """Prefixes, roles, scopes and labels of the keys (never the keys)."""
     from storage.db import open_database
     from storage.keys import list_keys
 
     for k in list_keys(open_database(_settings(db).db)):
         state = "revoked" if k.revoked else "active"
-        typer.echo(f"{k.prefix}  {k.role:<7} {state:<8} {k.created_at:%Y-%m-%d}  {k.label}")
+        typer.echo(f"{k.prefix}  {k.role:<11} {state:<8} {k.created_at:%Y-%m-%d}  {k.scope:<30} {k.label}")
 
 
 def _require(value: str | None) -> dict[str, int]:

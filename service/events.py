@@ -419,9 +419,17 @@ class EventService:
             raise RequestNotFoundError(f"no meeting request with id {request_id}")
         return found
 
-    def requests(self, event_id: int, states: Iterable[str] = ()) -> list[MeetingRequest]:
+    def requests(self, event_id: int, states: Iterable[str] = (), *, involving: str | None = None
+                 ) -> list[MeetingRequest]:
+        """The event's requests (in these states), or only those sent or received by ``involving``."""
         self.event(event_id)
-        return store.list_requests(self.engine, event_id, states)
+        found = store.list_requests(self.engine, event_id, states)
+        return found if involving is None else [r for r in found if involving in (r.from_id, r.to_id)]
+
+    def recommendations(self, event_id: int, *, k: int = 5, of: str | None = None) -> list[Recommendation]:
+        """:meth:`recommend`, or only the rows of participant ``of`` (mutual flags still use everyone's lists)."""
+        found = self.recommend(event_id, k=k)
+        return found if of is None else [r for r in found if r.participant == of]
 
     def accept(self, request_id: int, *, by: str | None = None, as_organiser: bool = False,
                now: datetime | None = None) -> MeetingRequest:

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Engine, Integer, LargeBinary, String, Text, create_engine, event
+from sqlalchemy import JSON, Engine, Integer, LargeBinary, String, Text, create_engine, event, inspect
+from sqlalchemy import text as sql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -35,6 +36,7 @@ class ProfileRow(Base):
     size: Mapped[int | None] = mapped_column(Integer, nullable=True)
     website: Mapped[str] = mapped_column(String(300), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
+    members: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # kind=cluster only
     updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
 
 
@@ -78,7 +80,25 @@ def open_database(db: str | Path) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
     Base.metadata.create_all(engine)
+    _add_new_columns(engine)
     return engine
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """Bring a database made by an older version up to date: add the nullable columns it lacks.
+
+    Only additive, nullable columns are ever introduced, so this is the whole migration story.
+    """
+    found = inspect(engine)
+    with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            have = {c["name"] for c in found.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have:
+                    if not column.nullable:
+                        raise RuntimeError(f"database table {table.name} lacks the required column {column.name}")
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(sql(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
 class ApiKeyRow(Base):
@@ -92,3 +112,5 @@ class ApiKeyRow(Base):
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=_now)
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # organiser/participant scope
+    profile_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # participant keys: who

@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 
 from storage.db import ApiKeyRow
 
-ROLES: tuple[str, ...] = ("reader", "editor", "admin")  # each role includes the ones before it
+ROLES: tuple[str, ...] = ("reader", "editor", "organiser", "participant", "admin")
+# What each role may do. "organiser" runs events (all of them, or one when the key names an event);
+# "participant" is bound to one event and one profile: it sees and acts on its own requests and agenda only.
+GRANTS: dict[str, frozenset[str]] = {
+    "reader": frozenset({"reader"}),
+    "editor": frozenset({"reader", "editor"}),
+    "organiser": frozenset({"reader", "organiser"}),
+    "participant": frozenset({"participant"}),
+    "admin": frozenset({"reader", "editor", "organiser", "admin"}),
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,20 +33,37 @@ class KeyInfo:
     label: str
     created_at: datetime
     revoked: bool
+    event_id: int | None = None  # organiser keys may, participant keys must, name an event
+    profile_id: str | None = None  # participant keys: the participant it speaks for
+
+    @property
+    def scope(self) -> str:
+        parts = [f"event {self.event_id}"] if self.event_id is not None else []
+        if self.profile_id is not None:
+            parts.append(f"participant {self.profile_id}")
+        return ", ".join(parts) or "all"
 
 
 def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_key(engine: Engine, role: str, label: str = "") -> str:
-    """A new key with ``role``; the clear key is returned once and never stored."""
+def create_key(engine: Engine, role: str, label: str = "", *, event_id: int | None = None,
+               profile_id: str | None = None) -> str:
+    """A new key with ``role`` (and scope); the clear key is returned once and never stored."""
     if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+        raise ValueError(f"role: unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if role == "participant" and (event_id is None or not profile_id):
+        raise ValueError("role: a participant key needs an event and a profile id (the participant it speaks for)")
+    if role != "participant" and profile_id is not None:
+        raise ValueError(f"profile: only a participant key speaks for a profile, not a {role} key")
+    if role not in ("participant", "organiser") and event_id is not None:
+        raise ValueError(f"event: only organiser and participant keys are bound to an event, not a {role} key")
     prefix = secrets.token_hex(4)
     key = f"cci_{prefix}_{secrets.token_urlsafe(24)}"
     with Session(engine) as s, s.begin():
-        s.add(ApiKeyRow(prefix=prefix, key_hash=_digest(key), role=role, label=label))
+        s.add(ApiKeyRow(prefix=prefix, key_hash=_digest(key), role=role, label=label, event_id=event_id,
+                        profile_id=profile_id))
     return key
 
 
@@ -54,13 +80,22 @@ def revoke_key(engine: Engine, key_or_prefix: str) -> bool:
 
 def list_keys(engine: Engine) -> list[KeyInfo]:
     with Session(engine) as s:
-        return [KeyInfo(prefix=r.prefix, role=r.role, label=r.label, created_at=r.created_at,
-                        revoked=r.revoked_at is not None)
-                for r in s.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at))]
+        return [_info(r) for r in s.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at))]
+
+
+def _info(row: ApiKeyRow) -> KeyInfo:
+    return KeyInfo(prefix=row.prefix, role=row.role, label=row.label, created_at=row.created_at,
+                   revoked=row.revoked_at is not None, event_id=row.event_id, profile_id=row.profile_id)
 
 
 def role_of(engine: Engine, key: str) -> str | None:
-    """The role of a valid, unrevoked key, or None. The hash comparison is constant-time."""
+    """The role of a valid, unrevoked key, or None."""
+    info = identify(engine, key)
+    return info.role if info else None
+
+
+def identify(engine: Engine, key: str) -> KeyInfo | None:
+    """Role and scope of a valid, unrevoked key, or None. The hash comparison is constant-time."""
     parts = key.split("_")
     if len(parts) < 3 or parts[0] != "cci":
         return None
@@ -72,8 +107,9 @@ def role_of(engine: Engine, key: str) -> str | None:
             return None
         if not hmac.compare_digest(row.key_hash, digest) or row.revoked_at is not None:
             return None
-        return row.role
+        return _info(row)
 
 
 def allows(role: str | None, needed: str) -> bool:
-    return role is not None and ROLES.index(role) >= ROLES.index(needed)
+    """Whether ``role`` grants ``needed`` (see GRANTS); an unknown or missing role grants nothing."""
+    return role is not None and needed in GRANTS.get(role, frozenset())
