@@ -31,7 +31,7 @@ from matcher.language import detect  # noqa: E402
 
 SEED = 2026
 COLUMNS = ("id", "name", "kind", "country", "city", "sectors", "description", "offers", "needs",
-           "partnership_types", "languages", "size", "website", "contact_email")
+           "partnership_types", "languages", "size", "website", "contact_email", "members")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -239,6 +239,16 @@ def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) 
         writer.writerows(rows)
 
 
+def add_members(rows: list[dict[str, str]], most: int = 6) -> None:
+    """Each cluster lists its members: up to ``most`` non-cluster profiles of its country sharing one of its
+    sectors, by id (deterministic; no random draw, so the other columns stay as they were)."""
+    for cluster in (r for r in rows if r["kind"] == "cluster"):
+        mine = set(cluster["sectors"].split(";"))
+        found = [r["id"] for r in rows if r["kind"] != "cluster" and r["country"] == cluster["country"]
+                 and mine & set(r["sectors"].split(";"))]
+        cluster["members"] = ";".join(found[:most])
+
+
 def check(rows: list[dict[str, str]], pairs: list[dict[str, str]]) -> list[str]:
     """Problems with the generated data, if any (the spec in the README's sample-data section)."""
     problems = []
@@ -268,6 +278,7 @@ def main() -> int:
     pair_profiles, pairs = pair_rows()
     rows = generated_rows(rng) + pair_profiles
     rows.sort(key=lambda r: r["id"])
+    add_members(rows)
     args.out.mkdir(parents=True, exist_ok=True)
     write_csv(args.out / "sample_profiles.csv", COLUMNS, rows)
     write_csv(args.out / "sample_pairs.csv", tuple(pairs[0]), pairs)

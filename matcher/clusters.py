@@ -229,12 +229,15 @@ def seed_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus
 
 
 def extend_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], members: Sequence[int],
-                   constraints: Constraints, *, k: int = 10) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+                   constraints: Constraints, *, k: int = 10, exclude: Sequence[int] = ()
+                   ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Who could join a cluster: rows (k,), scores (k,) and components (fit with the collective
-    profile, new offers for its needs, new market), excluding members and their countries."""
+    profile, new offers for its needs, new market), excluding members, their countries and ``exclude``
+    (e.g. the cluster's own profile)."""
     rows_m = np.array(sorted(set(members)), dtype=np.int64)
     eligible = constraint_mask(constraints, cat)
     eligible[rows_m] = False
+    eligible[np.asarray(exclude, dtype=np.int64)] = False
     eligible &= ~np.isin(cat.countries, cat.countries[rows_m])
     overall = indexes["overall"].vectors(np.arange(len(cat)))
     centroid = overall[rows_m].mean(axis=0)

@@ -23,6 +23,7 @@ from matcher.taxonomy import (
 
 MAX_TEXT = 5000  # characters in one free-text field
 MAX_ITEMS = 30  # items in one list field
+MAX_MEMBERS = 1000  # member ids a cluster profile may list
 MAX_NAME = 200
 VIEWS: tuple[str, ...] = ("overall", "offers", "needs")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
@@ -48,6 +49,7 @@ class Profile:
     size: int | None = None
     website: str = ""
     contact_email: str = field(default="", repr=False)  # private: never shown to the public
+    members: tuple[str, ...] = ()  # a kind=cluster profile's member profile ids (not embedded)
 
     def view_texts(self) -> dict[str, str]:
         """The text of each view; an empty string means the profile has no such view."""
@@ -154,14 +156,14 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
         else:
             values[name] = value
 
-    def choice_list(name: str, check: Callable[[str], tuple[str | None, str]]) -> None:
+    def choice_list(name: str, check: Callable[[str], tuple[str | None, str]], limit: int = MAX_ITEMS) -> None:
         try:
             items = parse_list(raw.get(name))
         except ValueError as exc:
             err(name, raw.get(name), str(exc))
             return
-        if len(items) > MAX_ITEMS:
-            err(name, raw.get(name), f"{len(items)} items, over the limit of {MAX_ITEMS}")
+        if len(items) > limit:
+            err(name, raw.get(name), f"{len(items)} items, over the limit of {limit}")
             return
         good: list[str] = []
         for item in items:
@@ -224,6 +226,17 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
         if sum(len(x) for x in values.get(name, ())) > MAX_TEXT:
             err(name, raw.get(name), f"items total over {MAX_TEXT} characters")
             values.pop(name)
+
+    def member_id(item: str) -> tuple[str | None, str]:
+        if not _ID_RE.match(item):
+            return None, "not a profile id (1-64 characters: letters, digits and _ . : -)"
+        if item == rid:
+            return None, "a cluster cannot list itself as a member"
+        return item, ""
+
+    choice_list("members", member_id, limit=MAX_MEMBERS)
+    if values.get("members") and values.get("kind", "cluster") != "cluster":
+        err("members", raw.get("members"), f"only a profile of kind 'cluster' lists members, not a {values['kind']}")
 
     size = raw.get("size")
     if not _missing(size):

@@ -342,6 +342,10 @@ class Catalogue:
                                   sectors=p.sectors, score=float(score)))
         return hits, int(allowed.sum())
 
+    @staticmethod
+    def _row(profile_id: str, st: _State) -> int:
+        return int(np.searchsorted(st.arrays.ids, profile_id))
+
     def profile(self, profile_id: str) -> Profile:
         st = self.state(with_index=False)
         row = int(np.searchsorted(st.arrays.ids, profile_id))
@@ -441,11 +445,26 @@ class Catalogue:
 
     def extend_cluster(self, member_ids: Sequence[str], *, k: int = 10,
                        constraints: Constraints | None = None) -> dict[str, Any]:
-        """Who, in other countries, could join the cluster made of ``member_ids``."""
+        """Who, in other countries, could join the cluster made of ``member_ids``, or of the members listed
+        by a kind=cluster profile when that profile's id is the only one given."""
         st = self.state()
-        rows = [int(np.searchsorted(st.arrays.ids, self.profile(i).id)) for i in member_ids]
-        top, scores, parts = extend_cluster(st.arrays, st.indexes, rows, constraints or Constraints(), k=k)
-        return {"members": list(member_ids), "candidates": [
+        cluster, missing = None, []
+        if len(member_ids) == 1 and self.profile(member_ids[0]).kind == "cluster":
+            cluster = self.profile(member_ids[0])
+            if not cluster.members:
+                raise InvalidRequestError(f"cluster {cluster.id!r}: field 'members' is empty; list its members in "
+                                          "the profile or give their ids")
+            missing = [m for m in cluster.members if self._find(m) is None]
+            member_ids = [m for m in cluster.members if m not in missing]
+            if not member_ids:
+                raise InvalidRequestError(f"cluster {cluster.id!r}: none of its members is in the catalogue "
+                                          f"({', '.join(missing)})")
+        rows = [self._row(self.profile(i).id, st) for i in member_ids]
+        exclude = [self._row(cluster.id, st)] if cluster else []
+        top, scores, parts = extend_cluster(st.arrays, st.indexes, rows, constraints or Constraints(), k=k,
+                                            exclude=exclude)
+        return {"cluster": cluster.id if cluster else None, "members": list(member_ids), "missing_members": missing,
+                "candidates": [
             {"id": st.profiles[r].id, "name": st.profiles[r].name, "country": st.profiles[r].country,
              "kind": st.profiles[r].kind, "score": round(float(sc), 4),
              "components": {c: round(float(v[i]), 4) for c, v in parts.items()}}

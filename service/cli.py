@@ -342,14 +342,18 @@ def cluster_seed(
 
 @cluster_app.command("extend")
 def cluster_extend(
-    members: Annotated[list[str], typer.Argument(help="Ids of the cluster's members.")],
+    members: Annotated[list[str], typer.Argument(
+        help="Ids of the cluster's members, or the id of a kind=cluster profile that lists its members.")],
     db: DbOpt = None, k: KOpt = 10, as_json: JsonOpt = False,
 ) -> None:
-    """Who, in other countries, could join an existing cluster (given by its member ids)."""
+    """Who, in other countries, could join an existing cluster (its member ids, or its cluster profile)."""
     result = _catalogue(db).extend_cluster(members, k=k)
     if as_json:
         _print_json(result)
         return
+    if result["cluster"]:
+        typer.echo(f"Cluster {result['cluster']}: {len(result['members'])} member(s) in the catalogue"
+                   + (f"; not found: {', '.join(result['missing_members'])}" if result["missing_members"] else ""))
     for i, c in enumerate(result["candidates"], 1):
         parts = ", ".join(f"{k} {v:.2f}" for k, v in c["components"].items())
         typer.echo(f"{i:>3}. {c['score']:.3f}  {c['country']}  {c['kind']:<12} {c['name'][:40]:<40} {parts}")

@@ -6,12 +6,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from matcher.profile import MAX_ITEMS, MAX_NAME, MAX_TEXT
+from matcher.profile import MAX_ITEMS, MAX_MEMBERS, MAX_NAME, MAX_TEXT
 
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 Short = Annotated[str, StringConstraints(max_length=MAX_NAME)]
 Items = Annotated[list[Text], Field(max_length=MAX_ITEMS)]
 Codes = Annotated[list[Annotated[str, StringConstraints(max_length=40)]], Field(max_length=MAX_ITEMS)]
+Members = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64)]], Field(max_length=MAX_MEMBERS)]
 
 
 class ProfileIn(BaseModel):
@@ -34,6 +35,7 @@ class ProfileIn(BaseModel):
     size: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     website: Annotated[str, StringConstraints(max_length=300)] = ""
     contact_email: Annotated[str, StringConstraints(max_length=254)] = ""
+    members: Members = Field(default_factory=list, description="a kind=cluster profile's member ids")
 
 
 class ProfilePatch(BaseModel):
@@ -54,6 +56,7 @@ class ProfilePatch(BaseModel):
     size: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     website: Annotated[str, StringConstraints(max_length=300)] | None = None
     contact_email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    members: Members | None = None
 
 
 class ProfileOut(BaseModel):
@@ -71,6 +74,7 @@ class ProfileOut(BaseModel):
     size: int | None
     website: str
     contact_email: str | None = Field(None, description="Only returned to admin keys.")
+    members: list[str] = Field(default_factory=list, description="A kind=cluster profile's member ids.")
 
 
 class ProfilePage(BaseModel):
@@ -166,6 +170,8 @@ class ClusterSeedRequest(BaseModel):
 
 
 class ClusterExtendRequest(BaseModel):
+    """The cluster as its member ids, or as the one id of a kind=cluster profile that lists its members."""
+
     model_config = ConfigDict(extra="forbid")
 
     members: Annotated[list[Annotated[str, StringConstraints(max_length=64)]], Field(min_length=1, max_length=200)]

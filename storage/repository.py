@@ -14,7 +14,7 @@ from matcher.protocols import Role
 from storage.db import EmbeddingRow, MetaRow, ProfileRow
 
 VERSION_KEY = "catalogue_version"
-_LIST_FIELDS = ("sectors", "offers", "needs", "partnership_types", "languages")
+_LIST_FIELDS = ("sectors", "offers", "needs", "partnership_types", "languages", "members")
 
 
 def text_hash(role: Role, text: str) -> str:
@@ -33,7 +33,7 @@ def _from_row(row: ProfileRow) -> Profile:
         sectors=tuple(row.sectors), description=row.description, offers=tuple(row.offers or ()),
         needs=tuple(row.needs or ()), partnership_types=tuple(row.partnership_types or ()),
         languages=tuple(row.languages or ()), size=row.size, website=row.website or "",
-        contact_email=row.contact_email or "",
+        contact_email=row.contact_email or "", members=tuple(row.members or ()),
     )
 
 

@@ -204,3 +204,38 @@ def test_concurrent_writers_are_serialised_and_readers_see_whole_states(tmp_db: 
     st = cat.state()
     assert len(st.profiles) == 9 and len(st.indexes["overall"]) == 9
     assert cat.readiness()["index_fresh"]
+
+
+def test_extend_a_cluster_given_by_its_profile_that_lists_members(tmp_db: str, fake_encoder: FakeEncoder) -> None:
+    """A kind=cluster profile's listed members stand for the cluster: the same candidates as giving the member
+    ids, minus the cluster's own profile; unknown members are reported, an empty list is refused."""
+    from service.catalogue import InvalidRequestError
+
+    cat = open_catalogue(tmp_db, fake_encoder)
+    extra = [
+        record("tn-9", country="TN", kind="cluster", description="Nabeul ceramics cluster",
+               members="tn-1;zz-404"),
+        record("es-1", country="ES", description="Valencia ceramics importer", offers="ceramics import"),
+        record("ma-9", country="MA", kind="cluster", description="Fès crafts cluster"),
+    ]
+    report = cat.ingest([*GOOD, *extra], atomic=True)
+    assert not report.errors
+    by_cluster = cat.extend_cluster(["tn-9"], k=5)
+    by_ids = cat.extend_cluster(["tn-1"], k=5)
+    assert by_cluster["cluster"] == "tn-9" and by_cluster["members"] == ["tn-1"]
+    assert by_cluster["missing_members"] == ["zz-404"]
+    assert [c["id"] for c in by_cluster["candidates"]] == [c["id"] for c in by_ids["candidates"] if c["id"] != "tn-9"]
+    assert {c["country"] for c in by_cluster["candidates"]}.isdisjoint({"TN"})
+    with pytest.raises(InvalidRequestError, match="'ma-9': field 'members' is empty"):
+        cat.extend_cluster(["ma-9"])
+    assert cat.profile("tn-9").members == ("tn-1", "zz-404")
+
+
+def test_members_only_on_clusters(tmp_db: str, fake_encoder: FakeEncoder) -> None:
+    cat = open_catalogue(tmp_db, fake_encoder)
+    report = cat.ingest([record("tn-1", members="tn-2"), record("tn-9", kind="cluster", members="tn-9;bad id!")])
+    assert [(e.record_id, e.field, e.reason[:40]) for e in report.errors] == [
+        ("tn-1", "members", "only a profile of kind 'cluster' lists m"),
+        ("tn-9", "members", "a cluster cannot list itself as a member"),
+        ("tn-9", "members", "not a profile id (1-64 characters: lette"),
+    ]

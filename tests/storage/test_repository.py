@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from matcher.profile import validate_record
@@ -43,3 +45,26 @@ def test_embedding_cache_is_keyed_by_model_and_role(tmp_db: str) -> None:
     many = {repo.text_hash("passage", str(i)): np.full(2, i, np.float32) for i in range(2000)}
     repo.store_vectors(engine, "m1", many)
     assert len(repo.cached_vectors(engine, "m1", many)) == 2000  # beyond SQLite's parameter limit
+
+
+def test_a_database_from_an_older_version_gains_the_new_nullable_columns(tmp_path: Path) -> None:
+    """Columns added since (profiles.members, api_keys scopes) are added on open; rows are kept."""
+    import sqlite3
+
+    from storage.db import open_database
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE profiles (id VARCHAR(64) PRIMARY KEY, name VARCHAR(200), kind VARCHAR(20), "
+                     "country VARCHAR(2), city VARCHAR(200), sectors JSON, description TEXT, offers JSON, needs JSON, "
+                     "partnership_types JSON, languages JSON, size INTEGER, website VARCHAR(300), "
+                     "contact_email VARCHAR(254), updated_at DATETIME)")
+        conn.execute("INSERT INTO profiles VALUES ('tn-1', 'Atelier', 'firm', 'TN', '', '[\"crafts\"]', 'pottery', "
+                     "'[]', '[]', '[]', '[]', NULL, '', '', '2026-01-01 00:00:00')")
+        conn.execute("CREATE TABLE api_keys (prefix VARCHAR(16) PRIMARY KEY, key_hash VARCHAR(64), role VARCHAR(10), "
+                     "label VARCHAR(200), created_at DATETIME, revoked_at DATETIME)")
+    engine = open_database(path)
+    [profile] = repo.load_profiles(engine)
+    assert profile.id == "tn-1" and profile.members == ()
+    with sqlite3.connect(path) as conn:
+        assert "event_id" in {row[1] for row in conn.execute("PRAGMA table_info(api_keys)")}
