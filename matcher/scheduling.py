@@ -20,6 +20,9 @@ _PROBE_SECONDS = 3.0  # per "at most k breaks?" probe
 _SUBSOLVERS: tuple[str, ...] = ("core",)  # core-based MaxSAT search; CP-SAT adds its LNS workers alongside
 FAMILIES: tuple[str, ...] = ("fairness", "precedences", "fixed", "forbidden", "sessions")
 STATUSES: tuple[str, ...] = ("optimal", "feasible", "infeasible", "unknown")
+SESSION_NAMES = {1: "morning", 2: "afternoon", 3: "either"}
+# Reasons (``infeasible_reason``, ``left_out``) are for people: they number participants, meetings and slots
+# from 1, as the MiniZinc instances and the event timetables do; the data structures stay 0-based.
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -332,19 +335,20 @@ def _static_reason(instance: Instance) -> str | None:
         meeting = instance.meetings[m]
         for family in ("fixed", "forbidden", "sessions"):
             if _domains(instance, frozenset({family}))[m]:
-                return (f"{family}: meeting {m} (participants {meeting.a} and {meeting.b}) has no allowed slot "
-                        f"(session {meeting.session}, fixed {meeting.fixed})")
-        return f"sessions: meeting {m} has no allowed slot"
+                fixed = "none" if meeting.fixed is None else f"slot {meeting.fixed + 1}"
+                return (f"{family}: meeting {m + 1} (participants {meeting.a + 1} and {meeting.b + 1}) has no "
+                        f"allowed slot (session {SESSION_NAMES[meeting.session]}, fixed {fixed})")
+        return f"sessions: meeting {m + 1} has no allowed slot"
     relaxed = {family: _domains(instance, frozenset({family})) for family in ("fixed", "forbidden", "sessions")}
     for p, mine in enumerate(instance.meetings_of()):
         usable = set().union(*(doms[m] for m in mine)) if mine else set()
         if len(mine) > len(usable):
             family = next((f for f, d in relaxed.items() if len(set().union(*(d[m] for m in mine))) >= len(mine)),
                           "capacity")
-            return f"{family}: participant {p} has {len(mine)} meetings for {len(usable)} usable slots"
+            return f"{family}: participant {p + 1} has {len(mine)} meetings for {len(usable)} usable slots"
     cycle = _precedence_cycle(instance)
     if cycle:
-        return f"precedences: cycle among meetings {cycle}"
+        return f"precedences: cycle among meetings {[m + 1 for m in cycle]}"
     return None
 
 
@@ -814,14 +818,15 @@ def _left_out_reasons(instance: Instance, slots: Sequence[int | None], fairness:
         if slot is not None:
             continue
         if not doms[m]:
-            out[m] = (f"no slot allowed for both participants {meeting.a} and {meeting.b} "
+            out[m] = (f"no slot allowed for both participants {meeting.a + 1} and {meeting.b + 1} "
                       f"(session, forbidden or fixed slots)")
             continue
         overloaded = []
         for p in (meeting.a, meeting.b):
             usable = set().union(*(doms[k] for k in mine_all[p]))
             if len(mine_all[p]) > len(usable):
-                overloaded.append(f"participant {p} has {len(mine_all[p])} meetings for {len(usable)} usable slots")
+                overloaded.append(f"participant {p + 1} has {len(mine_all[p])} meetings for {len(usable)} usable "
+                                  "slots")
         if overloaded:
             out[m] = "; ".join(overloaded)
             continue
@@ -832,12 +837,13 @@ def _left_out_reasons(instance: Instance, slots: Sequence[int | None], fairness:
             better = [k for k in rivals if (instance.meetings[k].priority, instance.meetings[k].weight)
                       > (meeting.priority, meeting.weight)]
             if better:
-                out[m] = f"lower priority than meetings {better} of the same participants"
+                out[m] = f"lower priority than meetings {[k + 1 for k in better]} of the same participants"
             else:
-                out[m] = f"participants {meeting.a} and {meeting.b} have no common free allowed slot"
+                out[m] = f"participants {meeting.a + 1} and {meeting.b + 1} have no common free allowed slot"
             continue
         if all(load[s] >= instance.n_tables for s in free):
-            out[m] = f"slot capacity: all {instance.n_tables} tables taken in slots {free} where both are free"
+            out[m] = (f"slot capacity: all {instance.n_tables} tables taken in slots {[s + 1 for s in free]} where "
+                      "both are free")
             continue
         if any(meeting.after) or any(m in k.after for k in instance.meetings):
             out[m] = "precedences: no free slot respects the required order"

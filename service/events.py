@@ -743,15 +743,17 @@ class EventService:
 
 
 def _humanise(reason: str, ids: Sequence[str], request_ids: Sequence[int]) -> str:
-    """The solver's reason with participant and meeting indices replaced by profile ids and request ids."""
+    """The solver's reason (numbers from 1) with participants and meetings named by profile id and request id;
+    slot numbers stay as they are (the event's slots are numbered from 1 too)."""
     def participants(m: re.Match[str]) -> str:
-        return m.group(1) + " " + " and ".join(repr(ids[int(i)]) for i in re.findall(r"\d+", m.group(2)))
+        return m.group(1) + " " + " and ".join(repr(ids[int(i) - 1]) for i in re.findall(r"\d+", m.group(2)))
 
     def meetings(m: re.Match[str]) -> str:
-        return "requests [" + ", ".join(str(request_ids[int(i)]) for i in re.findall(r"\d+", m.group(1))) + "]"
+        return "requests [" + ", ".join(str(request_ids[int(i) - 1]) for i in re.findall(r"\d+", m.group(1))) + "]"
 
     reason = re.sub(r"\b(participants?) (\d+(?: and \d+)?)", participants, reason)
-    return re.sub(r"\bmeetings \[([\d, ]*)\]", meetings, reason)
+    reason = re.sub(r"\bmeetings \[([\d, ]*)\]", meetings, reason)
+    return re.sub(r"\bmeeting (\d+)", lambda m: f"request {request_ids[int(m.group(1)) - 1]}", reason)
 
 
 AGENDA_COLUMNS: tuple[str, ...] = ("slot", "local_start", "local_end", "table", "partner_id", "partner_name",

@@ -207,14 +207,15 @@ def test_overloaded_participant_is_reported_as_forbidden() -> None:
     sched = solve(inst, time_limit=5)
     assert sched.status == "infeasible" and sched.infeasible_reason is not None
     assert sched.infeasible_reason.startswith("forbidden")
-    assert "3 meetings for 2 usable slots" in sched.infeasible_reason
+    assert "participant 1 has 3 meetings for 2 usable slots" in sched.infeasible_reason  # numbered from 1
     assert validate(inst, sched) == []
 
 
 def test_each_family_is_named() -> None:
     cycle = Instance(n_participants=3, n_slots=4, n_morning=4, n_tables=2,
                      meetings=(Meeting(a=0, b=1, after=(1,)), Meeting(a=1, b=2, after=(0,))))
-    assert "precedences" in (solve(cycle, time_limit=5).infeasible_reason or "")
+    assert (solve(cycle, time_limit=5).infeasible_reason or "").startswith("precedences: cycle among meetings [")
+    assert "[1, 2]" in (solve(cycle, time_limit=5).infeasible_reason or "")
     clash = Instance(n_participants=3, n_slots=4, n_morning=4, n_tables=2,
                      meetings=(Meeting(a=0, b=1, fixed=2), Meeting(a=0, b=2, fixed=2)))
     assert "fixed" in (solve(clash, time_limit=5).infeasible_reason or "")
@@ -248,7 +249,7 @@ def test_musts_before_wants_and_nobody_left_without_a_meeting() -> None:
     assert validate(inst, sched) == []
     assert sched.slots[0] is not None and sched.slots[1] is not None
     assert sched.slots[2] is not None and sched.slots[3] is None
-    assert "participant 0 has 4 meetings for 3 usable slots" in sched.left_out[3]
+    assert "participant 1 has 4 meetings for 3 usable slots" in sched.left_out[3]  # numbered from 1
     held = {p for m, s in zip(inst.meetings, sched.slots, strict=True) if s is not None for p in (m.a, m.b)}
     assert held == set(range(6))
 

@@ -7,10 +7,12 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from matcher import scheduling
+from matcher.constraints import Constraints
 from service.catalogue import Catalogue
 from service.events import (
     DuplicateRequestError,
@@ -614,3 +616,67 @@ def test_cli_participant_key_for_a_registered_participant(monkeypatch: pytest.Mo
     assert code == 0 and out.startswith("cci_")
     code, out, _ = keys("list", "--db", db)
     assert code == 0 and "participant active" in out and f"event {eid}, participant tn-1" in out
+
+
+# --- batched suggestions (the event path) on a synthetic catalogue, no encoder -----------------
+def _no_encoder() -> FakeEncoder:
+    raise AssertionError("the synthetic catalogue must never need an encoder")
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Catalogue, list[str]]:
+    from bench.synthetic import build_synthetic_db
+    from storage.db import open_database
+
+    db = tmp_path_factory.mktemp("synthetic") / "syn.db"
+    ids = build_synthetic_db(db, 400, model_id="synthetic-test-32", seed=3, dim=32)
+    cat = Catalogue(engine=open_database(db), index_dir=db.with_name("syn.index"), model_id="synthetic-test-32",
+                    encoder_factory=_no_encoder)
+    return cat, ids
+
+
+def test_synthetic_catalogue_suggests_without_an_encoder(synthetic: tuple[Catalogue, list[str]]) -> None:
+    cat, ids = synthetic
+    assert ids == sorted(ids) and len(ids) == 400
+    found = cat.suggest(ids[7], k=10)
+    assert len(found.suggestions) == 10 and all(s.country != found.query["country"] for s in found.suggestions)
+
+
+def test_suggest_many_equals_one_suggest_per_participant(synthetic: tuple[Catalogue, list[str]]) -> None:
+    cat, ids = synthetic
+    event = ids[::4]  # 100 participants
+    everyone = frozenset(event)
+    batch = cat.suggest_many(event, k=10, constraints=Constraints(only_ids=everyone), allow_same_country=True)
+    assert list(batch) == event
+    for pid in event:
+        one = cat.suggest(pid, k=10, constraints=Constraints(only_ids=everyone - {pid}), allow_same_country=True)
+        got = batch[pid]
+        assert [s.id for s in got.suggestions] == [s.id for s in one.suggestions], pid
+        assert [s.reason for s in got.suggestions] == [s.reason for s in one.suggestions], pid
+        assert np.allclose([s.score for s in got.suggestions], [s.score for s in one.suggestions], atol=1e-6, rtol=0)
+        assert (got.eligible, got.cap_relaxed) == (one.eligible, one.cap_relaxed)
+
+
+def test_suggest_many_with_constraints_and_k_per_asker(synthetic: tuple[Catalogue, list[str]]) -> None:
+    cat, ids = synthetic
+    wanted = {ids[0]: frozenset(ids[10:60]), ids[1]: frozenset(ids[50:53]), "no-such-id": frozenset(ids[:5])}
+    batch = cat.suggest_many(list(wanted), k={v: min(len(w), 100) for v, w in wanted.items()},
+                             constraints={v: Constraints(only_ids=w) for v, w in wanted.items()},
+                             allow_same_country=True)
+    assert set(batch) == {ids[0], ids[1]}  # unknown ids are left out
+    for viewer in (ids[0], ids[1]):
+        one = cat.suggest(viewer, k=min(len(wanted[viewer]), 100), constraints=Constraints(only_ids=wanted[viewer]),
+                          allow_same_country=True)
+        assert [(s.id, round(s.score, 6)) for s in batch[viewer].suggestions] == [
+            (s.id, round(s.score, 6)) for s in one.suggestions]
+
+
+def test_solver_reasons_name_requests_and_profiles() -> None:
+    """The solver numbers participants and meetings from 1; the service turns them into ids."""
+    from service.events import _humanise
+
+    reason = "fixed: meeting 2 (participants 1 and 3) has no allowed slot (session either, fixed slot 4)"
+    assert _humanise(reason, ["tn-1", "fr-1", "it-1"], [10, 11]) == (
+        "fixed: request 11 (participants 'tn-1' and 'it-1') has no allowed slot (session either, fixed slot 4)")
+    assert _humanise("lower priority than meetings [1, 2] of the same participants", ["a"], [7, 9]) == (
+        "lower priority than requests [7, 9] of the same participants")
