@@ -33,6 +33,8 @@ demo: install
 	$(BIN)/ccimatch suggest ma-0901 --db $(DEMO_DB) --k 5
 	$(BIN)/ccimatch suggest tn-0902 --db $(DEMO_DB) --k 5
 	$(BIN)/ccimatch suggest jo-0902 --db $(DEMO_DB) --k 5
+	@echo; echo "== Who abroad could join the Marseille jewellery and fashion cluster (its profile lists its members)"
+	$(BIN)/ccimatch cluster extend fr-0006 --db $(DEMO_DB) --k 5
 
 test: lint
 	$(BIN)/python -m pytest -q
