@@ -20,6 +20,9 @@ BACKENDS: dict[str, Callable[[np.ndarray], VectorIndex]] = {
     "exact-numpy": ExactIndex,
     "faiss-flat": FaissIndex,
     "faiss-hnsw": lambda x: FaissIndex(x, approx_threshold=0),  # filtered search must stay exact
+    "faiss-ivf": lambda x: FaissIndex(x, approx_threshold=0, approx="ivf", nlist=16),
+    "faiss-1-thread": lambda x: FaissIndex(x, threads=1),
+    "faiss-3-shards": lambda x: FaissIndex(x, threads=3, min_shard_rows=1),  # merge of per-shard top-k
 }
 
 
@@ -67,7 +70,7 @@ def group_filter(selectivity: float, seed: int) -> np.ndarray:
     return np.isin(labels, chosen)
 
 
-@pytest.mark.parametrize("name", ["exact-numpy", "faiss-flat"])  # HNSW is measured by recall, below
+@pytest.mark.parametrize("name", ["exact-numpy", "faiss-flat", "faiss-1-thread", "faiss-3-shards"])  # approx: recall
 def test_unfiltered_equals_brute_force_for_exact_backends(data, name: str) -> None:
     x, q = data
     assert_same(BACKENDS[name](x).search(q, 10), brute_force(x, q, 10, None))
@@ -157,3 +160,73 @@ def test_faiss_save_and_load_round_trip(tmp_path: Path, data) -> None:
         assert loaded.approximate == index.approximate
         allowed = group_filter(0.1, 9)
         assert_same(loaded.search(q, 10, allowed), index.search(q, 10, allowed))
+
+
+# Each exact path of FaissIndex, forced by its thresholds, against brute force: the fast paths are
+# chosen by selectivity, so every one of them must give the same answer on any filter.
+PATHS: dict[str, dict[str, float]] = {
+    "rows-by-index": {"direct_fraction": 1.0},
+    "overfetch": {"direct_fraction": 0.0, "overfetch_fraction": 0.0},
+    "bitmap-scan": {"direct_fraction": 0.0, "overfetch_fraction": 2.0},
+}
+
+
+@pytest.mark.parametrize("threads", [1, 4])
+@pytest.mark.parametrize("path", list(PATHS))
+@pytest.mark.parametrize("selectivity", [0.9, 0.5, 0.1, 0.003])
+def test_every_exact_path_equals_brute_force(data, path: str, threads: int, selectivity: float) -> None:
+    x, q = data
+    index = FaissIndex(x, threads=threads, min_shard_rows=1, **PATHS[path])  # type: ignore[arg-type]
+    for kind in ("groups", "random"):
+        allowed = group_filter(selectivity, 4) if kind == "groups" else np.random.default_rng(8).random(N) < selectivity
+        for k in (1, 10, 64):
+            assert_same(index.search(q, k, allowed), brute_force(x, q, k, allowed))
+
+
+def test_filter_at_odds_with_the_query_falls_back_and_stays_exact(data) -> None:
+    """Overfetch fails when the allowed rows are the ones the query likes least: the answer must
+    still be exact (through the bitmap scan), with k results."""
+    x, q = data
+    index = FaissIndex(x, threads=2, min_shard_rows=1, overfetch_fraction=0.2)
+    scores = x @ q[0]
+    allowed = scores < np.quantile(scores, 0.5)  # the worst half for query 0
+    got = index.search(q[:1], 10, allowed)
+    assert_same(got, brute_force(x, q[:1], 10, allowed))
+    assert index._search_overfetch(q[:1], 10, allowed, int(allowed.sum())) is None  # it did fall back
+
+
+def test_unfiltered_exact_search_ignores_the_approximate_index(data) -> None:
+    x, q = data
+    for params in ({"approx_threshold": 0}, {"approx_threshold": 0, "approx": "ivf", "nlist": 16}):
+        index = FaissIndex(x, **params)
+        assert index.approximate
+        assert_same(index.search_exact(q, 10), brute_force(x, q, 10, None))
+        assert_same(index.search(q, 10, np.ones(N, bool)), brute_force(x, q, 10, None))  # all allowed: exact
+
+
+def test_ivf_recall_on_clustered_data_and_nprobe() -> None:
+    x, q = clustered(20_000, 64, seed=5, clusters=200), clustered(200, 64, seed=6, clusters=200)
+    _, want = brute_force(x, q, 10, None)
+    ivf = FaissIndex(x, approx_threshold=10_000, approx="ivf", nlist=256, nprobe=16)
+    assert ivf.approximate and ivf.nprobe == 16
+
+    def recall() -> float:
+        _, got = ivf.search(q, 10)
+        return float(np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want, strict=True)]))
+
+    assert recall() >= 0.95, f"recall@10 {recall():.3f}"
+    ivf.nprobe = 10_000  # every cell: exact
+    assert ivf.nprobe == 256 and recall() == 1.0
+    with pytest.raises(ValueError, match="approx"):
+        FaissIndex(x, approx="lsh")  # type: ignore[arg-type]
+
+
+def test_ivf_save_and_load_round_trip(tmp_path: Path, data) -> None:
+    x, q = data
+    index = FaissIndex(x, approx_threshold=0, approx="ivf", nlist=16, nprobe=4)
+    index.save(tmp_path / "i.faiss")
+    loaded = FaissIndex.load(tmp_path / "i.faiss", nprobe=4)
+    assert loaded.approximate and loaded.nprobe == 4
+    assert_same(loaded.search(q, 10), index.search(q, 10))
+    FaissIndex(x).save(tmp_path / "i.faiss")  # an exact index saved over it leaves no stale IVF file
+    assert not FaissIndex.load(tmp_path / "i.faiss").approximate
