@@ -63,6 +63,9 @@ def test_crud_and_index_freshness(api) -> None:
     assert r.json()["description"] == "concept store à Lyon"
     s = client.get("/profiles/tn-1/suggestions", headers=h["reader"]).json()
     assert s["suggestions"][0]["evidence"]
+    # the route returns its JSON unvalidated: it must be exactly the documented SuggestionsOut
+    from service.schemas import SuggestionsOut
+    assert SuggestionsOut.model_validate(s).model_dump(mode="json") == s
     assert client.delete("/profiles/fr-1", headers=h["editor"]).status_code == 204
     assert client.get("/profiles/fr-1", headers=h["reader"]).status_code == 404
     assert client.get("/profiles/tn-1/suggestions", headers=h["reader"]).json()["suggestions"] == []
