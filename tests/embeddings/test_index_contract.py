@@ -119,6 +119,20 @@ def test_stored_vectors_come_back_by_row(index, data) -> None:
     np.testing.assert_array_equal(index.vectors(rows), x[rows])
 
 
+@pytest.mark.parametrize("selectivity", [1.0, 0.5, 0.1, 0.01])
+def test_scores_of_every_row_are_the_scores_search_returns(data, index, selectivity: float) -> None:
+    """``scores`` (one pass over every row) gives each row exactly the score a filtered search gives it,
+    so that a top-k taken from it picks the same rows (the ranking's single-pass candidates rely on it)."""
+    x, q = data
+    scores = index.scores(q)
+    assert scores.shape == (len(q), N) and scores.dtype == np.float32
+    np.testing.assert_allclose(scores, q @ x.T, rtol=1e-5, atol=1e-5)
+    allowed = group_filter(selectivity, 5)
+    got_scores, got_rows = index.search(q, 10, allowed)
+    np.testing.assert_array_equal(np.take_along_axis(scores, got_rows, axis=1), got_scores)
+    assert index.scores(q[:0]).shape == (0, N)
+
+
 def test_bad_arguments_are_refused(index, data) -> None:
     _, q = data
     with pytest.raises(ValueError, match="dimension"):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from embeddings.index_exact import ExactIndex
 from matcher.constraints import CatalogueArrays, Constraints, constraint_mask
 from matcher.profile import VIEWS, Profile
-from matcher.ranking import Asker, RankingParams, Signal, asker_constraints, rank
+from matcher.ranking import Asker, RankingParams, Signal, asker_constraints, candidate_pool, rank
 from matcher.taxonomy import KINDS, PARTNERSHIP_TYPES, SECTORS
 
 D = 16
@@ -213,3 +213,50 @@ def test_a_signal_joins_the_candidates_and_the_fusion() -> None:
                    signals={"activity": Signal(weight=5.0, scores=record)})
     assert cat.ids[boosted.rows].tolist() == ["c7"]
     assert boosted.components["activity"][0] == 1.0
+
+
+@pytest.mark.parametrize("backend", ["exact", "faiss"])
+def test_single_pass_candidates_equal_per_bucket_searches(backend: str) -> None:
+    """Scoring every unit once and taking each language bucket's top from those scores must give the
+    candidates, calibration and ranking of one filtered search per bucket, under a constraint mask."""
+    from embeddings.index_faiss import FaissIndex
+
+    rng = np.random.default_rng(7)
+    n, dim = 3000, 48
+    centres = rng.normal(size=(40, dim))
+
+    def vec() -> np.ndarray:
+        v = centres[rng.integers(40)] + 0.5 * rng.normal(size=dim)
+        return (v / np.linalg.norm(v)).astype(np.float32)
+
+    entries = [(make(f"p{i:04d}", country=str(rng.choice(COUNTRIES)), sectors=(str(rng.choice(SECTORS[:4])),),
+                     kind=str(rng.choice(KINDS))),
+                {"overall": vec(), "offers": vec() if rng.random() > 0.1 else None,
+                 "needs": vec() if rng.random() > 0.1 else None}) for i in range(n)]
+    cat, idx, names = catalogue(entries)
+    if backend == "faiss":  # several shards, scored in blocks; filtered searches by every path
+        idx = {name: FaissIndex(ix.vectors(np.arange(len(ix))), threads=3, min_shard_rows=1)
+               for name, ix in idx.items()}
+    # five languages, two of them too small for their own bucket (they share one)
+    weights = np.array([0.5, 0.3, 0.17, 0.006, 0.004])
+    codes = rng.choice(5, p=weights / weights.sum(), size=n + 2 * n)
+    for target in ("overall", "offers_items", "needs_items"):
+        cat.text_language[target] = codes[: len(idx[target])].astype(cat.text_language[target].dtype)
+        codes = rng.permutation(codes)
+    me = Asker(id="p0000", country="TN", sectors=("crafts",), languages=("fr",), partnership_types=(),
+               overall=vec(), offers=np.stack([vec(), vec(), vec()]), needs=np.stack([vec(), vec()]))
+    hard = asker_constraints(Constraints(exclude_countries=frozenset({"EG"}), sectors=frozenset(SECTORS[:3])), me)
+    mask = constraint_mask(hard, cat)
+    assert 0 < mask.sum() < n
+    one, many = RankingParams(single_pass_fraction=0.0), RankingParams(single_pass_fraction=2.0)
+    rows_one, calib_one = candidate_pool(me, cat, idx, mask, one)
+    rows_many, calib_many = candidate_pool(me, cat, idx, mask, many)
+    np.testing.assert_array_equal(rows_one, rows_many)
+    assert calib_one.z_hi.keys() == calib_many.z_hi.keys() == {"semantic", "need_match", "offer_match"}
+    for name in calib_one.z_hi:
+        assert abs(calib_one.z_hi[name] - calib_many.z_hi[name]) <= 1e-6
+        np.testing.assert_allclose(calib_one.mean[name], calib_many.mean[name], atol=1e-6, rtol=0)
+    got = rank(me, cat, idx, hard, k=10, names=names, params=one)
+    want = rank(me, cat, idx, hard, k=10, names=names, params=many)
+    np.testing.assert_array_equal(got.rows, want.rows)
+    np.testing.assert_allclose(got.scores, want.scores, atol=1e-6, rtol=0)

@@ -87,3 +87,11 @@ def test_bad_options_give_one_clear_line(run, args: list[str], message: str) -> 
 def test_help_lists_the_commands(run) -> None:
     code, out, _ = run("--help")
     assert code == 0 and all(c in out for c in ("ingest", "search", "stats", "model", "index"))
+
+
+def test_a_wrong_setting_in_the_environment_is_one_clear_line(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    monkeypatch.setenv("CCIMATCH_BACKEND", "tensorrt")
+    code, _, err = cli_invoker(monkeypatch, capsys)("keys", "list", "--db", str(tmp_path / "x.db"))
+    assert code == 2 and err.strip() == ("error: setting CCIMATCH_BACKEND = 'tensorrt': Input should be 'torch' or "
+                                         "'onnx-int8'")

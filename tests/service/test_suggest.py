@@ -70,3 +70,21 @@ def test_filters_and_fewer_eligible_than_k(sample_catalogue) -> None:
         countries=frozenset({"MA"})))
     assert same.suggestions and all(s.country == "MA" for s in same.suggestions)
     assert "same country allowed (MA)" in same.suggestions[0].admitted_by
+
+
+def test_batched_suggestions_equal_one_call_per_profile(sample_catalogue) -> None:
+    """suggest_many on an event's sub-catalogue gives the per-participant loop's ids, order and scores."""
+    ids = [p.id for p in sample_catalogue.state().profiles[::6]]
+    everyone = frozenset(ids)
+    batch = sample_catalogue.suggest_many(ids, k=10, constraints=Constraints(only_ids=everyone),
+                                          allow_same_country=True)
+    assert set(batch) == set(ids)
+    for pid in ids:
+        one = sample_catalogue.suggest(pid, k=10, constraints=Constraints(only_ids=everyone - {pid}),
+                                       allow_same_country=True)
+        got = batch[pid]
+        assert [s.id for s in got.suggestions] == [s.id for s in one.suggestions], pid
+        assert [s.reason for s in got.suggestions] == [s.reason for s in one.suggestions], pid
+        for a, b in zip(got.suggestions, one.suggestions, strict=True):
+            assert math.isclose(a.score, b.score, abs_tol=1e-6)
+        assert got.eligible == one.eligible

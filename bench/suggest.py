@@ -1,0 +1,191 @@
+"""Issue 8, points 5 and 6: ``Catalogue.suggest`` end to end on synthetic catalogues, resident memory
+per profile, and the top-10 lists of a 2,000-participant event.
+
+Each catalogue size is measured in a fresh worker process (``python -m bench.suggest --worker N``), so
+that its resident memory is that of one loaded catalogue and nothing else. The synthetic databases
+(:mod:`bench.synthetic`) and their saved indexes are cached under ``var/bench/``.
+
+Usage: ``python -m bench.suggest [--quick] [--sizes 10000,100000,1000000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .common import REPORTS, RUNS, Figure, median_seconds, percentile, rss_bytes
+from .synthetic import synthetic_db
+
+MODEL_ID = "synthetic-clustered-384"
+SECTION = "suggest"
+QUERIES = 200  # timed suggest calls per size, after WARMUP
+WARMUP = 10
+EVENT = 2_000  # participants of the event batch
+EVENT_CATALOGUE = 10_000
+FULL_SIZES = (10_000, 100_000)  # 1M: see the module README note / --sizes
+QUICK_SIZES = (10_000,)
+
+
+def _open(db: Path) -> Any:
+    from service.catalogue import Catalogue
+    from storage.db import open_database
+
+    def no_encoder() -> Any:
+        raise RuntimeError("the synthetic catalogue must not need an encoder")
+
+    return Catalogue(engine=open_database(db), index_dir=db.with_name(db.name + ".index"), model_id=MODEL_ID,
+                     encoder_factory=no_encoder, index_params={"approx_threshold": 200_000, "ef_search": 256})
+
+
+def worker(db: Path, *, queries: int, event: int) -> dict[str, Any]:
+    """Load the catalogue, measure its memory, time ``queries`` suggestions (and the event batch)."""
+    import service.catalogue  # noqa: F401  (imports are not the catalogue's memory)
+    from matcher.constraints import Constraints
+
+    gc.collect()
+    before = rss_bytes()
+    start = time.perf_counter()
+    cat = _open(db)
+    st = cat.state()
+    load_s = time.perf_counter() - start
+    gc.collect()
+    grown = rss_bytes() - before
+    n = len(st.profiles)
+    raw = sum(len(ix) * ix.dim * 4 for ix in st.indexes.values())
+    out: dict[str, Any] = {"n": n, "rebuilt": cat.rebuilt, "load_s": load_s, "rss_per_profile": grown / n,
+                           "raw_per_profile": raw / n, "units": {k: len(v) for k, v in st.indexes.items()}}
+    rng = np.random.default_rng(0)
+    ids = st.arrays.ids[rng.choice(n, min(n, queries + WARMUP), replace=False)].tolist()
+    for pid in ids[:WARMUP]:
+        cat.suggest(pid, k=10)
+    times = []
+    for pid in ids[WARMUP:]:
+        t0 = time.perf_counter()
+        cat.suggest(pid, k=10)
+        times.append(time.perf_counter() - t0)
+    out["p50_ms"], out["p99_ms"] = 1000 * percentile(times, 50), 1000 * percentile(times, 99)
+    if event:
+        members = sorted(st.arrays.ids[rng.choice(n, event, replace=False)].tolist())
+        everyone = frozenset(members)
+
+        def batch() -> object:
+            return cat.suggest_many(members, k=10, constraints=Constraints(only_ids=everyone),
+                                    allow_same_country=True)
+
+        out["event_s"] = median_seconds(batch, runs=RUNS)
+        # the batch must give what one suggest per participant gives (checked on a sample, timed too)
+        lists = cat.suggest_many(members, k=10, constraints=Constraints(only_ids=everyone), allow_same_country=True)
+        sample = members[:: max(1, event // 50)]
+        same, loop = 0, []
+        for pid in sample:
+            t0 = time.perf_counter()
+            one = cat.suggest(pid, k=10, constraints=Constraints(only_ids=everyone - {pid}), allow_same_country=True)
+            loop.append(time.perf_counter() - t0)
+            got = lists[pid]
+            same += [s.id for s in got.suggestions] == [s.id for s in one.suggestions] and np.allclose(
+                [s.score for s in got.suggestions], [s.score for s in one.suggestions], atol=1e-6, rtol=0)
+        out["event_agreement"] = same / len(sample)
+        out["event_loop_ms_per_participant"] = 1000 * float(np.median(loop))
+    return out
+
+
+def _run_worker(db: Path, *, event: int) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "bench.suggest", "--worker", str(db), "--event", str(event)]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run(*, quick: bool, sizes: tuple[int, ...] | None = None) -> list[Figure]:
+    """Figures of points 5 and 6 (see the module docstring); writes reports/bench_suggest.png."""
+    sizes = sizes or (QUICK_SIZES if quick else FULL_SIZES)
+    figures: list[Figure] = []
+    curve: list[tuple[int, float, float]] = []
+    for n in sizes:
+        db, built = synthetic_db(n, model_id=MODEL_ID)
+        figures.append(Figure(section=SECTION, name=f"synthetic DB build, N={n:,}", value=round(built, 1), unit="s",
+                              note="0 = reused from var/bench/" if not built else "profiles + cached vectors"))
+        event = EVENT if n == EVENT_CATALOGUE else 0
+        res = _run_worker(db, event=event)
+        if res["rebuilt"]:  # first use: the index was built now; measure again with the saved index loaded
+            figures.append(Figure(section=SECTION, name=f"catalogue load + index build, N={n:,}",
+                                  value=round(res["load_s"], 1), unit="s", note="first open only"))
+            res = _run_worker(db, event=event)
+        figures.append(Figure(section=SECTION, name=f"catalogue load (saved index), N={n:,}",
+                              value=round(res["load_s"], 1), unit="s"))
+        at_100k = n == 100_000
+        figures += [
+            Figure(section=SECTION, name=f"suggest p50, N={n:,}", value=round(res["p50_ms"], 1), unit="ms",
+                   target=30.0 if at_100k else None, note=f"{QUERIES} stored profiles, k=10"),
+            Figure(section=SECTION, name=f"suggest p99, N={n:,}", value=round(res["p99_ms"], 1), unit="ms",
+                   target=100.0 if at_100k else None),
+            Figure(section=SECTION, name=f"resident memory / raw float32 vectors, N={n:,}",
+                   value=round(res["rss_per_profile"] / res["raw_per_profile"], 2), unit="x", target=2.0,
+                   note=f"{res['rss_per_profile'] / 1024:.1f} KiB vs {res['raw_per_profile'] / 1024:.1f} KiB "
+                        f"per profile; units {res['units']}"),
+        ]
+        curve.append((n, res["p50_ms"], res["p99_ms"]))
+        if event:
+            figures += [
+                Figure(section=SECTION, name=f"event batch: top-10 for {EVENT:,} participants, N={n:,}",
+                       value=round(res["event_s"], 2), unit="s", target=10.0,
+                       note=f"median of {RUNS}; one suggest per participant: "
+                            f"{res['event_loop_ms_per_participant']:.1f} ms each"),
+                Figure(section=SECTION, name="event batch = one suggest per participant (sampled)",
+                       value=round(res["event_agreement"], 3), unit="fraction", target=1.0, op=">=",
+                       note="same ids and order, scores within 1e-6"),
+            ]
+    _plot(curve)
+    return figures
+
+
+def _plot(curve: list[tuple[int, float, float]]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ns = [c[0] for c in curve]
+    ax.plot(ns, [c[1] for c in curve], "o-", label="p50")
+    ax.plot(ns, [c[2] for c in curve], "s--", label="p99")
+    ax.axhline(30, color="grey", lw=0.8, ls=":", label="targets at 100k (30 / 100 ms)")
+    ax.axhline(100, color="grey", lw=0.8, ls=":")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("profiles in the catalogue (N)")
+    ax.set_ylabel("Catalogue.suggest latency (ms)")
+    ax.set_title("suggest end to end (k=10), synthetic catalogue")
+    ax.legend()
+    REPORTS.mkdir(exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(REPORTS / "bench_suggest.png", dpi=120)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--sizes", help="comma-separated catalogue sizes (default: 10k, 100k; --quick: 10k)")
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--event", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker is not None:
+        print(json.dumps(worker(args.worker, queries=QUERIES, event=args.event)))
+        return
+    sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else None
+    for f in run(quick=args.quick, sizes=sizes):
+        target = "" if f.target is None else f"{f.op} {f.target:g}  {'met' if f.met else 'MISSED'}"
+        print(f"{f.name:<62} {f.value:>10g} {f.unit:<9} {target:<22} {f.note}")
+
+
+if __name__ == "__main__":
+    main()

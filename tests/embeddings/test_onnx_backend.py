@@ -1,0 +1,120 @@
+"""The ONNX Runtime int8 encoder against the torch fp32 one, and the backend setting."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from embeddings.encoder import BACKENDS, UnknownBackendError, backend_model_id, load_encoder
+from embeddings.onnx_backend import ONNX_SUFFIX, OnnxInt8Encoder, onnx_model_id
+from service.catalogue import Catalogue
+from service.settings import Settings
+from tests.conftest import record
+
+TEXTS = [
+    "ورشة فخار تقليدي في آسفي تبحث عن موزع في أوروبا",
+    "تعاونية نسائية لنسج الزرابي اليدوية",
+    "Atelier de tadelakt et d'enduits traditionnels à la chaux",
+    "studio de design graphique pour l'identité visuelle et l'emballage",
+    "Film production company in Beirut looking for European co-producers",
+    "distribution of handmade ceramics to concept stores",
+]
+
+
+@pytest.fixture(scope="session")
+def onnx_encoder() -> OnnxInt8Encoder:
+    """The int8 export of the default model, made once into the user cache and shared by the session."""
+    return OnnxInt8Encoder(cache_dir=Settings().cache_dir)
+
+
+def labelled_model(tmp_path: Path) -> str:
+    """A model folder that resolve_model names without loading it (its id is read from ccimatch_source.json)."""
+    (tmp_path / "ccimatch_source.json").write_text(json.dumps({"model_id": "org/tiny@1"}))
+    return str(tmp_path)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("role", ["query", "passage"])
+def test_int8_vectors_are_close_to_fp32(onnx_encoder: OnnxInt8Encoder, real_encoder, role: str) -> None:
+    int8 = onnx_encoder.encode(TEXTS, role=role)  # type: ignore[arg-type]
+    fp32 = real_encoder.encode(TEXTS, role=role)
+    assert int8.shape == fp32.shape == (len(TEXTS), 384)
+    assert int8.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-5)
+    assert (int8 * fp32).sum(axis=1).min() >= 0.98
+
+
+@pytest.mark.model
+def test_same_prefixes_and_a_distinct_model_id(onnx_encoder: OnnxInt8Encoder, real_encoder) -> None:
+    assert onnx_encoder.prefixes == real_encoder.prefixes == {"query": "query: ", "passage": "passage: "}
+    assert onnx_encoder.model_id == real_encoder.model_id + ONNX_SUFFIX != real_encoder.model_id
+    assert onnx_encoder.dim == real_encoder.dim
+    # the role matters: a query and a passage of the same text are different vectors
+    q, p = onnx_encoder.encode(TEXTS[:1], role="query"), onnx_encoder.encode(TEXTS[:1], role="passage")
+    assert float((q * p).sum()) < 0.999
+    assert onnx_encoder.encode([], role="query").shape == (0, 384)
+
+
+@pytest.mark.model
+def test_tokens_are_those_sentence_transformers_feeds_its_model(onnx_encoder: OnnxInt8Encoder,
+                                                                  real_encoder) -> None:
+    texts = ["passage: " + t for t in TEXTS] + ["passage: " + "très long texte " * 400]
+    ours = onnx_encoder.tokenizer.encode_batch(texts)
+    theirs = real_encoder.model.tokenizer(texts, padding=True, truncation="longest_first",
+                                          max_length=real_encoder.model.max_seq_length)
+    assert [e.ids for e in ours] == theirs["input_ids"]
+    assert [e.attention_mask for e in ours] == theirs["attention_mask"]
+    assert len(ours[-1].ids) == real_encoder.model.max_seq_length
+
+
+@pytest.mark.model
+def test_batching_by_length_keeps_each_text_in_its_row(onnx_encoder: OnnxInt8Encoder) -> None:
+    texts = TEXTS * 7  # 42 texts: two batches of 32, sorted by length, put back in order
+    together = onnx_encoder.encode(texts, role="passage")
+    alone = np.concatenate([onnx_encoder.encode([t], role="passage") for t in TEXTS])
+    # activations are quantised per batch, so a text's vector moves a little with its batch mates
+    assert (together[: len(TEXTS)] * alone).sum(axis=1).min() >= 0.995
+    np.testing.assert_allclose(together[: len(TEXTS)], together[len(TEXTS) : 2 * len(TEXTS)], atol=0.02)
+
+
+@pytest.mark.model
+def test_the_setting_picks_the_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       onnx_encoder: OnnxInt8Encoder) -> None:
+    monkeypatch.setenv("CCIMATCH_BACKEND", "onnx-int8")
+    settings = Settings(db=str(tmp_path / "x.db"))
+    assert settings.backend == "onnx-int8"
+    catalogue = Catalogue.open(settings)
+    assert catalogue.model_id == onnx_encoder.model_id
+    assert isinstance(catalogue.encoder, OnnxInt8Encoder)  # loads the export made by the fixture
+    report = catalogue.ingest([record("tn-1", description=TEXTS[2])])
+    assert report.written == 1 and report.encoded > 0
+    hits, _ = catalogue.search("enduits à la chaux", k=1)
+    assert [h.id for h in hits] == ["tn-1"]
+
+
+def test_model_ids_per_backend_without_loading_a_model(tmp_path: Path) -> None:
+    name = labelled_model(tmp_path)
+    assert BACKENDS == ("torch", "onnx-int8")
+    assert backend_model_id(name, tmp_path) == "org/tiny@1"
+    assert backend_model_id(name, tmp_path, "onnx-int8") == onnx_model_id("org/tiny@1") == "org/tiny@1+onnx-int8"
+    assert Settings().backend == "torch"
+    assert Catalogue.open(Settings(db=str(tmp_path / "a.db"), model=name)).model_id == "org/tiny@1"
+    onnx = Catalogue.open(Settings(db=str(tmp_path / "b.db"), model=name, backend="onnx-int8"))
+    assert onnx.model_id == "org/tiny@1+onnx-int8"
+
+
+def test_an_unknown_backend_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValidationError, match="'torch' or 'onnx-int8'"):
+        Settings(backend="onnx-fp16")  # type: ignore[arg-type]
+    monkeypatch.setenv("CCIMATCH_BACKEND", "tensorrt")
+    with pytest.raises(ValidationError, match="backend"):
+        Settings()
+    name = labelled_model(tmp_path)
+    with pytest.raises(UnknownBackendError, match=r"unknown encoder backend 'tensorrt'.*torch, onnx-int8"):
+        backend_model_id(name, tmp_path, "tensorrt")
+    with pytest.raises(UnknownBackendError, match="CCIMATCH_BACKEND"):
+        load_encoder(name, backend="tensorrt", cache_dir=tmp_path)
