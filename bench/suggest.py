@@ -41,8 +41,13 @@ def _open(db: Path) -> Any:
     def no_encoder() -> Any:
         raise RuntimeError("the synthetic catalogue must not need an encoder")
 
+    from service.settings import Settings
+
+    defaults = Settings()  # the index parameters a deployment gets by default
     return Catalogue(engine=open_database(db), index_dir=db.with_name(db.name + ".index"), model_id=MODEL_ID,
-                     encoder_factory=no_encoder, index_params={"approx_threshold": 200_000, "ef_search": 256})
+                     encoder_factory=no_encoder,
+                     index_params={"approx_threshold": defaults.approx_threshold, "approx": defaults.approx,
+                                   "nprobe": defaults.nprobe, "ef_search": defaults.ef_search})
 
 
 def worker(db: Path, *, queries: int, event: int) -> dict[str, Any]:
