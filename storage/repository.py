@@ -15,6 +15,7 @@ from matcher.protocols import Role
 from storage.db import EmbeddingRow, MetaRow, ProfileRow
 
 VERSION_KEY = "catalogue_version"
+_CHUNK = 500  # ids or rows per statement (well under every database's parameter limit)
 _LIST_FIELDS = ("sectors", "offers", "needs", "partnership_types", "languages", "members")
 
 
@@ -56,10 +57,19 @@ def catalogue_version(engine: Engine) -> int:
 def write_profiles(
     engine: Engine, profiles: Sequence[Profile], *, model_id: str, vectors: dict[str, np.ndarray]
 ) -> None:
-    """Insert or replace profiles and store their new embeddings, all in one transaction."""
+    """Insert or replace profiles and store their new embeddings, all in one transaction: new ids in one
+    multi-row INSERT, existing ones merged (a per-row SELECT is what made ingest slower than encoding)."""
     with Session(engine) as s, s.begin():
+        ids = [p.id for p in profiles]
+        existing: set[str] = set()
+        for start in range(0, len(ids), _CHUNK):
+            existing.update(s.scalars(select(ProfileRow.id).where(ProfileRow.id.in_(ids[start : start + _CHUNK]))))
+        fresh = [_to_row(p) for p in profiles if p.id not in existing]
+        if fresh:
+            s.connection().execute(insert(cast(Table, ProfileRow.__table__)), fresh)
         for p in profiles:
-            s.merge(ProfileRow(**_to_row(p)))
+            if p.id in existing:
+                s.merge(ProfileRow(**_to_row(p)))
         _merge_vectors(s, model_id, vectors)
         bump_version(s)
 
@@ -108,9 +118,25 @@ def store_vectors(engine: Engine, model_id: str, vectors: dict[str, np.ndarray])
 
 
 def _merge_vectors(s: Session, model_id: str, vectors: dict[str, np.ndarray]) -> None:
-    for h, vec in vectors.items():
-        s.merge(EmbeddingRow(model_id=model_id, text_hash=h, dim=int(vec.shape[0]),
-                             vector=np.asarray(vec, "<f4").tobytes()))
+    """Add cache entries; an entry already there is kept (same model and text: the same vector). SQLite and
+    PostgreSQL get one multi-row INSERT ... ON CONFLICT DO NOTHING, other databases a merge per row."""
+    rows = [{"model_id": model_id, "text_hash": h, "dim": int(vec.shape[0]), "vector": np.asarray(vec, "<f4").tobytes()}
+            for h, vec in vectors.items()]
+    if not rows:
+        return
+    dialect = s.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        for row in rows:
+            s.merge(EmbeddingRow(**row))
+        return
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
+    statement = dialect_insert(cast(Table, EmbeddingRow.__table__)).on_conflict_do_nothing()
+    conn = s.connection()
+    for start in range(0, len(rows), _CHUNK):
+        conn.execute(statement, rows[start : start + _CHUNK])
 
 
 def insert_new(engine: Engine, profiles: Sequence[Profile], *, model_id: str,
