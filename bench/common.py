@@ -98,3 +98,16 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     return info
+
+
+def table(figures: list[Figure]) -> str:
+    """The figures as a plain-text table (what ``python -m bench.<section>`` prints)."""
+    width = max([len(f.name) for f in figures] + [6])
+    lines = [f"{'figure':{width}} {'value':>10} {'unit':9} {'target':>10} met"]
+    for f in figures:
+        target = "" if f.target is None else f"{f.op} {f.target:g}"
+        met = "" if f.met is None else ("yes" if f.met else "NO")
+        lines.append(f"{f.name:{width}} {f.value:10.4g} {f.unit:9} {target:>10} {met}")
+        if f.note:
+            lines.append(f"    {f.note}")
+    return "\n".join(lines)

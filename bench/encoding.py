@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from bench import common
-from bench.common import RUNS, Figure
+from bench.common import RUNS, Figure, table
 
 SAMPLE = common.ROOT / "data" / "sample_profiles.csv"
 SECTION = "encoding"
@@ -289,16 +289,6 @@ def plot(n: int, med: Mapping[str, float]) -> None:
 def run(*, quick: bool) -> list[Figure]:
     return measure(QUICK if quick else FULL)
 
-
-def table(figures: list[Figure]) -> str:
-    lines = [f"{'figure':52} {'value':>10} {'unit':8} {'target':>9} met"]
-    for f in figures:
-        target = "" if f.target is None else f"{f.op} {f.target:g}"
-        met = "" if f.met is None else ("yes" if f.met else "NO")
-        lines.append(f"{f.name:52} {f.value:10.4g} {f.unit:8} {target:>9} {met}")
-        if f.note:
-            lines.append(f"    {f.note}")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,7 +33,7 @@ import faiss
 import numpy as np
 
 from bench import common
-from bench.common import RUNS, Figure, machine, rss_bytes
+from bench.common import RUNS, Figure, machine, rss_bytes, table
 from embeddings.index_exact import top_k
 from embeddings.index_faiss import FaissIndex, default_threads
 
@@ -355,16 +355,6 @@ def plot(rows: list[tuple[float, float, float]], size: str) -> None:
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
-
-def table(figures: list[Figure]) -> str:
-    lines = [f"{'figure':62} {'value':>10} {'unit':5} {'target':>9} met"]
-    for f in figures:
-        target = "" if f.target is None else f"{f.op} {f.target:g}"
-        met = "" if f.met is None else ("yes" if f.met else "NO")
-        lines.append(f"{f.name:62} {f.value:10.4g} {f.unit:5} {target:>9} {met}")
-        if f.note:
-            lines.append(f"    {f.note}")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

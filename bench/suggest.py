@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import REPORTS, RUNS, Figure, median_seconds, percentile, rss_bytes
+from .common import REPORTS, RUNS, Figure, median_seconds, percentile, rss_bytes, table
 from .synthetic import synthetic_db
 
 MODEL_ID = "synthetic-clustered-384"
@@ -177,7 +177,7 @@ def _plot(curve: list[tuple[int, float, float]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--sizes", help="comma-separated catalogue sizes (default: 10k, 100k; --quick: 10k)")
+    parser.add_argument("--sizes", help="comma-separated catalogue sizes (default: 10k, 100k, 1M; --quick: 10k)")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--event", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -185,9 +185,7 @@ def main() -> None:
         print(json.dumps(worker(args.worker, queries=QUERIES, event=args.event)))
         return
     sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else None
-    for f in run(quick=args.quick, sizes=sizes):
-        target = "" if f.target is None else f"{f.op} {f.target:g}  {'met' if f.met else 'MISSED'}"
-        print(f"{f.name:<62} {f.value:>10g} {f.unit:<9} {target:<22} {f.note}")
+    print(table(run(quick=args.quick, sizes=sizes)))
 
 
 if __name__ == "__main__":
