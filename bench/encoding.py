@@ -290,7 +290,6 @@ def run(*, quick: bool) -> list[Figure]:
     return measure(QUICK if quick else FULL)
 
 
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.encoding", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"{QUICK.texts} texts instead of {FULL.texts}")

@@ -356,7 +356,6 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.search", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"N={QUICK.n:,} instead of {FULL.n:,}")
