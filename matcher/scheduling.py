@@ -10,13 +10,17 @@ forbidden slots, fixed slots and precedences are hard; the objective is the tota
 from __future__ import annotations
 
 import itertools
+import multiprocessing
+import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection
 
 from ortools.sat.python import cp_model
 
 _PROBE_SECONDS = 3.0  # per "at most k breaks?" probe
+_RACE_MIN_MEETINGS = 30  # below this CP-SAT answers at once and a MaxSAT child process would only cost a start-up
 _SUBSOLVERS: tuple[str, ...] = ("core",)  # core-based MaxSAT search; CP-SAT adds its LNS workers alongside
 FAMILIES: tuple[str, ...] = ("fairness", "precedences", "fixed", "forbidden", "sessions")
 STATUSES: tuple[str, ...] = ("optimal", "feasible", "infeasible", "unknown")
@@ -542,38 +546,49 @@ def _build(instance: Instance, *, fairness: int | None, relax: frozenset[str], p
 
 def _break_time_reversal(instance: Instance, model: cp_model.CpModel, x: list[dict[int, cp_model.IntVar]],
                          relax: frozenset[str]) -> None:
-    """Reversing time maps a schedule to one with the same breaks when nothing distinguishes early from late slots."""
+    """Reversing time maps a schedule to one with the same breaks: keep the busiest meeting in the first half."""
+    pivot = _reversal_pivot(instance, relax)
+    if pivot is not None:
+        model.add(2 * sum(s * lit for s, lit in x[pivot].items()) <= instance.n_slots - 1)
+
+
+def _reversal_pivot(instance: Instance, relax: frozenset[str] = frozenset()) -> int | None:
+    """The meeting whose slot may be taken in the first half, when nothing distinguishes early from late slots.
+
+    None when a precedence, fixed slot, forbidden slot or session (not relaxed) breaks the time symmetry.
+    """
     if not instance.meetings:
-        return
+        return None
     if any(m.after for m in instance.meetings) and "precedences" not in relax:
-        return
+        return None
     if any(m.fixed is not None for m in instance.meetings) and "fixed" not in relax:
-        return
+        return None
     if any(instance.forbidden) and "forbidden" not in relax:
-        return
+        return None
     sessions_matter = "sessions" not in relax and instance.n_morning not in (0, instance.n_slots)
     if sessions_matter and any(m.session != 3 for m in instance.meetings):
-        return
-    if "sessions" not in relax and any(len(x[m]) != instance.n_slots for m in range(len(x))):
-        return
+        return None
+    if any(len(dom) != instance.n_slots for dom in _domains(instance, relax)):
+        return None
     degree = [len(mine) for mine in instance.meetings_of()]
-    pivot = max(range(len(instance.meetings)), key=lambda m: degree[instance.meetings[m].a] + degree[
-        instance.meetings[m].b])
-    last = instance.n_slots - 1
-    model.add(2 * sum(s * lit for s, lit in x[pivot].items()) <= last)
+    return max(range(len(instance.meetings)),
+               key=lambda m: degree[instance.meetings[m].a] + degree[instance.meetings[m].b])
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Solving
 
 
-def _solver(time_limit: float, workers: int) -> cp_model.CpSolver:
+def _solver(time_limit: float, workers: int, race: _MaxSatRace | None = None,
+            subsolvers: tuple[str, ...] = _SUBSOLVERS) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit)
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.log_search_progress = False
     solver.parameters.random_seed = 0
-    solver.parameters.subsolvers.extend(_SUBSOLVERS)
+    solver.parameters.subsolvers.extend(subsolvers)
+    if race is not None:
+        race.watch(solver)
     return solver
 
 
@@ -598,9 +613,93 @@ def _empty(instance: Instance, status: str, seconds: float, reason: str | None =
                     left_out={}, infeasible_reason=reason)
 
 
+def _held_all(instance: Instance, slots: tuple[int | None, ...], *, status: str, bound: int,
+              seconds: float) -> Schedule:
+    """A schedule of every meeting, its breaks recomputed and its tables assigned."""
+    breaks = sum(breaks_per_participant(instance, slots))
+    return Schedule(status=status, breaks=breaks, bound=min(bound, breaks), seconds=seconds, slots=slots,
+                    tables=assign_tables(instance, slots), left_out={}, infeasible_reason=None)
+
+
+class _MaxSatRace:
+    """The MaxSAT model (:mod:`matcher.scheduling_maxsat`) solving in a child process while CP-SAT searches here.
+
+    Each closes instances the other cannot within a minute (MaxSAT: forum-13crafc, tic-13crafc; CP-SAT:
+    forum-13crafb), so the first answer wins: a MaxSAT answer stops the running CP-SAT solve, and the lower
+    bounds it reports on the way tighten CP-SAT's. The child is killed when :meth:`close` is called.
+    """
+
+    def __init__(self, instance: Instance, fairness: int | None) -> None:
+        from matcher import scheduling_maxsat  # it builds on this module's model, so it is imported late
+
+        context = multiprocessing.get_context("spawn")  # no fork of a process that may run solver threads
+        receive, send = context.Pipe(duplex=False)
+        self.bound = 0
+        self.answer: scheduling_maxsat.MaxSatAnswer | None = None
+        self._solver: cp_model.CpSolver | None = None
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._process = context.Process(target=scheduling_maxsat.worker, args=(instance, fairness, send),
+                                        daemon=True)
+        self._process.start()
+        send.close()
+        self._listener = threading.Thread(target=self._listen, args=(receive,), daemon=True)
+        self._listener.start()
+
+    @staticmethod
+    def start(instance: Instance, fairness: int | None) -> _MaxSatRace | None:
+        """A race when the instance is big enough to be worth a process and the MaxSAT model can express it."""
+        from matcher import scheduling_maxsat
+
+        if len(instance.meetings) < _RACE_MIN_MEETINGS or not scheduling_maxsat.encodable(instance, fairness):
+            return None
+        return _MaxSatRace(instance, fairness)
+
+    @property
+    def settled(self) -> bool:
+        return self.answer is not None
+
+    def watch(self, solver: cp_model.CpSolver) -> None:
+        """The CP-SAT solver about to run, to be stopped once MaxSAT has answered."""
+        with self._lock:
+            self._solver = solver
+
+    def _listen(self, conn: Connection) -> None:
+        try:
+            while not self._closed.is_set():
+                if not conn.poll(0.05):
+                    continue
+                kind, value = conn.recv()
+                if kind == "bound":
+                    self.bound = max(self.bound, int(value))
+                elif kind == "done":
+                    self.answer = value
+                    break
+        except (EOFError, OSError):  # the child died (or was killed): CP-SAT goes on alone
+            return
+        finally:
+            conn.close()
+        while not self._closed.wait(0.05):  # stop whichever CP-SAT solve is running, including one just starting
+            with self._lock:
+                solver = self._solver
+            if solver is not None:
+                solver.stop_search()
+
+    def close(self) -> None:
+        self._closed.set()
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._listener.join()
+
+
 def solve(instance: Instance, *, fairness: int | None = 2, time_limit: float = 60.0, workers: int = 2,
           allow_partial: bool = False) -> Schedule:
-    """An optimal (or best found) schedule minimising total breaks under fairness ``d``; see :class:`Schedule`."""
+    """An optimal (or best found) schedule minimising total breaks under fairness ``d``; see :class:`Schedule`.
+
+    ``workers`` CP-SAT threads; an instance of 30 meetings or more also gets the MaxSAT model in a child process
+    (one more thread) whenever fairness can be expressed there.
+    """
     if fairness is not None and fairness < 0:
         raise ValueError(f"fairness must be >= 0 or None, got {fairness}")
     if time_limit <= 0:
@@ -616,24 +715,50 @@ def solve(instance: Instance, *, fairness: int | None = 2, time_limit: float = 6
     static = _static_reason(instance)
     if static is not None:
         return _empty(instance, "infeasible", time.monotonic() - started, static)
-    probe = _probe(instance, fairness=fairness, budget=min(0.2 * time_limit, 12.0), workers=workers)
+    race = _MaxSatRace.start(instance, fairness)
+    try:
+        found = _solve_cpsat(instance, fairness=fairness, time_limit=time_limit, workers=workers, started=started,
+                             race=race)
+    finally:
+        if race is not None:
+            race.close()
+    if race is None or found.status in ("optimal", "infeasible"):
+        return found
+    elapsed = time.monotonic() - started
+    if race.answer is not None and race.answer.slots is not None:
+        return _held_all(instance, race.answer.slots, status="optimal", bound=race.answer.breaks or 0,
+                         seconds=elapsed)
+    if race.answer is not None:  # MaxSAT proved there is no schedule at all
+        remaining = max(1.0, min(time_limit - elapsed, 30.0))
+        reason = _diagnose(instance, fairness=fairness, time_limit=remaining, workers=workers)
+        return _empty(instance, "infeasible", time.monotonic() - started, reason)
+    if found.breaks is None or found.bound is None:
+        return found
+    bound = min(found.breaks, max(found.bound, race.bound))
+    return replace(found, status="optimal" if bound == found.breaks else found.status, bound=bound)
+
+
+def _solve_cpsat(instance: Instance, *, fairness: int | None, time_limit: float, workers: int, started: float,
+                 race: _MaxSatRace | None) -> Schedule:
+    """Probes for small break counts, then CP-SAT minimisation; stops early once ``race`` has answered."""
+    probe = _probe(instance, fairness=fairness, budget=min(0.2 * time_limit, 12.0), workers=workers, race=race)
     if probe.optimal is not None:  # a schedule with `lower` breaks, and none with fewer
-        slots = probe.optimal
-        breaks = sum(breaks_per_participant(instance, slots))
-        return Schedule(status="optimal", breaks=breaks, bound=breaks, seconds=time.monotonic() - started,
-                        slots=slots, tables=assign_tables(instance, slots), left_out={}, infeasible_reason=None)
+        return _held_all(instance, probe.optimal, status="optimal", bound=probe.lower,
+                         seconds=time.monotonic() - started)
     lb = probe.lower
-    v = _build(instance, fairness=fairness, relax=frozenset(), partial=False)
+    code = cp_model.UNKNOWN
     if probe.infeasible:
         code = cp_model.INFEASIBLE
-    else:
+    elif race is None or not race.settled:
+        v = _build(instance, fairness=fairness, relax=frozenset(), partial=False)
         if lb:
             v.model.add(v.breaks >= lb)
         if probe.hint is not None:
             _hint(v, probe.hint)
         v.model.minimize(v.breaks)
-        solver = _solver(time_limit - (time.monotonic() - started), workers)
-        code = solver.solve(v.model)
+        solver = _solver(time_limit - (time.monotonic() - started), workers, race)
+        if race is None or not race.settled:
+            code = solver.solve(v.model)
     elapsed = time.monotonic() - started
     if code == cp_model.INFEASIBLE:  # none with >= lb breaks, and none with fewer: infeasible
         remaining = max(1.0, min(time_limit - elapsed, 30.0))
@@ -642,9 +767,7 @@ def solve(instance: Instance, *, fairness: int | None = 2, time_limit: float = 6
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if probe.hint is None:
             return _empty(instance, "unknown", elapsed)
-        breaks = sum(breaks_per_participant(instance, probe.hint))
-        return Schedule(status="feasible", breaks=breaks, bound=min(lb, breaks), seconds=elapsed, slots=probe.hint,
-                        tables=assign_tables(instance, probe.hint), left_out={}, infeasible_reason=None)
+        return _held_all(instance, probe.hint, status="feasible", bound=lb, seconds=elapsed)
     slots = _slots_of(solver, v)
     breaks = round(solver.objective_value)
     bound = breaks if code == cp_model.OPTIMAL else min(breaks, max(lb, int(-(-solver.best_objective_bound // 1))))
@@ -663,7 +786,8 @@ class _Probe:
     infeasible: bool = False  # no schedule at all
 
 
-def _probe(instance: Instance, *, fairness: int | None, budget: float, workers: int) -> _Probe:
+def _probe(instance: Instance, *, fairness: int | None, budget: float, workers: int,
+           race: _MaxSatRace | None = None) -> _Probe:
     """Asks "a schedule with at most k breaks?" for k = 0, 1, ... while short solves answer it.
 
     CP-SAT's presolve refutes small k in a fraction of a second where the core-based search stalls (it proves
@@ -674,15 +798,12 @@ def _probe(instance: Instance, *, fairness: int | None, budget: float, workers: 
     most = sum(max(0, len(mine) - 1) for mine in instance.meetings_of())
     lb = 0
     hint: tuple[int | None, ...] | None = None
-    while (remaining := deadline - time.monotonic()) > 0.1 and lb <= most:
+    while (remaining := deadline - time.monotonic()) > 0.1 and lb <= most and (race is None or not race.settled):
         bounded = not (lb == 1 and hint is None)
         v = _build(instance, fairness=fairness, relax=frozenset(), partial=False)
         if bounded:
             v.model.add(v.breaks <= lb)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = min(remaining, _PROBE_SECONDS)
-        solver.parameters.num_workers = workers
-        solver.parameters.random_seed = 0
+        solver = _solver(min(remaining, _PROBE_SECONDS), workers, race, subsolvers=())
         code = solver.solve(v.model)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             slots = _slots_of(solver, v)

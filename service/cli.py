@@ -366,7 +366,7 @@ def schedule(
     time_limit: Annotated[float, typer.Option("--time-limit", min=1, help="Seconds.")] = 60.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Solve a meeting-scheduling instance exactly (CP-SAT): fewest breaks under the fairness bound."""
+    """Solve a meeting-scheduling instance exactly (CP-SAT raced against MaxSAT): fewest breaks, fair to d."""
     from matcher.scheduling import solve
     from storage.dzn import DznError, read_instance
 
