@@ -134,7 +134,7 @@ def run_note(run: dict[str, Any] | None) -> str:
 def markdown(rows: list[Row], runs: dict[str, dict[str, Any]] | None = None) -> str:
     """The report: one table per folder, the run that produced it, and a summary line each."""
     lines = ["# B2B meeting scheduling benchmark", "",
-             "CP-SAT (OR-Tools), fairness d = 2. "
+             "CP-SAT (OR-Tools) raced against MaxSAT (PySAT RC2, a child process), fairness d = 2. "
              "Published optima: Bofill et al., JAIR 74 (2022), Table 3 (originals only). "
              "*valid* = the independent validator accepts the schedule. Each folder's rows come from the run "
              "named under its heading (`python -m bench.schedule --folder F` replaces only folder F).", ""]
