@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -629,7 +630,7 @@ class _MaxSatRace:
     bounds it reports on the way tighten CP-SAT's. The child is killed when :meth:`close` is called.
     """
 
-    def __init__(self, instance: Instance, fairness: int | None) -> None:
+    def __init__(self, instance: Instance, fairness: int | None, seconds: float) -> None:
         from matcher import scheduling_maxsat  # it builds on this module's model, so it is imported late
 
         context = multiprocessing.get_context("spawn")  # no fork of a process that may run solver threads
@@ -640,20 +641,20 @@ class _MaxSatRace:
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._process = context.Process(target=scheduling_maxsat.worker, args=(instance, fairness, send),
-                                        daemon=True)
+                                        kwargs={"parent": os.getpid(), "seconds": seconds + 5.0}, daemon=True)
         self._process.start()
         send.close()
         self._listener = threading.Thread(target=self._listen, args=(receive,), daemon=True)
         self._listener.start()
 
     @staticmethod
-    def start(instance: Instance, fairness: int | None) -> _MaxSatRace | None:
+    def start(instance: Instance, fairness: int | None, seconds: float) -> _MaxSatRace | None:
         """A race when the instance is big enough to be worth a process and the MaxSAT model can express it."""
         from matcher import scheduling_maxsat
 
         if len(instance.meetings) < _RACE_MIN_MEETINGS or not scheduling_maxsat.encodable(instance, fairness):
             return None
-        return _MaxSatRace(instance, fairness)
+        return _MaxSatRace(instance, fairness, seconds)
 
     @property
     def settled(self) -> bool:
@@ -715,7 +716,7 @@ def solve(instance: Instance, *, fairness: int | None = 2, time_limit: float = 6
     static = _static_reason(instance)
     if static is not None:
         return _empty(instance, "infeasible", time.monotonic() - started, static)
-    race = _MaxSatRace.start(instance, fairness)
+    race = _MaxSatRace.start(instance, fairness, time_limit)
     try:
         found = _solve_cpsat(instance, fairness=fairness, time_limit=time_limit, workers=workers, started=started,
                              race=race)

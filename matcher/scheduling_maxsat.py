@@ -11,6 +11,9 @@ forum-13crafc: 2 s against 15-85 s). :func:`scheduling.solve` races it against C
 from __future__ import annotations
 
 import itertools
+import os
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -249,8 +252,19 @@ def solve_maxsat(instance: Instance, *, fairness: int | None,
     return MaxSatAnswer(status="optimal", slots=slots, breaks=sum(breaks_per_participant(instance, slots)))
 
 
-def worker(instance: Instance, fairness: int | None, conn: Connection) -> None:
-    """Child-process entry: sends ("bound", int) after each core, then ("done", MaxSatAnswer)."""
+def worker(instance: Instance, fairness: int | None, conn: Connection, *, parent: int, seconds: float) -> None:
+    """Child-process entry: sends ("bound", int) after each core, then ("done", MaxSatAnswer).
+
+    Exits by itself after ``seconds`` or when process ``parent`` is gone (killed before it could stop us).
+    """
+    deadline = time.monotonic() + seconds
+
+    def watchdog() -> None:
+        while os.getppid() == parent and time.monotonic() < deadline:
+            time.sleep(0.2)
+        os._exit(0)
+
+    threading.Thread(target=watchdog, daemon=True).start()
     try:
         answer = solve_maxsat(instance, fairness=fairness, on_bound=lambda cost: conn.send(("bound", cost)))
         conn.send(("done", answer))

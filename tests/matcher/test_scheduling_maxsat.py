@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import csv
 import multiprocessing
 import random
@@ -9,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from matcher.scheduling import Instance, Meeting, _solve_cpsat, assign_tables, solve, validate
-from matcher.scheduling_maxsat import encodable, encode, solve_maxsat
+from matcher.scheduling_maxsat import encodable, encode, solve_maxsat, worker
 from tests.conftest import shared_data
 from tests.matcher.test_scheduling import brute_force, event, random_event, schedule_of
 
@@ -124,3 +125,24 @@ def test_maxsat_closes_the_originals_cpsat_left_open(name: str) -> None:
     assert answer.status == "optimal" and answer.slots is not None
     assert answer.breaks == optimum
     assert validate(inst, schedule_of(inst, answer.slots, status="optimal", bound=optimum), fairness=2) == []
+
+
+@pytest.mark.shared_data
+def test_worker_exits_by_itself_when_its_parent_is_gone() -> None:
+    from storage.dzn import read_instance
+
+    inst = read_instance(shared_data("b2b-meetings") / "precedences" / "tic-13crafc.prec25.dzn")  # ~8 s to solve
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=worker, args=(inst, 2, send), kwargs={"parent": -1, "seconds": 60.0})
+    started = time.monotonic()
+    child.start()
+    send.close()
+    child.join(timeout=30)
+    assert not child.is_alive(), "the worker outlived a parent that is not there"
+    messages = []
+    with contextlib.suppress(EOFError):
+        while receive.poll(0):
+            messages.append(receive.recv())
+    assert all(kind == "bound" for kind, _ in messages)  # stopped before it could finish the proof
+    assert time.monotonic() - started < 8
