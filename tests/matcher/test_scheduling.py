@@ -179,15 +179,19 @@ def test_random_events_give_valid_schedules(seed: int) -> None:
         assert sched.infeasible_reason
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_tiny_events_match_brute_force(seed: int) -> None:
-    rng = random.Random(1000 + seed)
+def tiny_event(rng: random.Random) -> tuple[Instance, int | None]:
+    """A random event small enough to enumerate (<= 5 meetings, <= 5 slots) and a random fairness bound."""
     inst = random_event(rng, max_meetings=5)
     inst = replace(inst, n_slots=min(inst.n_slots, 5), n_morning=min(inst.n_morning, 5),
                    meetings=tuple(replace(m, fixed=None if m.fixed is None or m.fixed >= 5 else m.fixed)
                                   for m in inst.meetings),
                    forbidden=tuple(frozenset(s for s in f if s < 5) for f in inst.forbidden))
-    fairness = rng.choice([0, 1, 2, None])
+    return inst, rng.choice([0, 1, 2, None])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_tiny_events_match_brute_force(seed: int) -> None:
+    inst, fairness = tiny_event(random.Random(1000 + seed))
     sched = solve(inst, fairness=fairness, time_limit=10)
     expected = brute_force(inst, fairness)
     if expected is None:

@@ -12,23 +12,12 @@ import pytest
 from matcher.scheduling import Instance, Meeting, _solve_cpsat, assign_tables, solve, validate
 from matcher.scheduling_maxsat import encodable, encode, solve_maxsat, worker
 from tests.conftest import shared_data
-from tests.matcher.test_scheduling import brute_force, event, random_event, schedule_of
-
-
-def tiny(seed: int) -> tuple[Instance, int | None]:
-    """A random event small enough to enumerate (<= 5 meetings, <= 5 slots) and a random fairness bound."""
-    rng = random.Random(2000 + seed)
-    inst = random_event(rng, max_meetings=5)
-    inst = replace(inst, n_slots=min(inst.n_slots, 5), n_morning=min(inst.n_morning, 5),
-                   meetings=tuple(replace(m, fixed=None if m.fixed is None or m.fixed >= 5 else m.fixed)
-                                  for m in inst.meetings),
-                   forbidden=tuple(frozenset(s for s in f if s < 5) for f in inst.forbidden))
-    return inst, rng.choice([0, 1, 2, None])
+from tests.matcher.test_scheduling import brute_force, event, random_event, schedule_of, tiny_event
 
 
 @pytest.mark.parametrize("seed", range(25))
 def test_maxsat_matches_brute_force_on_tiny_events(seed: int) -> None:
-    inst, fairness = tiny(seed)
+    inst, fairness = tiny_event(random.Random(2000 + seed))
     if not encodable(inst, fairness):
         fairness = None  # always encodable; the fairness case is covered by the seeds that are
     expected = brute_force(inst, fairness)
