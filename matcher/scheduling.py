@@ -903,6 +903,11 @@ def _solve_partial(instance: Instance, *, fairness: int | None, time_limit: floa
         proven = proven and code == cp_model.OPTIMAL
         hint = _slots_of(solver, v)
         v.model.add(expr >= round(solver.objective_value))
+    if hint is not None and all(s is not None for s in hint):  # everything fits: the full model, with the race
+        full = solve(instance, fairness=fairness, time_limit=max(0.1, time_limit - (time.monotonic() - started)),
+                     workers=workers)
+        if full.status in ("optimal", "feasible"):
+            return replace(full, seconds=time.monotonic() - started)
     v.model.minimize(v.breaks)
     if hint is not None:
         _hint(v, hint)

@@ -278,6 +278,15 @@ def test_feasible_event_holds_everything_in_partial_mode() -> None:
     sched = solve(inst, time_limit=5, allow_partial=True)
     assert sched.status == "optimal" and sched.breaks == 0 and not sched.left_out
     assert all(s is not None for s in sched.slots)
+    rng = random.Random(3)  # an event big enough for the MaxSAT race (>= 30 meetings), where everything fits
+    pairs = sorted({tuple(sorted(rng.sample(range(12), 2))) for _ in range(45)})
+    big = event([(a, b) for a, b in pairs], n_participants=13, n_slots=12, n_tables=5)
+    big = replace(big, meetings=(*big.meetings, Meeting(a=12, b=0)))
+    assert len(big.meetings) >= 30
+    sched = solve(big, time_limit=30, allow_partial=True)
+    full = solve(big, time_limit=30)
+    assert sched.status == full.status == "optimal" and sched.breaks == full.breaks and not sched.left_out
+    assert validate(big, sched, fairness=2) == []
 
 
 # ---------------------------------------------------------------------------------------------------------------
