@@ -758,8 +758,7 @@ def _solve_cpsat(instance: Instance, *, fairness: int | None, time_limit: float,
             _hint(v, probe.hint)
         v.model.minimize(v.breaks)
         solver = _solver(time_limit - (time.monotonic() - started), workers, race)
-        if race is None or not race.settled:
-            code = solver.solve(v.model)
+        code = solver.solve(v.model)  # a MaxSAT answer arriving now stops it (the race's listener keeps stopping)
     elapsed = time.monotonic() - started
     if code == cp_model.INFEASIBLE:  # none with >= lb breaks, and none with fewer: infeasible
         remaining = max(1.0, min(time_limit - elapsed, 30.0))

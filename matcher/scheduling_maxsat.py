@@ -5,7 +5,7 @@ alone leaves open within 60 s (forum-13crafc, ticf-13crafc: finding the 1-break 
 proving 4). What makes it work: one soft literal per (participant, j-th break), so that each core names
 participants that cannot all go without breaks, and modulo-totalizer cardinality encodings (tables per slot,
 busy slots per participant), which propagate far better here than sequential counters (k <= 1 on
-forum-13crafc: 2 s against 15-85 s). :func:`scheduling.solve` races it against CP-SAT in a child process.
+forum-13crafc: 2 s against 13-85 s). :func:`scheduling.solve` races it against CP-SAT in a child process.
 """
 
 from __future__ import annotations
