@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -20,12 +20,14 @@ from matcher.taxonomy import (
     closest_country,
     country_code,
 )
+from matcher.text import normalise_newlines, printable, text_problem
 
 MAX_TEXT = 5000  # characters in one free-text field
 MAX_ITEMS = 30  # items in one list field
 MAX_MEMBERS = 1000  # member ids a cluster profile may list
 MAX_NAME = 200
 VIEWS: tuple[str, ...] = ("overall", "offers", "needs")
+LONG_TEXTS: tuple[str, ...] = ("description", "offers", "needs")  # may hold tabs, newlines, bidi isolates
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL_RE = re.compile(r"^(https?://)?[\w.-]+\.[a-z]{2,}(/\S*)?$", re.IGNORECASE)
@@ -84,6 +86,17 @@ class FieldError:
     field: str
     value: str
     reason: str
+    # the valid choices, listed once per report under ``valid_key`` (not once per error: a file of 50,000
+    # bad rows made a 21 MB answer when every error repeated the 50 country codes)
+    valid: tuple[str, ...] = ()
+    valid_key: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"row": self.row, "id": self.record_id, "field": self.field, "value": self.value,
+               "reason": self.reason, "message": str(self)}
+        if self.valid:
+            out["valid_values"] = self.valid_key or self.field
+        return out
 
     def __str__(self) -> str:
         where = [f"row {self.row}"] if self.row is not None else []
@@ -92,6 +105,20 @@ class FieldError:
         head = " ".join(where) + ": " if where else ""
         shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
         return f"{head}field {self.field!r} = {shown!r}: {self.reason}"
+
+
+MAX_LISTED = 100  # errors listed in one report; the total is always given
+
+
+def error_report(errors: Sequence[FieldError], *, limit: int = MAX_LISTED) -> dict[str, Any]:
+    """Errors for a client, bounded: the first ``limit`` errors, their total, and each list of valid values
+    once (errors name the list they refer to)."""
+    valid: dict[str, list[str]] = {}
+    for e in errors:
+        if e.valid:
+            valid.setdefault(e.valid_key or e.field, list(e.valid))
+    return {"errors": [e.to_dict() for e in errors[:limit]], "error_count": len(errors),
+            "errors_listed": min(len(errors), limit), "valid_values": valid}
 
 
 def _missing(value: Any) -> bool:
@@ -126,22 +153,47 @@ def parse_list(value: Any) -> list[str]:
     return [_text(v) for v in value if not _missing(v)]
 
 
+def _character_problem(name: str, value: Any) -> str | None:
+    """The first character of a raw field value (a text, or the texts of a list) that no profile may hold."""
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        value = value.tolist()
+    texts = [v for v in value if isinstance(v, str)] if isinstance(value, list | tuple) else [value]
+    long = name in LONG_TEXTS
+    for text in texts:
+        if isinstance(text, str):
+            reason = text_problem(normalise_newlines(text) if long else text, multiline=long, bidi=long)
+            if reason:
+                return reason
+    return None
+
+
 def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[Profile | None, list[FieldError]]:
     """Check one raw record and build its :class:`Profile`; every problem is reported, not just the first."""
     errors: list[FieldError] = []
+    bad_characters = {key: reason for key in FIELDS if key in raw
+                      and (reason := _character_problem(key, raw[key])) is not None}
+    original, raw = raw, {k: v for k, v in raw.items() if k not in bad_characters}
     rid = None if _missing(raw.get("id")) else _text(raw.get("id"))
 
-    def err(name: str, value: Any, reason: str) -> None:
+    def err(name: str, value: Any, reason: str, valid: tuple[str, ...] = (), valid_key: str = "") -> None:
+        if hasattr(value, "tolist") and not isinstance(value, str):
+            value = value.tolist()
         if isinstance(value, list | tuple):
-            shown = json.dumps(list(value), ensure_ascii=False)
+            shown = json.dumps(list(value), ensure_ascii=False, default=str)
         else:
             shown = "" if _missing(value) else _text(value)
-        errors.append(FieldError(row=row, record_id=rid, field=name, value=shown, reason=reason))
+        shown = printable(shown)
+        errors.append(FieldError(row=row, record_id=rid, field=name, value=shown, reason=reason, valid=valid,
+                                 valid_key=valid_key))
 
     for key in raw:
         if key not in FIELDS:
-            err(str(key), raw[key], f"unknown field; valid fields: {', '.join(FIELDS)}")
+            err(str(key), raw[key], "unknown field (see the valid fields)", FIELDS, "fields")
+    for key, reason in bad_characters.items():
+        err(key, original[key], reason)
     for key in REQUIRED:
+        if key in bad_characters:
+            continue
         if _missing(raw.get(key)) or (isinstance(raw.get(key), list | tuple) and not raw.get(key)):
             err(key, raw.get(key), "required field is empty" if key in raw else "required field is missing")
     values: dict[str, Any] = {}
@@ -150,13 +202,14 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
         value = raw.get(name)
         if _missing(value):
             return
-        value = _text(value)
+        value = normalise_newlines(_text(value))
         if len(value) > limit:
             err(name, value, f"text is {len(value)} characters, over the limit of {limit}")
         else:
             values[name] = value
 
-    def choice_list(name: str, check: Callable[[str], tuple[str | None, str]], limit: int = MAX_ITEMS) -> None:
+    def choice_list(name: str, check: Callable[[str], tuple[str | None, str]], limit: int = MAX_ITEMS,
+                    valid: tuple[str, ...] = ()) -> None:
         try:
             items = parse_list(raw.get(name))
         except ValueError as exc:
@@ -169,7 +222,7 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
         for item in items:
             value, reason = check(item)
             if value is None:
-                err(name, item, reason)
+                err(name, item, reason, valid)
             elif value not in good:
                 good.append(value)
         values[name] = tuple(good)
@@ -189,7 +242,7 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
             values["kind"] = k
         else:
             hint = closest(k, KINDS)
-            err("kind", kind, f"unknown kind{f'; did you mean {hint!r}?' if hint else ''} (valid: {', '.join(KINDS)})")
+            err("kind", kind, f"unknown kind{f'; did you mean {hint!r}?' if hint else ''}", KINDS)
 
     country = raw.get("country")
     if not _missing(country):
@@ -199,8 +252,8 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
         else:
             hint = closest_country(_text(country))
             err("country", country, "unknown country code (ISO 3166-1 alpha-2, or a name in English, French "
-                "or Arabic)" + (f"; did you mean {hint!r} ({COUNTRIES[hint].en})?" if hint else "")
-                + f" (valid: {', '.join(COUNTRIES)})")
+                "or Arabic)" + (f"; did you mean {hint!r} ({COUNTRIES[hint].en})?" if hint else ""),
+                tuple(COUNTRIES))
 
     def vocab(choices: tuple[str, ...] | frozenset[str], what: str) -> Callable[[str], tuple[str | None, str]]:
         def check(item: str) -> tuple[str | None, str]:
@@ -208,18 +261,18 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
             if key in choices:
                 return key, ""
             hint = closest(item, sorted(choices))
-            valid = f" (valid: {', '.join(choices)})" if len(choices) <= 30 else ""
-            return None, f"unknown {what}" + (f"; did you mean {hint!r}?" if hint else "") + valid
+            return None, f"unknown {what}" + (f"; did you mean {hint!r}?" if hint else "")
         return check
 
-    choice_list("sectors", vocab(SECTORS, "sector"))
-    choice_list("partnership_types", vocab(PARTNERSHIP_TYPES, "partnership type"))
-    choice_list("languages", vocab(LANGUAGES, "language code (ISO 639-1, e.g. ar, fr, en)"))
+    choice_list("sectors", vocab(SECTORS, "sector"), valid=tuple(SECTORS))
+    choice_list("partnership_types", vocab(PARTNERSHIP_TYPES, "partnership type"), valid=tuple(PARTNERSHIP_TYPES))
+    choice_list("languages", vocab(LANGUAGES, "language code (ISO 639-1, e.g. ar, fr, en)"),
+                valid=tuple(sorted(LANGUAGES)))
 
     def free_items(item: str) -> tuple[str | None, str]:
         if len(item) > MAX_TEXT:
             return None, f"item is {len(item)} characters, over the limit of {MAX_TEXT}"
-        return item, ""
+        return normalise_newlines(item), ""
 
     for name in ("offers", "needs"):
         choice_list(name, free_items)

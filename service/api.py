@@ -6,7 +6,7 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
 from matcher.constraints import Constraints
-from matcher.profile import Profile
+from matcher.profile import FieldError, Profile, error_report
 from matcher.taxonomy import COUNTRIES, KINDS, PARTNERSHIP_TYPES, SECTORS, country_code
 from service.catalogue import (
     Catalogue,
@@ -28,6 +28,7 @@ from service.catalogue import (
     InvalidRequestError,
     UnknownProfileError,
 )
+from service.events import InvalidRowsError
 from service.schemas import (
     ClusterExtendRequest,
     ClusterSeedRequest,
@@ -156,6 +157,21 @@ def upload_records(file: UploadFile) -> list[dict[str, Any]]:
                                        "msg": str(exc).replace(str(path), file.filename or "upload")}]) from None
 
 
+def field_errors(errors: Sequence[FieldError], *, with_rows: bool = False) -> dict[str, Any]:
+    """A 422 body for refused fields, bounded: at most 100 listed, their total, each list of valid values once."""
+    report = error_report(errors)
+    detail = []
+    for e, listed in zip(errors, report["errors"], strict=False):
+        item: dict[str, Any] = {"loc": ["body", e.field], "msg": str(e) if with_rows else e.reason,
+                                "type": "value_error", "input": e.value}
+        if with_rows:
+            item |= {"row": e.row, "id": e.record_id}
+        if "valid_values" in listed:
+            item["valid_values"] = listed["valid_values"]
+        detail.append(item)
+    return {"detail": detail, "error_count": report["error_count"], "valid_values": report["valid_values"]}
+
+
 # --- middleware -------------------------------------------------------------------------------------
 class BodyLimit:
     """Refuse request bodies over ``limit`` bytes (413), by header or while streaming."""
@@ -229,8 +245,11 @@ def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None 
 
     @app.exception_handler(InvalidRecordError)
     async def invalid(_: Request, exc: InvalidRecordError) -> JSONResponse:
-        return JSONResponse({"detail": [{"loc": ["body", e.field], "msg": e.reason, "type": "value_error",
-                                         "input": e.value} for e in exc.errors]}, 422)
+        return JSONResponse(field_errors(exc.errors), 422)
+
+    @app.exception_handler(InvalidRowsError)
+    async def invalid_rows(_: Request, exc: InvalidRowsError) -> JSONResponse:
+        return JSONResponse(field_errors(exc.errors, with_rows=True), 422)
 
     @app.exception_handler(RequestValidationError)
     async def unprocessable(_: Request, exc: RequestValidationError) -> JSONResponse:

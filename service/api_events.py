@@ -113,9 +113,8 @@ def _errors() -> Iterator[None]:
         raise HTTPException(404, str(exc).strip("'\"")) from None
     except (DuplicateRequestError, TransitionError) as exc:
         raise HTTPException(409, str(exc)) from None
-    except InvalidRowsError as exc:
-        raise HTTPException(422, [{"loc": ["body", e.field], "row": e.row, "id": e.record_id, "input": e.value,
-                                   "type": "value_error", "msg": str(e)} for e in exc.errors]) from None
+    except InvalidRowsError:
+        raise  # the app's handler lists the rows (bounded)
     except ValueError as exc:
         raise HTTPException(422, [{"loc": ["body"], "type": "value_error", "msg": str(exc)}]) from None
 

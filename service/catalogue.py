@@ -19,7 +19,7 @@ from embeddings.store import load_indexes, save_indexes
 from matcher.clusters import ClusterParams, Focus, Member, extend_cluster, seed_cluster
 from matcher.constraints import ITEM_SIDES, CatalogueArrays, Constraints, UnitLayout, constraint_mask
 from matcher.explain import Evidence, Suggestion, admitted_by, best_pair, reason, sector_phrase
-from matcher.profile import VIEWS, FieldError, Profile, validate_record
+from matcher.profile import VIEWS, FieldError, Profile, error_report, validate_record
 from matcher.protocols import Encoder, Role
 from matcher.ranking import COMPONENTS, Asker, MatrixSimilarity, RankingParams, asker_constraints, rank
 from service.settings import Settings
@@ -57,8 +57,7 @@ class IngestReport:
             "records": self.records, "written": self.written, "inserted": self.inserted,
             "updated": self.updated, "rejected_rows": len({(e.row, e.record_id) for e in self.errors}),
             "atomic": self.atomic, "encoded_texts": self.encoded, "cached_texts": self.reused,
-            "errors": [{"row": e.row, "id": e.record_id, "field": e.field, "value": e.value,
-                        "reason": e.reason, "message": str(e)} for e in self.errors],
+            **error_report(self.errors),
         }
 
 

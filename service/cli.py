@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from matcher.constraints import Constraints
-from matcher.profile import parse_list
+from matcher.profile import FieldError, error_report, parse_list
 from matcher.taxonomy import COUNTRIES, KINDS, PARTNERSHIP_TYPES, SECTORS, closest, closest_country, country_code
 from service.cli_event import event_app
 
@@ -78,6 +79,18 @@ def _countries(option: str, value: str | None) -> frozenset[str]:
     return frozenset(out)
 
 
+def echo_errors(errors: Sequence[FieldError]) -> None:
+    """Refused fields on stderr, bounded: the first 100, how many more, each list of valid values once."""
+    report = error_report(errors)
+    for e in errors[: report["errors_listed"]]:
+        typer.echo(f"error: {e}", err=True)
+    if report["error_count"] > report["errors_listed"]:
+        typer.echo(f"... and {report['error_count'] - report['errors_listed']} more problem(s) not listed "
+                   f"({report['error_count']} in all)", err=True)
+    for key, values in report["valid_values"].items():
+        typer.echo(f"valid {key}: {', '.join(values)}", err=True)
+
+
 def _print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -97,8 +110,7 @@ def ingest(
     if as_json:
         _print_json(report.to_dict())
     else:
-        for e in report.errors:
-            typer.echo(f"error: {e}", err=True)
+        echo_errors(report.errors)
         if atomic and report.errors:
             typer.echo(f"{file}: {len(report.errors)} problem(s); --atomic: nothing was written.", err=True)
         else:

@@ -47,8 +47,7 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except InvalidRowsError as exc:
-        for e in exc.errors:
-            typer.echo(f"error: {e}", err=True)
+        cli.echo_errors(exc.errors)
         typer.echo(f"{len(exc.errors)} problem(s); nothing was written.", err=True)
         raise typer.Exit(1) from None
     except (EventNotFoundError, RequestNotFoundError) as exc:

@@ -141,7 +141,11 @@ class ImportReport(BaseModel):
     atomic: bool
     encoded_texts: int
     cached_texts: int
-    errors: list[dict[str, Any]]
+    errors: list[dict[str, Any]] = Field(description="the first 100 errors (error_count says how many in all)")
+    error_count: int
+    errors_listed: int
+    valid_values: dict[str, list[str]] = Field(
+        description="each list of valid values that an error refers to (its 'valid_values' key), once")
 
 
 class Health(BaseModel):

@@ -95,3 +95,12 @@ def test_a_wrong_setting_in_the_environment_is_one_clear_line(
     code, _, err = cli_invoker(monkeypatch, capsys)("keys", "list", "--db", str(tmp_path / "x.db"))
     assert code == 2 and err.strip() == ("error: setting CCIMATCH_BACKEND = 'tensorrt': Input should be 'torch' or "
                                          "'onnx-int8'")
+
+
+def test_many_bad_rows_are_listed_up_to_100_with_the_valid_codes_once(run, tmp_path: Path) -> None:
+    """Problem 7: the CLI lists 100 errors, says how many more, and prints each list of valid values once."""
+    code, _, err = run("ingest", csv(tmp_path, [record(f"x-{i}", country="Marocco") for i in range(500)]))
+    lines = err.splitlines()
+    assert code == 1 and len(lines) == 102
+    assert lines[100] == "... and 400 more problem(s) not listed (500 in all)"
+    assert lines[101].startswith("valid country: MA, DZ, TN") and err.count(" DZ,") == 1
