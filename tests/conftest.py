@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import re
+import secrets
+import shutil
+import socket
+import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -111,3 +117,60 @@ def shared_data(*parts: str) -> Path:
 @pytest.fixture
 def tmp_db(tmp_path: Path) -> Iterator[str]:
     yield str(tmp_path / "test.db")
+
+
+def postgres_binaries() -> tuple[str, str] | None:
+    """(initdb, pg_ctl) from PATH, else from the newest /usr/lib/postgresql/*/bin (Debian keeps them off PATH)."""
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if initdb and pg_ctl:
+        return initdb, pg_ctl
+    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name)
+                         if Path(p).parent.name.isdigit() else 0, reverse=True):
+        initdb, pg_ctl = f"{folder}/initdb", f"{folder}/pg_ctl"
+        if os.access(initdb, os.X_OK) and os.access(pg_ctl, os.X_OK):
+            return initdb, pg_ctl
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A throw-away PostgreSQL cluster for the session (skipped when the server binaries are absent);
+    yields the URL of its ``postgres`` database."""
+    binaries = postgres_binaries()
+    if binaries is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    initdb, pg_ctl = binaries
+    base = Path(tempfile.mkdtemp(prefix="ccimatch-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(base, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = base / "data"
+    run = dict(check=True, capture_output=True)
+    subprocess.run([*as_user, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                    "--locale=C"], **run)  # type: ignore[call-overload]
+    subprocess.run([*as_user, pg_ctl, "-D", str(data), "-l", str(base / "log"), "-w", "-o",
+                    f"-p {port} -k {base} -c listen_addresses=''", "start"], **run)  # type: ignore[call-overload]
+    try:
+        yield f"postgresql+psycopg://postgres@/postgres?host={base}&port={port}"
+    finally:
+        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> str:
+    """A fresh, empty database on the session's PostgreSQL cluster: tests never see each other's rows."""
+    from sqlalchemy import create_engine, text
+
+    name = f"t_{secrets.token_hex(6)}"
+    engine = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+    finally:
+        engine.dispose()
+    return pg_server.replace("/postgres?", f"/{name}?", 1)

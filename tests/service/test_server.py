@@ -3,11 +3,6 @@ next import, a restart that finds database and index consistent."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,44 +12,10 @@ import httpx
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import SAMPLE
+from tests.service.servers import Server, create_key
 
 pytestmark = pytest.mark.model
-CLI = [sys.executable, "-c", "from service.cli import main; main()"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    def __init__(self, db: Path) -> None:
-        self.db, self.port = db, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-        self.proc = subprocess.Popen([*CLI, "serve", "--db", str(self.db), "--port", str(self.port)], cwd=ROOT,
-                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.proc.stderr.read().decode() if self.proc.stderr else "server died")
-            try:
-                if httpx.get(f"{self.url}/ready", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise TimeoutError("server not ready")
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait()
 
 
 @pytest.fixture
@@ -65,8 +26,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 
 def test_import_kill_restart_consistent(server: Server, tmp_path: Path) -> None:
-    key = subprocess.run([*CLI, "keys", "create", "--role", "admin", "--db", str(server.db)], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout.strip()
+    key = create_key(server.db)
     headers = {"X-API-Key": key}
     frame = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
     first, second = tmp_path / "first.csv", tmp_path / "second.csv"
