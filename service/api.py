@@ -253,8 +253,10 @@ def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None 
 
     @app.exception_handler(RequestValidationError)
     async def unprocessable(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # one error per problem: a path parameter that a dependency declares too is validated twice
+        unique = {(tuple(map(str, e.get("loc", ()))), e.get("msg", ""), e.get("type", "")): e for e in exc.errors()}
         return JSONResponse({"detail": [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""),
-                                         "type": e.get("type", "")} for e in exc.errors()]}, 422)
+                                         "type": e.get("type", "")} for e in unique.values()]}, 422)
 
     @app.exception_handler(Exception)
     async def internal(_: Request, exc: Exception) -> JSONResponse:

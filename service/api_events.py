@@ -110,7 +110,7 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except (EventNotFoundError, RequestNotFoundError) as exc:
-        raise HTTPException(404, str(exc).strip("'\"")) from None
+        raise HTTPException(404, str(exc)) from None
     except (DuplicateRequestError, TransitionError) as exc:
         raise HTTPException(409, str(exc)) from None
     except InvalidRowsError:
@@ -172,7 +172,9 @@ def _request_out(r: MeetingRequest) -> dict[str, Any]:
 
 # --- routes ---------------------------------------------------------------------------------------
 @router.post("", status_code=201)
-def create_event(body: EventIn, svc: ServiceDep, key: CreatorDep) -> dict[str, Any]:
+def create_event(body: EventIn, svc: ServiceDep, key: CreatorDep,
+                 allow_past: Annotated[bool, Query(description="accept days in the past (importing a past "
+                                                               "event)")] = False) -> dict[str, Any]:
     """Create an event: slot plan, tables and participants (all checked; all or nothing)."""
     with _errors():
         plan = SlotPlan(days=tuple(body.days), morning_start=body.morning_start, morning_end=body.morning_end,
@@ -182,7 +184,7 @@ def create_event(body: EventIn, svc: ServiceDep, key: CreatorDep) -> dict[str, A
                  "max_meetings": "" if p.max_meetings is None else str(p.max_meetings),
                  "stand": "" if p.stand is None else str(p.stand)} for p in body.participants]
         event_id = svc.create_event(name=body.name, venue=body.venue, timezone=body.timezone, plan=plan,
-                                    tables=body.tables, participants=rows)
+                                    tables=body.tables, participants=rows, allow_past=allow_past)
         return event_out(svc, event_id)
 
 
@@ -232,7 +234,10 @@ def _decide(action: str, event_id: int, request_id: int, body: DecisionIn, svc: 
             raise HTTPException(403, "a participant key cannot act as the organiser")
         body = DecisionIn(by=own(key, body.by, "requests"))
     with _errors():
-        if svc.get_request(request_id).event_id != event_id:
+        found = svc.find_request(request_id)
+        if found is None or found.event_id != event_id or (
+                key.role == "participant" and key.profile_id not in (found.from_id, found.to_id)):
+            # another participant's request looks exactly like one that does not exist
             raise RequestNotFoundError(f"no meeting request with id {request_id} in event {event_id}")
         return _request_out(getattr(svc, action)(request_id, by=body.by, as_organiser=body.as_organiser))
 

