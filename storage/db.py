@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Engine, Integer, LargeBinary, String, Text, create_engine, event, inspect
+from sqlalchemy import JSON, Connection, Engine, Integer, LargeBinary, String, Text, create_engine, event, inspect
 from sqlalchemy import text as sql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -66,8 +66,32 @@ def database_url(db: str | Path) -> str:
     return text if "://" in text else f"sqlite:///{Path(text).expanduser()}"
 
 
+WRITE = "ccimatch_write"  # execution option: this transaction will write (see :func:`writing`)
+
+
+def writing(engine: Engine) -> Engine:
+    """The engine for transactions that write. On SQLite they start with BEGIN IMMEDIATE, taking the write
+    lock at once: a deferred transaction that read first and then writes after another process committed
+    gets SQLITE_BUSY at once, without waiting for the busy timeout (seen with two servers on one file).
+    Reads stay deferred, so they never wait for writers. Other databases: the same transactions as before."""
+    return engine.execution_options(**{WRITE: True})
+
+
+def snapshot(engine: Engine) -> Engine:
+    """The engine for reads that must see one state of the database across several statements (a
+    catalogue version and the profiles it counts): REPEATABLE READ on PostgreSQL; SQLite's own transactions
+    are snapshots already once SQLAlchemy, not pysqlite, emits BEGIN (see :func:`open_database`)."""
+    return engine.execution_options(isolation_level="REPEATABLE READ") if engine.dialect.name == "postgresql" \
+        else engine
+
+
 def open_database(db: str | Path) -> Engine:
-    """Engine with the schema created; SQLite gets WAL and a busy timeout for concurrent use."""
+    """Engine with the schema created; SQLite gets WAL, a busy timeout and real transactions.
+
+    pysqlite by default emits no BEGIN before a SELECT (two reads in one "transaction" may see two states)
+    and a deferred BEGIN before the first write; the SQLAlchemy recipe turns that off
+    (``isolation_level=None``) and emits BEGIN itself, BEGIN IMMEDIATE for :func:`writing` transactions.
+    """
     url = database_url(db)
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -75,30 +99,38 @@ def open_database(db: str | Path) -> Engine:
     if url.startswith("sqlite"):
         @event.listens_for(engine, "connect")
         def _pragmas(conn: Any, _record: Any) -> None:
+            conn.isolation_level = None  # pysqlite emits no BEGIN of its own; _begin below does
             cur = conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
-    Base.metadata.create_all(engine)
-    _add_new_columns(engine)
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+    with writing(engine).begin() as conn:  # one process at a time creates or migrates the schema
+        if engine.dialect.name == "postgresql":
+            conn.execute(sql("SELECT pg_advisory_xact_lock(7220531)"))  # any constant: ccimatch's schema lock
+        Base.metadata.create_all(conn)
+        _add_new_columns(conn)
     return engine
 
 
-def _add_new_columns(engine: Engine) -> None:
+def _add_new_columns(conn: Connection) -> None:
     """Bring a database made by an older version up to date: add the nullable columns it lacks.
 
     Only additive, nullable columns are ever introduced, so this is the whole migration story.
     """
-    found = inspect(engine)
-    with engine.begin() as conn:
-        for table in Base.metadata.sorted_tables:
-            have = {c["name"] for c in found.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in have:
-                    if not column.nullable:
-                        raise RuntimeError(f"database table {table.name} lacks the required column {column.name}")
-                    kind = column.type.compile(dialect=engine.dialect)
-                    conn.execute(sql(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+    found = inspect(conn)
+    for table in Base.metadata.sorted_tables:
+        have = {c["name"] for c in found.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in have:
+                if not column.nullable:
+                    raise RuntimeError(f"database table {table.name} lacks the required column {column.name}")
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.execute(sql(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
 class ApiKeyRow(Base):

@@ -13,7 +13,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from storage.db import Base
+from storage.db import Base, writing
 
 PRIORITIES: tuple[str, ...] = ("must", "want")
 STATES: tuple[str, ...] = ("pending", "accepted", "declined", "cancelled", "expired")
@@ -208,14 +208,14 @@ def _request(row: RequestRow) -> MeetingRequest:
 def ensure_schema(engine: Engine) -> None:
     """Create the event tables if missing (``open_database`` does it when this module was imported first)."""
     names = {"events", "event_slots", "event_tables", "event_participants", "event_requests", "event_assignments"}
-    Base.metadata.create_all(engine, tables=[t for name, t in Base.metadata.tables.items() if name in names])
+    Base.metadata.create_all(writing(engine), tables=[t for name, t in Base.metadata.tables.items() if name in names])
 
 
 # --- events ---------------------------------------------------------------------------------------
 def create_event(engine: Engine, *, name: str, venue: str, timezone: str, slots: Sequence[Slot],
                  tables: Sequence[Table], participants: Sequence[Participant]) -> int:
     """Store a whole event in one transaction; returns its id."""
-    with Session(engine) as s, s.begin():
+    with Session(writing(engine)) as s, s.begin():
         row = EventRow(name=name, venue=venue, timezone=timezone)
         s.add(row)
         s.flush()
@@ -260,7 +260,7 @@ def _active_pairs(s: Session, event_id: int) -> dict[frozenset[str], int]:
 def add_requests(engine: Engine, event_id: int, requests: Sequence[NewRequest]) -> list[MeetingRequest]:
     """Insert requests in one transaction; :class:`DuplicateRequestError` (nothing written) if a pair already
     has a pending or accepted request, in the database or earlier in ``requests``."""
-    with Session(engine) as s, s.begin():
+    with Session(writing(engine)) as s, s.begin():
         active = _active_pairs(s, event_id)
         rows = []
         for r in requests:
@@ -300,7 +300,7 @@ def set_request_state(engine: Engine, request_id: int, *, from_states: Iterable[
     """Compare-and-set: move the request to ``state`` only if it is still in ``from_states``.
 
     Leaving the accepted state drops the request's assignment in the same transaction."""
-    with Session(engine) as s, s.begin():
+    with Session(writing(engine)) as s, s.begin():
         done = s.execute(sql_update(RequestRow).where(RequestRow.id == request_id,
                                                       RequestRow.state.in_(tuple(from_states)))
                          .values(state=state, decided_by=decided_by))
@@ -311,7 +311,7 @@ def set_request_state(engine: Engine, request_id: int, *, from_states: Iterable[
 
 def expire_requests(engine: Engine, now: datetime, event_id: int | None = None) -> list[int]:
     """Pending requests whose deadline is at or before ``now`` become expired; returns their ids."""
-    with Session(engine) as s, s.begin():
+    with Session(writing(engine)) as s, s.begin():
         query = select(RequestRow.id).where(RequestRow.state == "pending", RequestRow.expires_at.is_not(None),
                                             RequestRow.expires_at <= now)
         if event_id is not None:
@@ -332,7 +332,7 @@ def requested_pairs(engine: Engine, event_id: int) -> set[frozenset[str]]:
 # --- schedule -------------------------------------------------------------------------------------
 def replace_assignments(engine: Engine, event_id: int, assignments: Sequence[Assignment]) -> None:
     """The event's schedule becomes exactly ``assignments`` (one transaction)."""
-    with Session(engine) as s, s.begin():
+    with Session(writing(engine)) as s, s.begin():
         s.execute(delete(AssignmentRow).where(AssignmentRow.event_id == event_id))
         s.add_all(AssignmentRow(event_id=event_id, request_id=a.request_id, slot=a.slot, table=a.table)
                   for a in assignments)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from storage.db import ApiKeyRow
+from storage.db import ApiKeyRow, writing
 
 ROLES: tuple[str, ...] = ("reader", "editor", "organiser", "participant", "admin")
 # What each role may do. "organiser" runs events (all of them, or one when the key names an event);
@@ -61,7 +61,7 @@ def create_key(engine: Engine, role: str, label: str = "", *, event_id: int | No
         raise ValueError(f"event: only organiser and participant keys are bound to an event, not a {role} key")
     prefix = secrets.token_hex(4)
     key = f"cci_{prefix}_{secrets.token_urlsafe(24)}"
-    with Session(engine) as s, s.begin():
+    with Session(writing(engine)) as s, s.begin():
         s.add(ApiKeyRow(prefix=prefix, key_hash=_digest(key), role=role, label=label, event_id=event_id,
                         profile_id=profile_id))
     return key
@@ -70,7 +70,7 @@ def create_key(engine: Engine, role: str, label: str = "", *, event_id: int | No
 def revoke_key(engine: Engine, key_or_prefix: str) -> bool:
     """Revoke by full key or by prefix; False if no such key."""
     prefix = key_or_prefix.split("_")[1] if key_or_prefix.startswith("cci_") else key_or_prefix
-    with Session(engine) as s, s.begin():
+    with Session(writing(engine)) as s, s.begin():
         row = s.get(ApiKeyRow, prefix)
         if row is None:
             return False

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
-from typing import cast
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Engine, Table, delete, func, insert, select
+from sqlalchemy import Engine, Integer, String, Table, delete, func, insert, select, update
+from sqlalchemy import cast as sa_cast
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matcher.profile import Profile
 from matcher.protocols import Role
-from storage.db import EmbeddingRow, MetaRow, ProfileRow
+from storage.db import EmbeddingRow, MetaRow, ProfileRow, snapshot, writing
 
 VERSION_KEY = "catalogue_version"
 _CHUNK = 500  # ids or rows per statement (well under every database's parameter limit)
@@ -39,13 +42,26 @@ def _from_row(row: ProfileRow) -> Profile:
     )
 
 
+class ExistingProfileError(ValueError):
+    """A create-only write met ids that are already stored (perhaps just now, by another process)."""
+
+
 def bump_version(session: Session) -> int:
-    row = session.get(MetaRow, VERSION_KEY)
-    if row is None:
-        row = MetaRow(key=VERSION_KEY, value="0")
-        session.add(row)
-    row.value = str(int(row.value) + 1)
-    return int(row.value)
+    """Add one to the catalogue version and return it, in one statement: a read-modify-write lets two
+    concurrent writers on PostgreSQL (READ COMMITTED) both write the same number, and then a process's index
+    would claim a version whose content it does not hold. SQLite and PostgreSQL: an UPSERT with RETURNING;
+    other databases: an UPDATE by expression (atomic under its row lock), inserting the row when absent."""
+    meta = cast(Table, MetaRow.__table__)
+    incremented = sa_cast(sa_cast(meta.c.value, Integer) + 1, String)
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        statement = _dialect_insert(dialect)(meta).values(key=VERSION_KEY, value="1")
+        statement = statement.on_conflict_do_update(index_elements=[meta.c.key], set_={"value": incremented})
+        return int(session.execute(statement.returning(meta.c.value)).scalar_one())
+    done = session.execute(update(meta).where(meta.c.key == VERSION_KEY).values(value=incremented))
+    if not getattr(done, "rowcount", 0):
+        session.execute(insert(meta).values(key=VERSION_KEY, value="1"))
+    return int(session.execute(select(meta.c.value).where(meta.c.key == VERSION_KEY)).scalar_one())
 
 
 def catalogue_version(engine: Engine) -> int:
@@ -54,31 +70,69 @@ def catalogue_version(engine: Engine) -> int:
         return int(row.value) if row else 0
 
 
-def write_profiles(
-    engine: Engine, profiles: Sequence[Profile], *, model_id: str, vectors: dict[str, np.ndarray]
-) -> None:
-    """Insert or replace profiles and store their new embeddings, all in one transaction: new ids in one
-    multi-row INSERT, existing ones merged (a per-row SELECT is what made ingest slower than encoding)."""
-    with Session(engine) as s, s.begin():
-        ids = [p.id for p in profiles]
+def write_profiles(engine: Engine, profiles: Sequence[Profile], *, model_id: str, vectors: dict[str, np.ndarray],
+                   create_only: bool = False) -> set[str]:
+    """Insert or replace profiles and store their new embeddings, all in one write transaction; returns the
+    ids that were already stored (replaced).
+
+    SQLite and PostgreSQL upsert with INSERT .. ON CONFLICT DO UPDATE, so a concurrent insert of the same
+    id by another process is an update, not an integrity error. With ``create_only`` it is a plain INSERT:
+    an id stored meanwhile raises :class:`ExistingProfileError` and nothing is written. Rows are written in
+    id order, so two PostgreSQL writers lock them in the same order (no deadlock)."""
+    profiles = sorted(profiles, key=lambda p: p.id)
+    ids = [p.id for p in profiles]
+    table = cast(Table, ProfileRow.__table__)
+    with Session(writing(engine)) as s, s.begin():
         existing: set[str] = set()
         for start in range(0, len(ids), _CHUNK):
             existing.update(s.scalars(select(ProfileRow.id).where(ProfileRow.id.in_(ids[start : start + _CHUNK]))))
-        fresh = [_to_row(p) for p in profiles if p.id not in existing]
-        if fresh:
-            s.connection().execute(insert(cast(Table, ProfileRow.__table__)), fresh)
-        for p in profiles:
-            if p.id in existing:
-                s.merge(ProfileRow(**_to_row(p)))
+        if create_only and existing:
+            raise ExistingProfileError(f"already stored: {', '.join(sorted(existing))}")
+        now = datetime.now(UTC)
+        rows = [{**_to_row(p), "updated_at": now} for p in profiles]
+        conn = s.connection()
+        dialect = conn.dialect.name
+        if create_only:
+            try:
+                conn.execute(insert(table), rows)
+            except IntegrityError as exc:  # PostgreSQL: another process inserted one of them since the SELECT
+                raise ExistingProfileError(f"already stored: {', '.join(ids)}") from exc
+        elif dialect in ("sqlite", "postgresql"):
+            statement = _dialect_insert(dialect)(table)
+            statement = statement.on_conflict_do_update(
+                index_elements=[table.c.id],
+                set_={c.name: statement.excluded[c.name] for c in table.columns if c.name != "id"})
+            for start in range(0, len(rows), _CHUNK):
+                conn.execute(statement, rows[start : start + _CHUNK])
+        else:
+            fresh = [r for r in rows if r["id"] not in existing]
+            if fresh:
+                conn.execute(insert(table), fresh)
+            for p in profiles:
+                if p.id in existing:
+                    s.merge(ProfileRow(**_to_row(p)))
         _merge_vectors(s, model_id, vectors)
         bump_version(s)
+        return existing
 
 
 def delete_profiles(engine: Engine, ids: Iterable[str]) -> int:
-    with Session(engine) as s, s.begin():
-        result = s.execute(delete(ProfileRow).where(ProfileRow.id.in_(list(ids))))
-        bump_version(s)
-        return int(getattr(result, "rowcount", 0) or 0)
+    """Delete these profiles; the number deleted. The version moves only if something was deleted."""
+    with Session(writing(engine)) as s, s.begin():
+        result = s.execute(delete(ProfileRow).where(ProfileRow.id.in_(sorted(set(ids)))))
+        deleted = int(getattr(result, "rowcount", 0) or 0)
+        if deleted:
+            bump_version(s)
+        return deleted
+
+
+def load_catalogue(engine: Engine) -> tuple[int, list[Profile]]:
+    """The catalogue version and all profiles sorted by id, read in one snapshot transaction, so that the
+    version counts exactly the writes these profiles reflect (an index is labelled with it)."""
+    with Session(snapshot(engine)) as s, s.begin():
+        row = s.get(MetaRow, VERSION_KEY)
+        version = int(row.value) if row else 0
+        return version, [_from_row(r) for r in s.scalars(select(ProfileRow).order_by(ProfileRow.id))]
 
 
 def load_profiles(engine: Engine) -> list[Profile]:
@@ -113,7 +167,7 @@ def store_vectors(engine: Engine, model_id: str, vectors: dict[str, np.ndarray])
     """Add embeddings to the cache (used when an index is rebuilt and texts were missing)."""
     if not vectors:
         return
-    with Session(engine) as s, s.begin():
+    with Session(writing(engine)) as s, s.begin():
         _merge_vectors(s, model_id, vectors)
 
 
@@ -121,7 +175,7 @@ def _merge_vectors(s: Session, model_id: str, vectors: dict[str, np.ndarray]) ->
     """Add cache entries; an entry already there is kept (same model and text: the same vector). SQLite and
     PostgreSQL get one multi-row INSERT ... ON CONFLICT DO NOTHING, other databases a merge per row."""
     rows = [{"model_id": model_id, "text_hash": h, "dim": int(vec.shape[0]), "vector": np.asarray(vec, "<f4").tobytes()}
-            for h, vec in vectors.items()]
+            for h, vec in sorted(vectors.items())]  # key order: concurrent PostgreSQL writers lock in one order
     if not rows:
         return
     dialect = s.get_bind().dialect.name
@@ -129,14 +183,21 @@ def _merge_vectors(s: Session, model_id: str, vectors: dict[str, np.ndarray]) ->
         for row in rows:
             s.merge(EmbeddingRow(**row))
         return
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
-    statement = dialect_insert(cast(Table, EmbeddingRow.__table__)).on_conflict_do_nothing()
+    statement = _dialect_insert(dialect)(cast(Table, EmbeddingRow.__table__)).on_conflict_do_nothing()
     conn = s.connection()
     for start in range(0, len(rows), _CHUNK):
         conn.execute(statement, rows[start : start + _CHUNK])
+
+
+def _dialect_insert(dialect: str) -> Callable[[Table], Any]:
+    """The INSERT construct with ON CONFLICT of SQLite or PostgreSQL."""
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+    return postgresql_insert
 
 
 def insert_new(engine: Engine, profiles: Sequence[Profile], *, model_id: str,
@@ -144,7 +205,7 @@ def insert_new(engine: Engine, profiles: Sequence[Profile], *, model_id: str,
     """Bulk path for profiles and cache entries that are known to be new (a fresh catalogue, a
     benchmark): one multi-row INSERT per table in one transaction, no per-row merge. An existing id
     or cache key is an integrity error; use :func:`write_profiles` to insert or update."""
-    with Session(engine) as s, s.begin():
+    with Session(writing(engine)) as s, s.begin():
         conn = s.connection()  # Core executemany: no ORM bookkeeping per row
         if profiles:
             conn.execute(insert(cast(Table, ProfileRow.__table__)), [_to_row(p) for p in profiles])
