@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from embeddings.store import current_folder
 from matcher.constraints import Constraints
 from service.catalogue import Catalogue
 from service.settings import Settings
@@ -93,7 +95,7 @@ def test_search_respects_filters_and_says_how_many_were_eligible(tmp_db: str, fa
 def test_index_is_saved_with_a_manifest_and_reused(tmp_db: str, fake_encoder: FakeEncoder) -> None:
     cat = open_catalogue(tmp_db, fake_encoder)
     cat.ingest(GOOD)
-    manifest = json.loads((cat.index_dir / "manifest.json").read_text())
+    manifest = json.loads((published(cat.index_dir) / "manifest.json").read_text())
     assert manifest["model_id"] == FakeEncoder.model_id and manifest["rows"] == 3 and manifest["dim"] == 32
     assert set(manifest["files"]) == {"overall", "offers", "needs", "offers_items", "needs_items"}
     assert manifest["files"]["offers_items"]["rows"] == 3 and manifest["files"]["needs_items"]["rows"] == 2
@@ -102,8 +104,15 @@ def test_index_is_saved_with_a_manifest_and_reused(tmp_db: str, fake_encoder: Fa
     assert again.rebuilt is False
 
 
+def published(index_dir: Path) -> Path:
+    """The index version folder that the pointer names."""
+    folder = current_folder(index_dir)
+    assert folder is not None and folder.is_dir()
+    return folder
+
+
 def corrupt(index_dir: Path) -> None:
-    path = index_dir / "offers.faiss"
+    path = published(index_dir) / "offers.faiss"
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF
     path.write_bytes(bytes(data))
@@ -115,13 +124,11 @@ def test_stale_index_is_rebuilt_from_cached_embeddings(tmp_db: str, damage: str)
     cat.ingest(GOOD)
     expected = cat.search("pottery", k=3)[0]
     if damage == "missing":
-        for f in cat.index_dir.iterdir():
-            f.unlink()
-        cat.index_dir.rmdir()
+        shutil.rmtree(cat.index_dir)
     elif damage == "corrupt":
         corrupt(cat.index_dir)
     elif damage == "other-model":
-        path = cat.index_dir / "manifest.json"
+        path = published(cat.index_dir) / "manifest.json"
         path.write_text(path.read_text().replace(FakeEncoder.model_id, "another-model"))
     else:  # a write that never reached the index (e.g. a crash between commit and index save)
         with repo.Session(cat.engine) as s, s.begin():
