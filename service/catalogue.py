@@ -4,6 +4,7 @@ per-view indexes. The CLI and the HTTP service call these functions; the ranking
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,8 @@ from matcher.ranking import COMPONENTS, Asker, MatrixSimilarity, RankingParams, 
 from service.settings import Settings
 from storage import repository as repo
 from storage.db import database_url, open_database
+
+log = logging.getLogger("ccimatch.catalogue")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,24 +174,25 @@ class Catalogue:
         """Current profiles, arrays and (if asked) indexes, reloaded when the database changed.
 
         A new state is built aside and swapped in with one assignment, so a reader holding the
-        previous one never sees a half-updated index; rebuilds are serialised by the write lock.
+        previous one never sees a half-updated index; rebuilds are serialised by the write lock. The
+        version and the profiles are read in one snapshot, so an index is never labelled with a version
+        whose content it does not hold (another process may write between two separate reads).
         """
         version = repo.catalogue_version(self.engine)
         current = self._state
         if current is not None and current.version == version and (current.indexes or not with_index):
             return current
         with self._lock:
-            version = repo.catalogue_version(self.engine)
             current = self._state
-            if current is None or current.version != version:
-                profiles = repo.load_profiles(self.engine)
+            if current is None or current.version != repo.catalogue_version(self.engine):
+                version, profiles = repo.load_catalogue(self.engine)
                 current = _State(version=version, profiles=profiles, arrays=CatalogueArrays.from_profiles(profiles))
             if with_index and not current.indexes:
                 ids = current.arrays.ids.tolist()
-                loaded = load_indexes(self.index_dir, model_id=self.model_id, ids=ids, catalogue_version=version,
-                                      **self._index_params)
+                loaded = load_indexes(self.index_dir, model_id=self.model_id, ids=ids,
+                                      catalogue_version=current.version, **self._index_params)
                 self.rebuilt = loaded is None
-                current = _State(version=version, profiles=current.profiles, arrays=current.arrays,
+                current = _State(version=current.version, profiles=current.profiles, arrays=current.arrays,
                                  indexes=loaded if loaded is not None else self._build_indexes(current))
             self._state = current
             return current
@@ -213,9 +217,12 @@ class Catalogue:
         cached.update(new)
         return np.stack([cached[repo.text_hash(role, t)] for t in texts])
 
-    def _build_indexes(self, st: _State) -> dict[str, FaissIndex]:
+    def _build_indexes(self, st: _State, *, must_save: bool = False) -> dict[str, FaissIndex]:
         """Rebuild every index from the cached embeddings and save it beside the database: one row per
-        profile for each view (zeros where a view is empty), one row per item for offers and needs."""
+        profile for each view (zeros where a view is empty), one row per item for offers and needs.
+
+        A failed save is logged and the indexes are served from memory (they are correct; other processes
+        rebuild their own), unless ``must_save`` (``ccimatch index rebuild``), where it is the error."""
         columns = {v: [p.view_texts()[v] for p in st.profiles] for v in VIEWS}
         columns |= {f"{side}_items": [t for p in st.profiles for t in getattr(p, side)] for side in ITEM_SIDES}
         cached, new = self._embed([t for col in columns.values() for t in col if t])
@@ -229,15 +236,21 @@ class Catalogue:
                 if text:
                     matrix[row] = cached[repo.text_hash("passage", text)]
             indexes[name] = FaissIndex(matrix, **self._index_params)
-        save_indexes(self.index_dir, indexes, model_id=self.model_id, dim=dim,
-                     ids=st.arrays.ids.tolist(), catalogue_version=st.version)
+        try:
+            save_indexes(self.index_dir, indexes, model_id=self.model_id, dim=dim,
+                         ids=st.arrays.ids.tolist(), catalogue_version=st.version)
+        except Exception:
+            if must_save:
+                raise
+            log.exception("could not save the index of catalogue version %s in %s; serving it from memory",
+                          st.version, self.index_dir)
         return indexes
 
     def rebuild_index(self) -> None:
         with self._lock:
             st = self.state(with_index=False)
             self._state = _State(version=st.version, profiles=st.profiles, arrays=st.arrays,
-                                 indexes=self._build_indexes(st))
+                                 indexes=self._build_indexes(st, must_save=True))
             self.rebuilt = True
 
     # --- writing ---------------------------------------------------------------------------
@@ -260,22 +273,46 @@ class Catalogue:
         if not good or (atomic and errors):
             return IngestReport(records=len(records), inserted=0, updated=0, errors=tuple(errors),
                                 atomic=atomic, encoded=0, reused=0)
-        texts = [t for p in good for t in (*p.view_texts().values(), *p.offers, *p.needs) if t]
+        updated, encoded, reused = self._write(good, show_progress=show_progress)
+        return IngestReport(records=len(records), inserted=len(good) - updated, updated=updated,
+                            errors=tuple(errors), atomic=atomic, encoded=encoded, reused=reused)
+
+    def _write(self, profiles: Sequence[Profile], *, create_only: bool = False, show_progress: bool = False
+               ) -> tuple[int, int, int]:
+        """Encode the texts the cache lacks, write the profiles in one transaction, then bring the index up
+        to date. Returns (updated, encoded, reused): "updated" counts ids the database already held when
+        the write ran (exact even when another process wrote them meanwhile)."""
+        texts = [t for p in profiles for t in (*p.view_texts().values(), *p.offers, *p.needs) if t]
         cached, new = self._embed(texts, show_progress=show_progress)
         with self._lock:
-            before = set(self.state(with_index=False).arrays.ids.tolist())
-            repo.write_profiles(self.engine, good, model_id=self.model_id, vectors=new)
-            updated = sum(p.id in before for p in good)
-            self.state()  # rebuild and save the index now, so the next reader finds it fresh
-        return IngestReport(records=len(records), inserted=len(good) - updated, updated=updated,
-                            errors=tuple(errors), atomic=atomic, encoded=len(new), reused=len(cached))
+            existed = repo.write_profiles(self.engine, profiles, model_id=self.model_id, vectors=new,
+                                          create_only=create_only)
+            self._refresh_after_write()
+        return len(existed), len(new), len(cached)
+
+    def _refresh_after_write(self) -> None:
+        """Rebuild and save the index now, so the next reader finds it fresh. The write is committed
+        already: a failure here is logged, never reported as the write's failure (a client told "not
+        applied" would retry a write that was), and the next :meth:`state` call rebuilds."""
+        try:
+            self.state()
+        except Exception:
+            log.exception("a committed write left the index stale; the next request rebuilds it")
 
     def create(self, record: Mapping[str, Any]) -> Profile:
-        """Add one profile; :class:`ConflictError` if the id exists, :class:`InvalidRecordError` if bad."""
-        with self._lock:
-            if self._find(str(record.get("id", ""))) is not None:
-                raise ConflictError(f"a profile with id {record.get('id')!r} already exists")
-            return self.put(record)
+        """Add one profile; :class:`ConflictError` if the id exists, :class:`InvalidRecordError` if bad.
+        The database decides (a plain INSERT), so two processes creating one id get one success, one 409."""
+        profile, errors = validate_record(record)
+        if profile is None:
+            raise InvalidRecordError(errors)
+        conflict = ConflictError(f"a profile with id {profile.id!r} already exists")
+        if self._find(profile.id) is not None:  # known here already: no need to encode anything
+            raise conflict
+        try:
+            self._write([profile], create_only=True)
+        except repo.ExistingProfileError:
+            raise conflict from None
+        return profile
 
     def put(self, record: Mapping[str, Any]) -> Profile:
         """Create or replace one profile; searchable (with its new text) on return."""
@@ -295,10 +332,12 @@ class Catalogue:
             return self.put({**current.to_record(private=True), **changes})
 
     def delete(self, profile_id: str) -> None:
+        """Delete one profile; :class:`UnknownProfileError` if absent (or deleted meanwhile elsewhere)."""
+        self.profile(profile_id)
         with self._lock:
-            self.profile(profile_id)
-            repo.delete_profiles(self.engine, [profile_id])
-            self.state()
+            if not repo.delete_profiles(self.engine, [profile_id]):
+                raise UnknownProfileError(f"no profile with id {profile_id!r}")
+            self._refresh_after_write()
 
     def browse(self, *, country: str | None = None, sector: str | None = None, kind: str | None = None,
              q: str | None = None, limit: int = 50, cursor: str | None = None) -> tuple[list[Profile], str | None]:
