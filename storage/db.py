@@ -91,6 +91,7 @@ def open_database(db: str | Path) -> Engine:
     pysqlite by default emits no BEGIN before a SELECT (two reads in one "transaction" may see two states)
     and a deferred BEGIN before the first write; the SQLAlchemy recipe turns that off
     (``isolation_level=None``) and emits BEGIN itself, BEGIN IMMEDIATE for :func:`writing` transactions.
+    Measured cost: a read transaction takes 0.29 ms instead of 0.23 (the BEGIN and ROLLBACK round trips).
     """
     url = database_url(db)
     if url.startswith("sqlite:///"):
