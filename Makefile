@@ -44,7 +44,7 @@ lint: install
 	$(BIN)/mypy matcher embeddings storage service evaluation bench tests
 
 fuzz: install
-	CCIMATCH_FUZZ_EXAMPLES=200 $(BIN)/python -m pytest -q -p no:cacheprovider tests/service/test_fuzz.py
+	CCIMATCH_FUZZ_EXAMPLES=200 $(BIN)/python -m pytest -q -p no:cacheprovider tests/service/test_fuzz.py tests/storage/test_files.py
 
 eval: install
 	$(BIN)/ccimatch eval all

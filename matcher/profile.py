@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -153,10 +154,32 @@ def parse_list(value: Any) -> list[str]:
     return [_text(v) for v in value if not _missing(v)]
 
 
-def _character_problem(name: str, value: Any) -> str | None:
-    """The first character of a raw field value (a text, or the texts of a list) that no profile may hold."""
+LIST_FIELDS: tuple[str, ...] = ("sectors", "offers", "needs", "partnership_types", "languages", "members")
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    kinds: dict[type, str] = {dict: "an object", list: "a list", tuple: "a list"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str) or (isinstance(value, numbers.Real) and not isinstance(value, bool))
+
+
+def _value_problem(name: str, value: Any) -> str | None:
+    """Why a raw field value (from JSON, a spreadsheet or Parquet) is of the wrong type, or holds a character
+    that no profile may hold; None if neither."""
     if hasattr(value, "tolist") and not isinstance(value, str):
-        value = value.tolist()
+        value = value.tolist()  # numpy arrays and scalars from Parquet
+    if name in LIST_FIELDS and isinstance(value, list | tuple):
+        if not all(_scalar(v) for v in value):
+            bad = next(v for v in value if not _scalar(v))
+            return f"expected a list of texts, not a list holding {_kind_of(bad)}"
+    elif not _scalar(value):
+        return f"expected {'a list or a text' if name in LIST_FIELDS else 'a text or a number'}, " \
+               f"not {_kind_of(value)}"
     texts = [v for v in value if isinstance(v, str)] if isinstance(value, list | tuple) else [value]
     long = name in LONG_TEXTS
     for text in texts:
@@ -171,9 +194,10 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
     """Check one raw record and build its :class:`Profile`; every problem is reported, not just the first."""
     errors: list[FieldError] = []
     bad_characters = {key: reason for key in FIELDS if key in raw
-                      and (reason := _character_problem(key, raw[key])) is not None}
+                      and (reason := _value_problem(key, raw[key])) is not None}
     original, raw = raw, {k: v for k, v in raw.items() if k not in bad_characters}
     rid = None if _missing(raw.get("id")) else _text(raw.get("id"))
+    shown_id = rid if rid is None or len(rid) <= 64 else rid[:61] + "..."  # a bad id is echoed in every error
 
     def err(name: str, value: Any, reason: str, valid: tuple[str, ...] = (), valid_key: str = "") -> None:
         if hasattr(value, "tolist") and not isinstance(value, str):
@@ -183,7 +207,8 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
         else:
             shown = "" if _missing(value) else _text(value)
         shown = printable(shown)
-        errors.append(FieldError(row=row, record_id=rid, field=name, value=shown, reason=reason, valid=valid,
+        errors.append(FieldError(row=row, record_id=shown_id, field=printable(name, multiline=False), value=shown,
+                                 reason=reason, valid=valid,
                                  valid_key=valid_key))
 
     for key in raw:

@@ -155,8 +155,14 @@ def country_code(value: str) -> str | None:
     return _COUNTRY_KEYS.get(fold(value))
 
 
+_HINT_MAX = 100  # characters: longer values get no "did you mean" hint
+
+
 def closest(value: str, choices: tuple[str, ...] | list[str], *, cutoff: float = 0.5) -> str | None:
-    """The valid choice closest to a misspelt ``value`` (for "did you mean" messages)."""
+    """The valid choice closest to a misspelt ``value`` (for "did you mean" messages); none for long texts,
+    which are no misspelling (and would make difflib slow)."""
+    if len(value) > _HINT_MAX:
+        return None
     folded = {fold(c).replace(" ", "_"): c for c in choices}
     hits = difflib.get_close_matches(fold(value).replace(" ", "_"), list(folded), n=1, cutoff=cutoff)
     return folded[hits[0]] if hits else None
@@ -164,5 +170,7 @@ def closest(value: str, choices: tuple[str, ...] | list[str], *, cutoff: float =
 
 def closest_country(value: str) -> str | None:
     """The country code whose code or name is closest to ``value``."""
+    if len(value) > _HINT_MAX:
+        return None
     hits = difflib.get_close_matches(fold(value), list(_COUNTRY_KEYS), n=1, cutoff=0.6)
     return _COUNTRY_KEYS[hits[0]] if hits else None

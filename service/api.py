@@ -11,10 +11,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, File, Header, HTTPException, Query, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Header, HTTPException, Query, Request, UploadFile, responses
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message, Receive, Scope, Send
 
 from matcher.constraints import Constraints
@@ -47,6 +48,15 @@ from storage import keys
 from storage.files import SUFFIXES, FileFormatError, read_records
 
 log = logging.getLogger("ccimatch.http")
+
+
+class JSONResponse(responses.JSONResponse):
+    """JSON that any text can go into: a lone surrogate (sent as a JSON escape such as \\ud800, and echoed in
+    an error) is written back as that escape instead of failing the UTF-8 encoding with a 500."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode(
+            "utf-8", "backslashreplace")
 
 
 # --- dependencies ---------------------------------------------------------------------------------
@@ -200,6 +210,36 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+class Unexpected:
+    """A bug becomes a logged 500 with a JSON body, and the connection stays usable.
+
+    Starlette's own last-resort handler re-raises after answering, which makes uvicorn drop the keep-alive
+    connection (the client's next request on it got ECONNRESET). The body does not claim the request was
+    not applied: a write may have been committed before the failure."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            log.exception("unhandled error")
+            if not started:  # otherwise the response is cut short; nothing better can be sent
+                body = {"detail": "internal error (logged); check the resource before retrying a write"}
+                await JSONResponse(body, 500)(scope, receive, send)
+
+
 # --- the app ----------------------------------------------------------------------------------------
 def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None = None) -> FastAPI:
     """The API; the catalogue (model + index) is built once in the lifespan unless one is given."""
@@ -213,8 +253,9 @@ def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None 
         app.state.catalogue, app.state.settings = cat, settings
         yield
 
-    app = FastAPI(title="ccimatch", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="ccimatch", version="0.1.0", lifespan=lifespan, default_response_class=JSONResponse,
                   description="Partner matchmaking for the cultural and creative industries.")
+    app.add_middleware(Unexpected)  # innermost: catches what the exception handlers do not
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                        allow_headers=["*"])
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
@@ -230,6 +271,12 @@ def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None 
         finally:  # method, path, status, duration: no query string, no body, no key
             log.info(json.dumps({"method": request.method, "path": request.url.path, "status": status,
                                  "ms": round((time.perf_counter() - start) * 1000, 1)}))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (204, 304):
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
 
     @app.exception_handler(UnknownProfileError)
     async def not_found(_: Request, exc: UnknownProfileError) -> JSONResponse:
@@ -257,11 +304,6 @@ def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None 
         unique = {(tuple(map(str, e.get("loc", ()))), e.get("msg", ""), e.get("type", "")): e for e in exc.errors()}
         return JSONResponse({"detail": [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""),
                                          "type": e.get("type", "")} for e in unique.values()]}, 422)
-
-    @app.exception_handler(Exception)
-    async def internal(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return JSONResponse({"detail": "internal error; the request was not applied"}, 500)
 
     @app.get("/health", response_model=Health, tags=["service"])
     def health() -> Health:

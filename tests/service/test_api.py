@@ -218,3 +218,17 @@ def test_error_bodies_are_bounded_and_list_valid_values_once(api) -> None:
     assert report["valid_values"]["country"][:3] == ["MA", "DZ", "TN"] and "id" in report["valid_values"]["fields"]
     assert report["errors"][0]["valid_values"] in ("country", "fields")
     assert r.text.count('"DZ"') == 1 and len(r.content) < 60_000
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("deep.json", b"[" * 100_000 + b"]" * 100_000, "deep.json: nested too deeply"),
+    ("corrupt.xlsx", b"PK\x03\x04garbage", "corrupt.xlsx: not a valid Excel workbook"),
+    ("semi.csv", b"id;name;kind\ntn-1;A;firm\n", "semi.csv: one column named 'id;name;kind': did you mean ';'-"),
+    ("lines.jsonl", b'{"id": "a"}\n{"id": \n', "lines.jsonl: line 2: not valid JSON"),
+])
+def test_malformed_uploads_are_a_422_naming_the_file(api, name: str, data: bytes, message: str) -> None:
+    """Problems 4, 8 and 9 over HTTP (was a 500 for deep JSON and corrupt Excel)."""
+    client, h = api
+    r = client.post("/profiles/import", files={"file": (name, data)}, headers=h["editor"])
+    assert r.status_code == 422 and r.json()["detail"][0]["msg"].startswith(message)
+    assert "/tmp" not in r.text and "upload" not in r.text

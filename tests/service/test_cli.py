@@ -104,3 +104,18 @@ def test_many_bad_rows_are_listed_up_to_100_with_the_valid_codes_once(run, tmp_p
     assert code == 1 and len(lines) == 102
     assert lines[100] == "... and 400 more problem(s) not listed (500 in all)"
     assert lines[101].startswith("valid country: MA, DZ, TN") and err.count(" DZ,") == 1
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("deep.json", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ("corrupt.xlsx", b"PK\x03\x04garbage", "not a valid Excel workbook"),
+    ("semi.csv", b"id;name;kind\ntn-1;A;firm\n", "did you mean ';'-separated?"),
+    ("latin.csv", "id,name\ntn-1,Société\n".encode("latin-1"), "not UTF-8 text"),
+])
+def test_malformed_files_exit_2_with_one_line(run, tmp_path: Path, name: str, data: bytes, message: str) -> None:
+    """Problems 4 and 8: exit 2 and one line naming the file (was exit 3 'unexpected RecursionError')."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    code, out, err = run("ingest", str(path))
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"error: {path}: ") and message in err

@@ -32,3 +32,51 @@ EXAMPLES = int(os.environ.get("CCIMATCH_FUZZ_EXAMPLES", "8"))
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error(case: schemathesis.Case) -> None:
     case.call_and_validate(headers={"X-API-Key": _ADMIN}, checks=[not_a_server_error])
+
+
+# --- the import routes: random bytes and random records in every format, never a 5xx -------------------
+from collections.abc import Iterator  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
+
+import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from service.events import EventService, SlotPlan  # noqa: E402
+from storage.files import SUFFIXES  # noqa: E402
+from tests.strategies import FORMATS, as_file, records  # noqa: E402
+
+FUZZ = settings(max_examples=EXAMPLES * 3, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[tuple[TestClient, int]]:
+    event = EventService(_CATALOGUE).create_event(
+        name="Fuzz fair", venue="", timezone="Africa/Tunis", tables=2,
+        plan=SlotPlan(days=(date.today() + timedelta(days=30),)),
+        participants=[{"profile_id": "tn-1"}, {"profile_id": "fr-1"}])
+    with TestClient(create_app(_SETTINGS, catalogue=_CATALOGUE), raise_server_exceptions=False) as c:
+        yield c, event
+
+
+def _post_everywhere(client: tuple[TestClient, int], name: str, data: bytes, atomic: bool) -> None:
+    c, event = client
+    for url in (f"/profiles/import?atomic={str(atomic).lower()}", f"/events/{event}/requests/import"):
+        r = c.post(url, files={"file": (name, data)}, headers={"X-API-Key": _ADMIN})
+        assert r.status_code < 500, (url, r.status_code, r.text[:300])
+        assert "Traceback" not in r.text
+
+
+@FUZZ
+@given(suffix=st.sampled_from(FORMATS), rows=records, atomic=st.booleans())
+def test_import_routes_take_random_records(client: tuple[TestClient, int], suffix: str,
+                                           rows: list[dict[str, object]], atomic: bool) -> None:
+    _post_everywhere(client, f"upload{suffix}", as_file(rows, suffix), atomic)
+
+
+@FUZZ
+@given(suffix=st.sampled_from((*SUFFIXES, ".txt", "")), data=st.binary(max_size=400), atomic=st.booleans())
+def test_import_routes_take_random_bytes(client: tuple[TestClient, int], suffix: str, data: bytes,
+                                         atomic: bool) -> None:
+    _post_everywhere(client, f"upload{suffix}", data, atomic)
