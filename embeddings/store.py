@@ -137,7 +137,7 @@ def _expired(entry: os.DirEntry[str], current: Path | None, now: float, keep_sec
         return entry.name.startswith(".tmp-") and _age(path, now) > max(keep_seconds, BUILD_KEEP_SECONDS)
     if entry.name.startswith(f".{POINTER}-"):
         return now - entry.stat().st_mtime > keep_seconds
-    return entry.name == MANIFEST or entry.name.endswith(".faiss")  # the former single-folder layout
+    return entry.name == MANIFEST or entry.name.endswith((".faiss", ".faiss.ivf"))  # the former single-folder layout
 
 
 def load_indexes(directory: Path, *, model_id: str, ids: list[str], catalogue_version: int,

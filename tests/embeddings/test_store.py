@@ -99,7 +99,9 @@ def test_cleanup_removes_stale_builds_stray_pointers_and_the_former_layout(tmp_p
     age(stray, KEEP_SECONDS + 5)
     (directory / MANIFEST).write_text("{}")  # the former single-folder layout
     (directory / "overall.faiss").write_bytes(b"old")
-    assert sorted(cleanup(directory)) == sorted([stale.name, stray.name, MANIFEST, "overall.faiss"])
+    (directory / "overall.faiss.ivf").write_bytes(b"old")
+    removed = cleanup(directory)
+    assert sorted(removed) == sorted([stale.name, stray.name, MANIFEST, "overall.faiss", "overall.faiss.ivf"])
     assert young.is_dir() and current.is_dir() and load(directory, 1) is not None
 
 
