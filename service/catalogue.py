@@ -23,6 +23,7 @@ from matcher.explain import Evidence, Suggestion, admitted_by, best_pair, reason
 from matcher.profile import VIEWS, FieldError, Profile, error_report, validate_record
 from matcher.protocols import Encoder, Role
 from matcher.ranking import COMPONENTS, Asker, MatrixSimilarity, RankingParams, asker_constraints, rank
+from matcher.text import text_problem
 from service.settings import Settings
 from storage import repository as repo
 from storage.db import database_url, open_database
@@ -84,6 +85,13 @@ class InvalidRecordError(ValueError):
         self.errors = tuple(errors)
 
 
+def check_text(field: str, value: str, *, multiline: bool = True) -> None:
+    """:class:`InvalidRequestError` naming the field and the character if ``value`` holds one that no text may."""
+    problem = text_problem(value, multiline=multiline, bidi=multiline)
+    if problem is not None:
+        raise InvalidRequestError(f"field {field!r}: {problem}")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Draft:
     """A profile being written (or a free-text search): what it is, offers and needs."""
@@ -95,6 +103,14 @@ class Draft:
     sectors: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     partnership_types: tuple[str, ...] = ()
+
+    def check(self) -> None:
+        """A draft typed by a user holds no character that no text may (drafts of stored profiles are not
+        checked: a stored value is shown, never refused)."""
+        check_text("text", self.text)
+        for side in ("offers", "needs"):
+            for item in getattr(self, side):
+                check_text(side, item)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -343,6 +359,7 @@ class Catalogue:
              q: str | None = None, limit: int = 50, cursor: str | None = None) -> tuple[list[Profile], str | None]:
         """Profiles by id, filtered; ``cursor`` is the last id of the previous page. Returns the page
         and the next cursor (None at the end)."""
+        check_text("q", q or "", multiline=False)
         st = self.state(with_index=False)
         start = int(np.searchsorted(st.arrays.ids, cursor, side="right")) if cursor else 0
         needle = q.casefold() if q else None
@@ -404,6 +421,7 @@ class Catalogue:
             me: Profile | None = _profile_in(st, who)
             draft = _draft_of(me)  # type: ignore[arg-type]
         else:
+            who.check()
             me, draft = None, who
         # one cache lookup and one encoder batch for all of the asker's texts
         encoded = self.vectors(_asker_texts(draft), role="query")
@@ -476,6 +494,7 @@ class Catalogue:
         sectors covered, alternatives per slot, and any constraint that could not be met."""
         if not sectors and not theme and not anchors:
             raise InvalidRequestError("give a focus: sectors, a theme or anchor members")
+        check_text("theme", theme or "")
         st = self.state()
         rows = [int(np.searchsorted(st.arrays.ids, self.profile(a).id)) for a in anchors]
         focus = Focus(theme=self.vectors([theme], role="query")[0] if theme else None, sectors=sectors)

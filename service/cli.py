@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ import typer
 from matcher.constraints import Constraints
 from matcher.profile import FieldError, error_report, parse_list
 from matcher.taxonomy import COUNTRIES, KINDS, PARTNERSHIP_TYPES, SECTORS, closest, closest_country, country_code
+from matcher.text import printable
 from service.cli_event import event_app
 
 app = typer.Typer(
@@ -83,16 +85,27 @@ def echo_errors(errors: Sequence[FieldError]) -> None:
     """Refused fields on stderr, bounded: the first 100, how many more, each list of valid values once."""
     report = error_report(errors)
     for e in errors[: report["errors_listed"]]:
-        typer.echo(f"error: {e}", err=True)
+        say(f"error: {e}", err=True)
     if report["error_count"] > report["errors_listed"]:
-        typer.echo(f"... and {report['error_count'] - report['errors_listed']} more problem(s) not listed "
+        say(f"... and {report['error_count'] - report['errors_listed']} more problem(s) not listed "
                    f"({report['error_count']} in all)", err=True)
     for key, values in report["valid_values"].items():
-        typer.echo(f"valid {key}: {', '.join(values)}", err=True)
+        say(f"valid {key}: {', '.join(values)}", err=True)
+
+
+def say(text: object = "", *, err: bool = False) -> None:
+    """One line for a person at a terminal: characters that no text may hold (stored by an older version)
+    are shown as U+FFFD, never sent raw (a NUL, a BEL or an escape sequence would act on the terminal)."""
+    typer.echo(printable(str(text)), err=err)
+
+
+_RAW_IN_JSON = re.compile("[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    """JSON for programs: exact values; the controls that json.dumps keeps raw are written as \\u escapes."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    typer.echo(_RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 @app.command()
@@ -112,10 +125,10 @@ def ingest(
     else:
         echo_errors(report.errors)
         if atomic and report.errors:
-            typer.echo(f"{file}: {len(report.errors)} problem(s); --atomic: nothing was written.", err=True)
+            say(f"{file}: {len(report.errors)} problem(s); --atomic: nothing was written.", err=True)
         else:
             bad = len({e.row for e in report.errors})
-            typer.echo(f"{file}: {report.records} records, {report.inserted} added, {report.updated} updated, "
+            say(f"{file}: {report.records} records, {report.inserted} added, {report.updated} updated, "
                        f"{bad} rejected; {report.encoded} texts encoded, {report.reused} taken from the cache.")
     raise typer.Exit(1 if report.errors else 0)
 
@@ -146,12 +159,12 @@ def _print_suggestions(result: Any, as_json: bool) -> None:
         return
     q = result.query
     who = f"{q['id']} {q['name']} ({q['country']}, {q['kind']})" if "id" in q else repr(q["text"])
-    typer.echo(f"Suggestions for {who}: {result.eligible} eligible, top {len(result.suggestions)}"
+    say(f"Suggestions for {who}: {result.eligible} eligible, top {len(result.suggestions)}"
                + (" (country cap relaxed: too few countries)" if result.cap_relaxed else ""))
     for i, s in enumerate(result.suggestions, 1):
         name = s.name if len(s.name) <= 44 else s.name[:41] + "..."
-        typer.echo(f"{i:>3}. {s.score:5.3f}  {s.country}  {s.kind:<12} {name:<44} {', '.join(s.sectors)}")
-        typer.echo(f"       {s.reason}")
+        say(f"{i:>3}. {s.score:5.3f}  {s.country}  {s.kind:<12} {name:<44} {', '.join(s.sectors)}")
+        say(f"       {s.reason}")
 
 
 @app.command()
@@ -199,11 +212,11 @@ def stats(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     if as_json:
         _print_json(data)
         return
-    typer.echo(f"profiles: {data['profiles']}")
+    say(f"profiles: {data['profiles']}")
     for key in ("country", "sector", "kind", "language"):
-        typer.echo(f"\nby {key}:")
+        say(f"\nby {key}:")
         for name, count in sorted(data[key].items(), key=lambda kv: (-kv[1], kv[0])):
-            typer.echo(f"  {name:<24} {count:>6}")
+            say(f"  {name:<24} {count:>6}")
 
 
 @app.command("eval")
@@ -229,9 +242,9 @@ def evaluate(
         hidden = ("markdown", "run")
         _print_json(plain({k: {kk: vv for kk, vv in v.items() if kk not in hidden} for k, v in parts.items()}))
     else:
-        typer.echo("\n\n".join(v["markdown"] for v in parts.values()))
+        say("\n\n".join(v["markdown"] for v in parts.values()))
         if name == "all":
-            typer.echo(f"\nwrote {out / 'evaluation.md'} and {out / 'evaluation.json'}")
+            say(f"\nwrote {out / 'evaluation.md'} and {out / 'evaluation.json'}")
 
 
 @app.command()
@@ -280,7 +293,7 @@ def keys_create(
         if profile is not None and profile not in {p.profile_id for p in data.participants}:
             raise UsageError(f"--profile: {profile!r} is not a participant of event {event}")
     try:
-        typer.echo(create_key(engine, role, label, event_id=event, profile_id=profile))
+        say(create_key(engine, role, label, event_id=event, profile_id=profile))
     except ValueError as exc:
         raise UsageError(f"--{exc}") from None
 
@@ -293,7 +306,7 @@ def keys_revoke(key: Annotated[str, typer.Argument(help="The key or its prefix."
 
     if not revoke_key(open_database(_settings(db).db), key):
         raise UsageError(f"no key {key!r}")
-    typer.echo("revoked")
+    say("revoked")
 
 
 @keys_app.command("list")
@@ -304,7 +317,7 @@ def keys_list(db: DbOpt = None) -> None:
 
     for k in list_keys(open_database(_settings(db).db)):
         state = "revoked" if k.revoked else "active"
-        typer.echo(f"{k.prefix}  {k.role:<11} {state:<8} {k.created_at:%Y-%m-%d}  {k.scope:<30} {k.label}")
+        say(f"{k.prefix}  {k.role:<11} {state:<8} {k.created_at:%Y-%m-%d}  {k.scope:<30} {k.label}")
 
 
 def _require(value: str | None) -> dict[str, int]:
@@ -341,15 +354,15 @@ def cluster_seed(
     if as_json:
         _print_json(result)
         return
-    typer.echo(f"Cluster of {len(result['members'])} (cohesion {result['cohesion']:.2f}); "
+    say(f"Cluster of {len(result['members'])} (cohesion {result['cohesion']:.2f}); "
                f"sectors covered: {', '.join(result['sectors_covered'])}")
     for m in result["members"]:
-        typer.echo(f"  {m['country']}  {m['role']:<22} {m['name'][:40]:<40} {m['reason']}")
+        say(f"  {m['country']}  {m['role']:<22} {m['name'][:40]:<40} {m['reason']}")
         alts = result["alternatives"].get(m["id"])
         if alts:
-            typer.echo(f"      alternatives: {', '.join(alts)}")
+            say(f"      alternatives: {', '.join(alts)}")
     for problem in result["unmet"]:
-        typer.echo(f"cannot meet: {problem}", err=True)
+        say(f"cannot meet: {problem}", err=True)
 
 
 @cluster_app.command("extend")
@@ -364,11 +377,11 @@ def cluster_extend(
         _print_json(result)
         return
     if result["cluster"]:
-        typer.echo(f"Cluster {result['cluster']}: {len(result['members'])} member(s) in the catalogue"
+        say(f"Cluster {result['cluster']}: {len(result['members'])} member(s) in the catalogue"
                    + (f"; not found: {', '.join(result['missing_members'])}" if result["missing_members"] else ""))
     for i, c in enumerate(result["candidates"], 1):
         parts = ", ".join(f"{k} {v:.2f}" for k, v in c["components"].items())
-        typer.echo(f"{i:>3}. {c['score']:.3f}  {c['country']}  {c['kind']:<12} {c['name'][:40]:<40} {parts}")
+        say(f"{i:>3}. {c['score']:.3f}  {c['country']}  {c['kind']:<12} {c['name'][:40]:<40} {parts}")
 
 
 @app.command()
@@ -388,7 +401,7 @@ def schedule(
         raise UsageError(str(exc)) from None
     result = solve(problem, fairness=fairness, time_limit=time_limit)
     if not as_json:
-        typer.echo(f"{instance.name}: {result.status}, breaks {result.breaks}, bound {result.bound}, "
+        say(f"{instance.name}: {result.status}, breaks {result.breaks}, bound {result.bound}, "
                    f"{result.seconds:.1f} s" + (f" ({result.infeasible_reason})" if result.infeasible_reason else ""))
         return
     _print_json({"status": result.status, "breaks": result.breaks, "bound": result.bound,
@@ -408,13 +421,31 @@ def model_prepare(force: Annotated[bool, typer.Option(help="Rebuild even if pres
 
     settings = _settings(None)
     path = prepare_model(settings.cache_dir / "models", force=force)
-    typer.echo(f"{model_id()} ready at {path}")
+    say(f"{model_id()} ready at {path}")
     if onnx if onnx is not None else settings.backend == "onnx-int8":
         from embeddings.encoder import backend_model_id
         from embeddings.onnx_backend import export_onnx_int8
 
         folder = export_onnx_int8(settings.model, cache_dir=settings.cache_dir, force=force)
-        typer.echo(f"{backend_model_id(settings.model, settings.cache_dir, 'onnx-int8')} ready at {folder}")
+        say(f"{backend_model_id(settings.model, settings.cache_dir, 'onnx-int8')} ready at {folder}")
+
+
+@app.command()
+def doctor(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Check stored profiles, events, messages and key labels against today's validation; exit 1 if any
+    value needs correcting (exports and pages show such characters as U+FFFD meanwhile)."""
+    from service.doctor import checkup
+    from storage.db import open_database
+
+    result = checkup(open_database(_settings(db).db))
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        for finding in result.findings:
+            say(f"problem: {finding}")
+        say(f"checked {result.profiles} profile(s), {result.events} event(s), {result.requests} request(s), "
+            f"{result.keys} key(s): " + (f"{len(result.findings)} problem(s)" if result.findings else "no problem"))
+    raise typer.Exit(1 if result.findings else 0)
 
 
 @index_app.command("rebuild")
@@ -422,7 +453,7 @@ def index_rebuild(db: DbOpt = None) -> None:
     """Rebuild every view's index from the database and the embedding cache."""
     catalogue = _catalogue(db)
     catalogue.rebuild_index()
-    typer.echo(f"index rebuilt at {catalogue.index_dir}")
+    say(f"index rebuilt at {catalogue.index_dir}")
 
 
 def main() -> None:
@@ -439,19 +470,19 @@ def main() -> None:
         app()  # standalone: click reports usage errors itself (exit 2) and exits with the command's code
     except (UsageError, FileFormatError, ModelFileError, UnknownProfileError, DataMissingError,
             InvalidRequestError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        say(f"error: {exc}", err=True)
         sys.exit(2)
     except SQLAlchemyError as exc:
-        typer.echo(f"error: database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", err=True)
+        say(f"error: database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", err=True)
         sys.exit(2)
     except ValidationError as exc:  # a setting from the environment (CCIMATCH_*) with a wrong value
         for e in exc.errors():
             name = "CCIMATCH_" + "_".join(str(part) for part in e["loc"]).upper()
-            typer.echo(f"error: setting {name} = {e.get('input')!r}: {e['msg']}", err=True)
+            say(f"error: setting {name} = {e.get('input')!r}: {e['msg']}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
+        say("interrupted", err=True)
         sys.exit(130)
     except Exception as exc:
-        typer.echo(f"error: unexpected {exc.__class__.__name__}: {exc}", err=True)
+        say(f"error: unexpected {exc.__class__.__name__}: {exc}", err=True)
         sys.exit(3)

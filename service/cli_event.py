@@ -48,7 +48,7 @@ def _errors() -> Iterator[None]:
         yield
     except InvalidRowsError as exc:
         cli.echo_errors(exc.errors)
-        typer.echo(f"{len(exc.errors)} problem(s); nothing was written.", err=True)
+        cli.say(f"{len(exc.errors)} problem(s); nothing was written.", err=True)
         raise typer.Exit(1) from None
     except (EventNotFoundError, RequestNotFoundError) as exc:
         raise cli.UsageError(str(exc)) from None
@@ -100,7 +100,7 @@ def _show_request(r: Any, as_json: bool) -> None:
     if as_json:
         cli._print_json(as_dict(r))
     else:
-        typer.echo(f"request {r.id}: {r.from_id} -> {r.to_id} ({r.priority}) {r.state}"
+        cli.say(f"request {r.id}: {r.from_id} -> {r.to_id} ({r.priority}) {r.state}"
                    + (f" by the {r.decided_by}" if r.decided_by else ""))
 
 
@@ -138,7 +138,7 @@ def create(
         cli._print_json({"event_id": event_id, "slots": len(data.slots), "tables": len(data.tables),
                          "participants": len(data.participants)})
     else:
-        typer.echo(event_id)
+        cli.say(event_id)
 
 
 @event_app.command("requests")
@@ -157,7 +157,7 @@ def requests_(
         if import_file is not None:
             added = svc.import_requests(event_id, _records(import_file))
             if not as_json:
-                typer.echo(f"{len(added)} request(s) imported", err=True)
+                cli.say(f"{len(added)} request(s) imported", err=True)
         listed = svc.requests(event_id, (state,) if state else ())
     if as_json:
         cli._print_json([as_dict(r) for r in listed])
@@ -223,7 +223,7 @@ def expire(
 
     with _errors():
         ids = _service(db).expire(_moment("--now", now) or datetime.now(UTC), event_id=event_id)
-    typer.echo(f"{len(ids)} request(s) expired" + (f": {', '.join(map(str, ids))}" if ids else ""))
+    cli.say(f"{len(ids)} request(s) expired" + (f": {', '.join(map(str, ids))}" if ids else ""))
 
 
 @event_app.command()
@@ -247,12 +247,12 @@ def recommend(
     for r in rows:
         if r.participant != current:
             current = r.participant
-            typer.echo(f"{current}:")
-        typer.echo(f"  {'*' if r.mutual else ' '} {r.score:5.3f}  {r.partner:<20} {r.partner_name}")
-        typer.echo(f"           {r.reason}")
-    typer.echo("(* mutual: each is in the other's list)")
+            cli.say(f"{current}:")
+        cli.say(f"  {'*' if r.mutual else ' '} {r.score:5.3f}  {r.partner:<20} {r.partner_name}")
+        cli.say(f"           {r.reason}")
+    cli.say("(* mutual: each is in the other's list)")
     if prefill:
-        typer.echo(f"{len(created)} pending request(s) created")
+        cli.say(f"{len(created)} pending request(s) created")
 
 
 @event_app.command()
@@ -271,13 +271,13 @@ def schedule(
     if as_json:
         cli._print_json(summary.to_dict())
         return
-    typer.echo(f"status {summary.status}: {summary.held} of {summary.requested} meetings held "
+    cli.say(f"status {summary.status}: {summary.held} of {summary.requested} meetings held "
                f"(musts {summary.must_held} of {summary.must_requested}), {summary.breaks} break(s), "
                f"{summary.seconds:.1f} s" + ("" if summary.stored else "; the stored schedule was kept"))
     for x in summary.left_out:
-        typer.echo(f"  left out: request {x.request_id} {x.from_id} -> {x.to_id} ({x.priority}): {x.reason}")
+        cli.say(f"  left out: request {x.request_id} {x.from_id} -> {x.to_id} ({x.priority}): {x.reason}")
     if summary.infeasible_reason:
-        typer.echo(f"  why: {summary.infeasible_reason}")
+        cli.say(f"  why: {summary.infeasible_reason}")
 
 
 @event_app.command()
@@ -289,4 +289,4 @@ def export(
     """Write every participant's agenda and the organiser's grid and summaries."""
     with _errors():
         files = _service(db).export(event_id, out)
-    typer.echo(f"wrote {len(files)} files to {out}")
+    cli.say(f"wrote {len(files)} files to {out}")

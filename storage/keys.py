@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from matcher.text import text_problem
 from storage.db import ApiKeyRow, writing
 
 ROLES: tuple[str, ...] = ("reader", "editor", "organiser", "participant", "admin")
@@ -59,6 +60,9 @@ def create_key(engine: Engine, role: str, label: str = "", *, event_id: int | No
         raise ValueError(f"profile: only a participant key speaks for a profile, not a {role} key")
     if role not in ("participant", "organiser") and event_id is not None:
         raise ValueError(f"event: only organiser and participant keys are bound to an event, not a {role} key")
+    problem = text_problem(label, multiline=False, bidi=False) if len(label) <= 200 else "at most 200 characters"
+    if problem is not None:
+        raise ValueError(f"label: {problem}")
     prefix = secrets.token_hex(4)
     key = f"cci_{prefix}_{secrets.token_urlsafe(24)}"
     with Session(writing(engine)) as s, s.begin():

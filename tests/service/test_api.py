@@ -232,3 +232,20 @@ def test_malformed_uploads_are_a_422_naming_the_file(api, name: str, data: bytes
     r = client.post("/profiles/import", files={"file": (name, data)}, headers=h["editor"])
     assert r.status_code == 422 and r.json()["detail"][0]["msg"].startswith(message)
     assert "/tmp" not in r.text and "upload" not in r.text
+
+
+def test_control_characters_are_refused_everywhere_with_field_and_code_point(api) -> None:
+    """Problem 3 over HTTP: profiles, drafts, browsing."""
+    client, h = api
+    r = client.post("/profiles", json=body("x", name="Atelier\u202eNabeul"), headers=h["editor"])
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "name"]
+    assert "U+202E (RIGHT-TO-LEFT OVERRIDE)" in r.json()["detail"][0]["msg"]
+    r = client.post("/profiles", json=body("x", description="a\x00b"), headers=h["editor"])
+    assert r.status_code == 422 and "U+0000" in r.json()["detail"][0]["msg"]
+    assert r.json()["detail"][0]["input"] == "a\ufffdb"
+    r = client.post("/suggestions", json={"text": "poterie\x1b[2J"}, headers=h["reader"])
+    assert r.status_code == 422 and "field 'text'" in r.json()["detail"] and "U+001B" in r.json()["detail"]
+    assert client.get("/profiles?q=a%00b", headers=h["reader"]).status_code == 422
+    r = client.post("/profiles", content=json.dumps(body("x", name="x\ud800")),  # sent as the escape \\ud800
+                    headers={**h["editor"], "Content-Type": "application/json"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "name"]  # pydantic refuses it first

@@ -119,3 +119,38 @@ def test_malformed_files_exit_2_with_one_line(run, tmp_path: Path, name: str, da
     code, out, err = run("ingest", str(path))
     assert code == 2 and out == "" and err.count("\n") == 1
     assert err.startswith(f"error: {path}: ") and message in err
+
+
+def test_stored_control_characters_never_reach_the_terminal_and_doctor_names_them(
+        run, tmp_path: Path) -> None:
+    """Problem 3: a name stored with NUL, BEL and an escape sequence (by an older version) prints as U+FFFD;
+    --json keeps it exact but escaped; ccimatch doctor reports it with the field and the code point."""
+    from dataclasses import replace
+
+    from storage import repository as repo
+
+    assert run("ingest", csv(tmp_path, ROWS))[0] == 0
+    cat = cli._catalogue(None)
+    bad = replace(repo.load_profiles(cat.engine)[1], name="Concept\x00 store\x07 \x1b[2J\u202eLyon\x85")
+    repo.write_profiles(cat.engine, [bad], model_id=cat.model_id, vectors={})
+    code, out, _ = run("suggest", "tn-1")
+    assert code == 0 and "Concept\ufffd store\ufffd \ufffd[2J\ufffdLyon\ufffd" in out
+    assert not any(c in out for c in "\x00\x07\x1b\u202e\x85")
+    code, out, _ = run("suggest", "tn-1", "--json")
+    assert code == 0 and "\\u202e" in out and "\\u0085" in out and not any(c in out for c in "\x00\x07\u202e\x85")
+    names = {s["id"]: s["name"] for s in json.loads(out)["suggestions"]}
+    assert names["fr-1"] == bad.name
+    code, out, _ = run("doctor", "--db", str(tmp_path / "c.db"))
+    assert code == 1 and "problem: profile 'fr-1': field 'name': character U+0000" in out
+    assert "checked 3 profile(s), 0 event(s), 0 request(s), 0 key(s): 1 problem(s)" in out
+    repo.write_profiles(cat.engine, [replace(bad, name="Concept store Lyon")], model_id=cat.model_id, vectors={})
+    code, out, _ = run("doctor", "--db", str(tmp_path / "c.db"), "--json")
+    assert code == 0 and json.loads(out)["problems"] == []
+
+
+@pytest.mark.parametrize("args", [["search", "poterie\x07"], ["search", "x", "--needs", "a\x00"],
+                                  ["cluster", "seed", "--size", "2", "--theme", "mode\u202e"]])
+def test_control_characters_in_queries_are_refused(run, tmp_path: Path, args: list[str]) -> None:
+    assert run("ingest", csv(tmp_path, ROWS))[0] == 0
+    code, _, err = run(*args)
+    assert code == 2 and "is not allowed" in err and "U+" in err
