@@ -97,21 +97,22 @@ def _excel(data: bytes, path: Path) -> list[dict[str, Any]]:
         raise FileFormatError("an Excel 97-2003 workbook (.xls) cannot be read: save it as .xlsx")
     if not data.startswith(_ZIP):
         raise FileFormatError("not an Excel .xlsx workbook (a .xlsx file is a zip archive; is it a CSV renamed?)")
-    try:
-        frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, engine="openpyxl")
-    except Exception as exc:
-        raise FileFormatError(f"not a valid Excel workbook (corrupt or truncated): {_short(exc)}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return _rows(frame)
+    return _binary_table(lambda: pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False,
+                                               engine="openpyxl"), "Excel workbook")
 
 
 def _parquet(data: bytes, path: Path) -> list[dict[str, Any]]:
     import pandas as pd
 
+    return _binary_table(lambda: pd.read_parquet(io.BytesIO(data)), "Parquet file")
+
+
+def _binary_table(read: Callable[[], Any], what: str) -> list[dict[str, Any]]:
+    """The rows of a frame read by ``read``; any failure means the file is corrupt or truncated."""
     try:
-        frame = pd.read_parquet(io.BytesIO(data))
+        frame = read()
     except Exception as exc:
-        raise FileFormatError(f"not a valid Parquet file (corrupt or truncated): {_short(exc)}") from None
+        raise FileFormatError(f"not a valid {what} (corrupt or truncated): {_short(exc)}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return _rows(frame)
 
