@@ -9,8 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from matcher.scheduling import Instance, Meeting, _solve_cpsat, assign_tables, solve, validate
-from matcher.scheduling_maxsat import encodable, encode, solve_maxsat, worker
+from matcher.scheduling import Instance, Meeting, assign_tables, solve, validate
+from matcher.scheduling.cpsat import solve_cpsat
+from matcher.scheduling.maxsat import encodable, encode, solve_maxsat, worker
 from tests.conftest import shared_data
 from tests.matcher.test_scheduling import brute_force, event, random_event, schedule_of, tiny_event
 
@@ -39,7 +40,7 @@ def test_maxsat_and_cpsat_agree_on_random_events(seed: int) -> None:
                        forbidden=(*inst.forbidden, frozenset()) if inst.forbidden else ())
     assert encodable(inst, 2)
     answer = solve_maxsat(inst, fairness=2)
-    cpsat = _solve_cpsat(inst, fairness=2, time_limit=10, workers=2, started=time.monotonic(), race=None)
+    cpsat = solve_cpsat(inst, fairness=2, time_limit=10, workers=2, started=time.monotonic(), race=None)
     assert cpsat.status in ("optimal", "infeasible")
     if cpsat.status == "infeasible":
         assert answer.status == "infeasible"

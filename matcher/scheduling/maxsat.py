@@ -5,7 +5,8 @@ alone leaves open within 60 s (forum-13crafc, ticf-13crafc: finding the 1-break 
 proving 4). What makes it work: one soft literal per (participant, j-th break), so that each core names
 participants that cannot all go without breaks, and modulo-totalizer cardinality encodings (tables per slot,
 busy slots per participant), which propagate far better here than sequential counters (k <= 1 on
-forum-13crafc: 2 s against 13-85 s). :func:`scheduling.solve` races it against CP-SAT in a child process.
+forum-13crafc: 2 s against 13-85 s). :func:`matcher.scheduling.solve` races it against CP-SAT, in a child
+process (:mod:`matcher.scheduling.race`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from pysat.card import CardEnc, EncType
 from pysat.examples.rc2 import RC2
 from pysat.formula import WCNF, IDPool
 
-from matcher.scheduling import Instance, _domains, _reversal_pivot, breaks_per_participant
+from matcher.scheduling.analysis import domains, reversal_pivot
+from matcher.scheduling.model import Instance, breaks_per_participant
 
 _ENCODING = EncType.mtotalizer
 _ORACLE = "cd19"  # CaDiCaL 1.9
@@ -45,7 +47,7 @@ def encodable(instance: Instance, fairness: int | None) -> bool:
     """
     if fairness is None:
         return True
-    doms = _domains(instance, frozenset())
+    doms = domains(instance, frozenset())
     for mine in instance.meetings_of():
         if len(mine) == 1:
             return True
@@ -116,7 +118,7 @@ def encode(instance: Instance, *, fairness: int | None) -> _Encoding:
         raise ValueError("fairness needs a participant bound to have no break; use the CP-SAT model")
     cnf = _Cnf()
     n_slots = instance.n_slots
-    doms = _domains(instance, frozenset())
+    doms = domains(instance, frozenset())
     x = [{s: cnf.var() for s in dom} for dom in doms]
     for lits in x:
         cnf.add(list(lits.values()))
@@ -156,7 +158,7 @@ def encode(instance: Instance, *, fairness: int | None) -> _Encoding:
             cnf.wcnf.append([-count[j]], weight=1)  # one unit of cost per break of this participant
     for s in range(n_slots):  # implied: a meeting keeps two participants busy
         cnf.at_most(busy_at[s], 2 * instance.n_tables)
-    pivot = _reversal_pivot(instance)
+    pivot = reversal_pivot(instance)
     if pivot is not None:
         for s, lit in x[pivot].items():
             if 2 * s > n_slots - 1:
