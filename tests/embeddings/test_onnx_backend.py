@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from embeddings.encoder import BACKENDS, UnknownBackendError, backend_model_id, load_encoder
+from embeddings.encoder import backend_model_id, load_encoder
+from embeddings.models import BACKENDS, UnknownBackendError
 from embeddings.onnx_backend import ONNX_SUFFIX, OnnxInt8Encoder, onnx_model_id
-from service.catalogue import Catalogue
+from service.catalogue import Catalogue, ingest, search
 from service.settings import Settings
 from tests.conftest import record
 
@@ -90,9 +91,9 @@ def test_the_setting_picks_the_backend(tmp_path: Path, monkeypatch: pytest.Monke
     catalogue = Catalogue.open(settings)
     assert catalogue.model_id == onnx_encoder.model_id
     assert isinstance(catalogue.encoder, OnnxInt8Encoder)  # loads the export made by the fixture
-    report = catalogue.ingest([record("tn-1", description=TEXTS[2])])
+    report = ingest(catalogue, [record("tn-1", description=TEXTS[2])])
     assert report.written == 1 and report.encoded > 0
-    hits, _ = catalogue.search("enduits à la chaux", k=1)
+    hits, _ = search(catalogue, "enduits à la chaux", k=1)
     assert [h.id for h in hits] == ["tn-1"]
 
 
