@@ -110,7 +110,8 @@ def run_one(path: Path, folder: str, published: dict[str, int], *, time_limit: f
     return Row(folder=folder, instance=name, participants=instance.n_participants, meetings=len(instance.meetings),
                breaks=schedule.breaks, published=published.get(base) if folder == "original" else None,
                status=schedule.status, bound=schedule.bound, seconds=schedule.seconds, valid=not problems,
-               problems=tuple(problems), infeasible_reason=schedule.infeasible_reason)
+               problems=tuple(problems),
+               infeasible_reason=None if schedule.infeasible_reason is None else schedule.infeasible_reason.text)
 
 
 def _cell(value: object) -> str:
@@ -216,11 +217,12 @@ def schedule_command(path: Path, fairness: int, time_limit: float, as_json: bool
                       "table": None if table is None else table + 1}
                      for m, (slot, table) in enumerate(zip(schedule.slots, schedule.tables, strict=True))],
     }
-    if schedule.infeasible_reason is not None:
-        out["infeasible_reason"] = schedule.infeasible_reason
+    reason = None if schedule.infeasible_reason is None else schedule.infeasible_reason.text
+    if reason is not None:
+        out["infeasible_reason"] = reason
     if not as_json:
         print(f"{path.name}: {schedule.status}, breaks {schedule.breaks}, bound {schedule.bound}, "
-              f"{schedule.seconds:.1f} s" + (f" ({schedule.infeasible_reason})" if schedule.infeasible_reason else ""))
+              f"{schedule.seconds:.1f} s" + (f" ({reason})" if reason else ""))
     return out
 
 

@@ -16,36 +16,39 @@ Usage::
                      meetings=(Meeting(a=0, b=1), Meeting(a=1, b=2, session=2)))
     schedule = solve(event, fairness=2, time_limit=60)   # status optimal | feasible | infeasible | unknown
     assert validate(event, schedule) == []               # independent of both solvers
-    schedule.infeasible_reason, schedule.left_out         # why, as structured reasons (str() reads them)
+    schedule.infeasible_reason, schedule.left_out         # Reason | None, {meeting: Reason}; str() reads them
 
     solve(event, allow_partial=True)  # over-subscribed: keep the most meetings, say why each other one is not held
 
 How it is solved
-    Two exact solvers race on events of 30 meetings or more (:mod:`.race`); the first proof wins and stops the
-    other. Together they prove all 20 published instances optimal, at the published optimum, in 93 s in all;
-    each alone leaves some open within a minute.
+    Two exact solvers race on events of 30 meetings or more, when the MaxSAT model can express the fairness
+    bound (:mod:`.race`); the first proof wins and stops the other. Together they prove all 20 published
+    instances optimal, at the published optimum, in 93 s in all; each alone leaves some open within a minute.
 
-    - CP-SAT (Google OR-Tools, :mod:`.cpsat`): quick "at most k breaks?" probes, which CP-SAT's presolve
+    - CP-SAT (:mod:`.cpsat`; Perron and Didier, CP-SAT, Google OR-Tools,
+      https://developers.google.com/optimization): quick "at most k breaks?" probes, which CP-SAT's presolve
       refutes for small k where the core-based search stalls, then core-based minimisation with redundant
       constraints (breaks counted in both time directions, windows without breaks, time-reversal symmetry
       breaking); it alone closes forum-13crafb.
     - MaxSAT (:mod:`.maxsat`): PySAT's RC2 (Ignatiev, Morgado, Marques-Silva, "RC2: an Efficient MaxSAT
-      Solver", JSAT 11, 2019), core-guided, over CaDiCaL, as Bofill et al. found fastest; one soft literal per
-      (participant, j-th break) and modulo-totalizer cardinality encodings. It closes forum-13crafc and
-      tic-13crafc, which CP-SAT alone leaves open.
+      Solver", JSAT 11, 2019, pp. 53-64), core-guided, over CaDiCaL, as Bofill et al. found fastest; one soft
+      literal per (participant, j-th break) and modulo-totalizer cardinality encodings. It closes forum-13crafc
+      and tic-13crafc, which CP-SAT alone leaves open.
 
+Reasons
     Infeasible events are explained: :func:`.analysis.static_reason` catches empty domains, overloaded
     participants and precedence cycles before any search; otherwise bounded re-solves name the constraint
     family whose removal alone restores feasibility. Over-subscribed events (``allow_partial``) first keep the
     most meetings (musts before wants, then match score) with at least one meeting for everyone who asked, then
-    minimise breaks, and give a reason for every meeting left out.
+    minimise breaks, and give a reason for every meeting left out. Reasons are :class:`.reasons.Reason` values:
+    a ``family`` to blame and a ``kind`` of sentence from closed sets, 0-based indexes, and ``text``, the
+    English sentence numbered from 1.
 
 Modules: :mod:`.model` (the problem, the answer, breaks, the validator, tables), :mod:`.reasons` (structured
 reasons), :mod:`.analysis` (domains, precedences, symmetry, reasons found without search), :mod:`.cpsat`,
 :mod:`.maxsat`, :mod:`.race`, :mod:`.solving` (:func:`solve`: the full and the partial paths).
 """
 
-from matcher.scheduling.analysis import FAMILIES, SESSION_NAMES
 from matcher.scheduling.model import (
     STATUSES,
     Instance,
@@ -55,14 +58,18 @@ from matcher.scheduling.model import (
     breaks_per_participant,
     validate,
 )
+from matcher.scheduling.reasons import FAMILIES, REASON_FAMILIES, REASON_KINDS, SESSION_NAMES, Reason
 from matcher.scheduling.solving import solve
 
 __all__ = [
     "FAMILIES",
+    "REASON_FAMILIES",
+    "REASON_KINDS",
     "SESSION_NAMES",
     "STATUSES",
     "Instance",
     "Meeting",
+    "Reason",
     "Schedule",
     "assign_tables",
     "breaks_per_participant",

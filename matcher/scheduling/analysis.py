@@ -1,9 +1,8 @@
 """Static analysis of an instance: slot domains, precedence order, time symmetry, and why meetings cannot fit.
 
 Everything here is cheap and solver-free; the CP-SAT and MaxSAT models both start from :func:`domains` and
-:func:`reversal_pivot`, and :func:`static_reason` proves the obvious infeasibilities before any search.
-Reasons are for people: they number participants, meetings and slots from 1, as the MiniZinc instances and the
-event timetables do; the data structures stay 0-based.
+:func:`reversal_pivot`, and :func:`static_reason` proves the obvious infeasibilities before any search. The
+reasons are :class:`~matcher.scheduling.reasons.Reason` values (0-based indexes; ``str()`` reads them).
 """
 
 from __future__ import annotations
@@ -11,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from matcher.scheduling.model import Instance
+from matcher.scheduling.reasons import SESSION_NAMES, Reason
 
-FAMILIES: tuple[str, ...] = ("fairness", "precedences", "fixed", "forbidden", "sessions")
-SESSION_NAMES = {1: "morning", 2: "afternoon", 3: "either"}
+_SLOT_FAMILIES: tuple[str, ...] = ("fixed", "forbidden", "sessions")  # the families that shape a meeting's slots
 
 
 def domains(instance: Instance, relax: frozenset[str]) -> list[list[int]]:
@@ -56,30 +55,43 @@ def precedence_cycle(instance: Instance) -> list[int] | None:
     return None
 
 
-def static_reason(instance: Instance) -> str | None:
+def static_reason(instance: Instance) -> Reason | None:
     """A cheap proof of infeasibility (empty domain, overloaded participant, precedence cycle), or None."""
     doms = domains(instance, frozenset())
+    relaxed = _relaxed_domains(instance)
     for m, dom in enumerate(doms):
         if dom:
             continue
         meeting = instance.meetings[m]
-        for family in ("fixed", "forbidden", "sessions"):
-            if domains(instance, frozenset({family}))[m]:
-                fixed = "none" if meeting.fixed is None else f"slot {meeting.fixed + 1}"
-                return (f"{family}: meeting {m + 1} (participants {meeting.a + 1} and {meeting.b + 1}) has no "
-                        f"allowed slot (session {SESSION_NAMES[meeting.session]}, fixed {fixed})")
-        return f"sessions: meeting {m + 1} has no allowed slot"
-    relaxed = {family: domains(instance, frozenset({family})) for family in ("fixed", "forbidden", "sessions")}
+        family = _blame_domain(relaxed, m)
+        return Reason(family=family or "sessions", kind="no_slot" if family else "no_slot_combined", meetings=(m,),
+                      participants=(meeting.a, meeting.b), slots=() if meeting.fixed is None else (meeting.fixed,),
+                      detail=SESSION_NAMES[meeting.session])
     for p, mine in enumerate(instance.meetings_of()):
         usable = set().union(*(doms[m] for m in mine)) if mine else set()
         if len(mine) > len(usable):
-            family = next((f for f, d in relaxed.items() if len(set().union(*(d[m] for m in mine))) >= len(mine)),
-                          "capacity")
-            return f"{family}: participant {p + 1} has {len(mine)} meetings for {len(usable)} usable slots"
+            return Reason(family=_blame_overload(relaxed, mine), kind="overloaded", participants=(p,),
+                          counts=(len(mine), len(usable)))
     cycle = precedence_cycle(instance)
     if cycle:
-        return f"precedences: cycle among meetings {[m + 1 for m in cycle]}"
+        return Reason(family="precedences", kind="cycle", meetings=tuple(cycle))
     return None
+
+
+def _relaxed_domains(instance: Instance) -> dict[str, list[list[int]]]:
+    """Per family that shapes slot domains, the domains without it."""
+    return {family: domains(instance, frozenset({family})) for family in _SLOT_FAMILIES}
+
+
+def _blame_domain(relaxed: dict[str, list[list[int]]], m: int) -> str | None:
+    """The first family whose removal alone gives meeting ``m`` a slot, or None."""
+    return next((family for family, doms in relaxed.items() if doms[m]), None)
+
+
+def _blame_overload(relaxed: dict[str, list[list[int]]], mine: list[int]) -> str:
+    """The first family whose removal alone gives these meetings enough usable slots, else ``capacity``."""
+    return next((family for family, doms in relaxed.items() if len(set().union(*(doms[k] for k in mine))) >= len(mine)),
+                "capacity")
 
 
 def earliest_latest(instance: Instance, doms: list[list[int]]) -> tuple[list[int], list[int]] | None:
@@ -134,6 +146,7 @@ def reversal_pivot(instance: Instance, relax: frozenset[str] = frozenset()) -> i
 
 
 def has_family(instance: Instance, family: str, fairness: int | None) -> bool:
+    """Whether constraints of ``family`` (one of FAMILIES) are present, so that dropping them could matter."""
     if family == "fairness":
         return fairness is not None
     if family == "precedences":
@@ -145,9 +158,10 @@ def has_family(instance: Instance, family: str, fairness: int | None) -> bool:
     return instance.n_morning not in (0, instance.n_slots) and any(m.session != 3 for m in instance.meetings)
 
 
-def left_out_reasons(instance: Instance, slots: Sequence[int | None], fairness: int | None) -> dict[int, str]:
-    """Why each meeting that is not held could not be: its first cause found, in a sentence."""
+def left_out_reasons(instance: Instance, slots: Sequence[int | None], fairness: int | None) -> dict[int, Reason]:
+    """Why each meeting that is not held could not be: its first cause found."""
     doms = domains(instance, frozenset())
+    relaxed = _relaxed_domains(instance)
     mine_all = instance.meetings_of()
     busy: list[set[int]] = [set() for _ in range(instance.n_participants)]
     load = [0] * instance.n_slots
@@ -156,22 +170,24 @@ def left_out_reasons(instance: Instance, slots: Sequence[int | None], fairness: 
             busy[meeting.a].add(slot)
             busy[meeting.b].add(slot)
             load[slot] += 1
-    out: dict[int, str] = {}
+    out: dict[int, Reason] = {}
     for m, (meeting, slot) in enumerate(zip(instance.meetings, slots, strict=True)):
         if slot is not None:
             continue
+        pair = (meeting.a, meeting.b)
         if not doms[m]:
-            out[m] = (f"no slot allowed for both participants {meeting.a + 1} and {meeting.b + 1} "
-                      f"(session, forbidden or fixed slots)")
+            out[m] = Reason(family=_blame_domain(relaxed, m) or "sessions", kind="no_common_slot", participants=pair)
             continue
-        overloaded = []
-        for p in (meeting.a, meeting.b):
+        overloaded: list[int] = []
+        counts: list[int] = []
+        for p in pair:
             usable = set().union(*(doms[k] for k in mine_all[p]))
             if len(mine_all[p]) > len(usable):
-                overloaded.append(f"participant {p + 1} has {len(mine_all[p])} meetings for {len(usable)} usable "
-                                  "slots")
+                overloaded.append(p)
+                counts.extend((len(mine_all[p]), len(usable)))
         if overloaded:
-            out[m] = "; ".join(overloaded)
+            out[m] = Reason(family=_blame_overload(relaxed, mine_all[overloaded[0]]), kind="overloaded_participants",
+                            participants=tuple(overloaded), counts=tuple(counts))
             continue
         free = [s for s in doms[m] if s not in busy[meeting.a] and s not in busy[meeting.b]]
         if not free:
@@ -180,16 +196,17 @@ def left_out_reasons(instance: Instance, slots: Sequence[int | None], fairness: 
             better = [k for k in rivals if (instance.meetings[k].priority, instance.meetings[k].weight)
                       > (meeting.priority, meeting.weight)]
             if better:
-                out[m] = f"lower priority than meetings {[k + 1 for k in better]} of the same participants"
+                out[m] = Reason(family="priority", kind="lower_priority", participants=pair, meetings=tuple(better))
             else:
-                out[m] = f"participants {meeting.a + 1} and {meeting.b + 1} have no common free allowed slot"
+                out[m] = Reason(family="capacity", kind="no_common_free_slot", participants=pair)
             continue
         if all(load[s] >= instance.n_tables for s in free):
-            out[m] = (f"slot capacity: all {instance.n_tables} tables taken in slots {[s + 1 for s in free]} where "
-                      "both are free")
+            out[m] = Reason(family="tables", kind="tables_full", participants=pair, slots=tuple(free),
+                            counts=(instance.n_tables,))
             continue
         if any(meeting.after) or any(m in k.after for k in instance.meetings):
-            out[m] = "precedences: no free slot respects the required order"
+            out[m] = Reason(family="precedences", kind="order", participants=pair)
             continue
-        out[m] = f"fairness: holding it would exceed the break fairness bound {fairness}"
+        out[m] = Reason(family="fairness", kind="fairness_bound", participants=pair,
+                        counts=() if fairness is None else (fairness,))
     return out

@@ -11,6 +11,8 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from matcher.scheduling.reasons import Reason
+
 STATUSES: tuple[str, ...] = ("optimal", "feasible", "infeasible", "unknown")
 
 
@@ -110,8 +112,8 @@ class Schedule:
     seconds: float
     slots: tuple[int | None, ...]  # per meeting, 0-based slot, None = not held
     tables: tuple[int | None, ...]  # per meeting, 0-based table, None = not held
-    left_out: dict[int, str] = field(default_factory=dict)  # meeting -> human reason (over-subscription)
-    infeasible_reason: str | None = None  # the constraint family that makes it infeasible, where we can tell
+    left_out: dict[int, Reason] = field(default_factory=dict)  # meeting -> why it is not held (over-subscription)
+    infeasible_reason: Reason | None = None  # the constraint family that makes it infeasible, where we can tell
 
 
 def breaks_per_participant(instance: Instance, slots: Sequence[int | None]) -> list[int]:
@@ -267,7 +269,7 @@ def assign_tables(instance: Instance, slots: Sequence[int | None]) -> tuple[int 
     return tuple(tables)
 
 
-def empty_schedule(instance: Instance, status: str, seconds: float, reason: str | None = None) -> Schedule:
+def empty_schedule(instance: Instance, status: str, seconds: float, reason: Reason | None = None) -> Schedule:
     """No meeting held: the answer once infeasibility is proven, or when nothing was found in time."""
     n = len(instance.meetings)
     return Schedule(status=status, breaks=None, bound=None, seconds=seconds, slots=(None,) * n, tables=(None,) * n,

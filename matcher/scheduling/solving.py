@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
-from matcher.scheduling.analysis import FAMILIES, has_family, left_out_reasons, static_reason
+from matcher.scheduling.analysis import has_family, left_out_reasons, static_reason
 from matcher.scheduling.cpsat import add_hint, build, new_solver, slots_of, solve_cpsat
 from matcher.scheduling.model import (
     Instance,
@@ -24,6 +24,7 @@ from matcher.scheduling.model import (
     full_schedule,
 )
 from matcher.scheduling.race import MaxSatRace
+from matcher.scheduling.reasons import FAMILIES, Reason
 
 
 def solve(instance: Instance, *, fairness: int | None = 2, time_limit: float = 60.0, workers: int = 2,
@@ -74,7 +75,7 @@ def _proven_infeasible(instance: Instance, *, fairness: int | None, time_limit: 
     return empty_schedule(instance, "infeasible", time.monotonic() - started, reason)
 
 
-def _diagnose(instance: Instance, *, fairness: int | None, time_limit: float, workers: int) -> str:
+def _diagnose(instance: Instance, *, fairness: int | None, time_limit: float, workers: int) -> Reason:
     """Names the constraint families whose removal alone restores feasibility (bounded re-solves)."""
     present = [f for f in FAMILIES if has_family(instance, f, fairness)]
     deadline = time.monotonic() + time_limit
@@ -93,12 +94,12 @@ def _diagnose(instance: Instance, *, fairness: int | None, time_limit: float, wo
         elif code != cp_model.INFEASIBLE:
             undecided.append(family)
     if culprits:
-        return " or ".join(culprits) + ": feasible once this family is dropped"
+        return Reason(family=culprits[0], kind="feasible_without", families=tuple(culprits))
     if undecided:
-        return f"undetermined: dropping {', '.join(undecided)} was not decided in time"
+        return Reason(family="time_limit", kind="undecided", families=tuple(undecided))
     if present:
-        return f"capacity: infeasible even without any single one of {', '.join(present)} (tables and slots)"
-    return "capacity: too many meetings for the slots and tables"
+        return Reason(family="capacity", kind="infeasible_without_any", families=tuple(present))
+    return Reason(family="capacity", kind="too_many_meetings")
 
 
 def _meeting_weights(instance: Instance) -> list[int]:

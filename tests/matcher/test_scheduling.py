@@ -11,6 +11,7 @@ import pytest
 from matcher.scheduling import (
     Instance,
     Meeting,
+    Reason,
     Schedule,
     assign_tables,
     breaks_per_participant,
@@ -176,7 +177,7 @@ def test_random_events_give_valid_schedules(seed: int) -> None:
     assert sched.status in ("optimal", "infeasible"), sched
     assert validate(inst, sched, fairness=2) == []
     if sched.status == "infeasible":
-        assert sched.infeasible_reason
+        assert isinstance(sched.infeasible_reason, Reason) and sched.infeasible_reason.text
 
 
 def tiny_event(rng: random.Random) -> tuple[Instance, int | None]:
@@ -210,32 +211,41 @@ def test_overloaded_participant_is_reported_as_forbidden() -> None:
                                                                    frozenset()))
     sched = solve(inst, time_limit=5)
     assert sched.status == "infeasible" and sched.infeasible_reason is not None
-    assert sched.infeasible_reason.startswith("forbidden")
-    assert "participant 1 has 3 meetings for 2 usable slots" in sched.infeasible_reason  # numbered from 1
+    assert sched.infeasible_reason == Reason(family="forbidden", kind="overloaded", participants=(0,), counts=(3, 2))
+    assert sched.infeasible_reason.text == "forbidden: participant 1 has 3 meetings for 2 usable slots"  # from 1
+    assert str(sched.infeasible_reason) == sched.infeasible_reason.text
     assert validate(inst, sched) == []
 
 
 def test_each_family_is_named() -> None:
     cycle = Instance(n_participants=3, n_slots=4, n_morning=4, n_tables=2,
                      meetings=(Meeting(a=0, b=1, after=(1,)), Meeting(a=1, b=2, after=(0,))))
-    assert (solve(cycle, time_limit=5).infeasible_reason or "").startswith("precedences: cycle among meetings [")
-    assert "[1, 2]" in (solve(cycle, time_limit=5).infeasible_reason or "")
+    reason = solve(cycle, time_limit=5).infeasible_reason
+    assert reason is not None and (reason.family, reason.kind, reason.meetings) == ("precedences", "cycle", (0, 1))
+    assert reason.text == "precedences: cycle among meetings [1, 2]"
     clash = Instance(n_participants=3, n_slots=4, n_morning=4, n_tables=2,
                      meetings=(Meeting(a=0, b=1, fixed=2), Meeting(a=0, b=2, fixed=2)))
-    assert "fixed" in (solve(clash, time_limit=5).infeasible_reason or "")
+    reason = solve(clash, time_limit=5).infeasible_reason
+    assert reason == Reason(family="fixed", kind="overloaded", participants=(0,), counts=(2, 1))
+    assert reason.text == "fixed: participant 1 has 2 meetings for 1 usable slots"
     # participant 0 must meet in slots 0 and 2 (slot 1 forbidden): one break, while 1 and 2 have none
     unfair = event([(0, 1), (0, 2)], n_slots=3, forbidden=(frozenset({1}), frozenset(), frozenset()))
     assert solve(unfair, fairness=1, time_limit=5).status == "optimal"
-    reason = solve(unfair, fairness=0, time_limit=5).infeasible_reason or ""
-    assert "fairness" in reason and "forbidden" in reason
+    reason = solve(unfair, fairness=0, time_limit=5).infeasible_reason
+    assert reason == Reason(family="fairness", kind="feasible_without", families=("fairness", "forbidden"))
+    assert reason.text == "fairness or forbidden: feasible once this family is dropped"
     # sessions: three morning meetings of one participant, two morning slots
     morning = Instance(n_participants=4, n_slots=4, n_morning=2, n_tables=2,
                        meetings=tuple(Meeting(a=0, b=b, session=1) for b in (1, 2, 3)))
-    assert (solve(morning, time_limit=5).infeasible_reason or "").startswith("sessions")
+    reason = solve(morning, time_limit=5).infeasible_reason
+    assert reason == Reason(family="sessions", kind="overloaded", participants=(0,), counts=(3, 2))
+    assert reason.text == "sessions: participant 1 has 3 meetings for 2 usable slots"
     # precedence chain longer than the day, found by the solver rather than statically
     chain = Instance(n_participants=6, n_slots=2, n_morning=2, n_tables=3,
                      meetings=(Meeting(a=0, b=1), Meeting(a=2, b=3, after=(0,)), Meeting(a=4, b=5, after=(1,))))
-    assert "precedences" in (solve(chain, time_limit=5).infeasible_reason or "")
+    reason = solve(chain, time_limit=5).infeasible_reason
+    assert reason == Reason(family="precedences", kind="feasible_without", families=("precedences",))
+    assert reason.text == "precedences: feasible once this family is dropped"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -253,7 +263,11 @@ def test_musts_before_wants_and_nobody_left_without_a_meeting() -> None:
     assert validate(inst, sched) == []
     assert sched.slots[0] is not None and sched.slots[1] is not None
     assert sched.slots[2] is not None and sched.slots[3] is None
-    assert "participant 1 has 4 meetings for 3 usable slots" in sched.left_out[3]  # numbered from 1
+    assert set(sched.left_out) == {3}
+    reason = sched.left_out[3]
+    assert (reason.family, reason.kind, reason.participants, reason.counts) == (
+        "capacity", "overloaded_participants", (0,), (4, 3))
+    assert reason.text == "participant 1 has 4 meetings for 3 usable slots"  # numbered from 1
     held = {p for m, s in zip(inst.meetings, sched.slots, strict=True) if s is not None for p in (m.a, m.b)}
     assert held == set(range(6))
 
@@ -266,8 +280,11 @@ def test_over_subscription_prefers_heavier_wants_and_capacity_reason() -> None:
     sched = solve(inst, time_limit=10, allow_partial=True)
     assert validate(inst, sched) == []
     assert sum(s is not None for s in sched.slots) == 2
-    assert set(sched.left_out) == {1, 2} or set(sched.left_out) == {0, 1} or len(sched.left_out) == 2
-    assert all(reason for reason in sched.left_out.values())
+    assert set(sched.left_out) == {1, 3}  # the two lightest
+    assert sched.left_out[1] == Reason(family="tables", kind="tables_full", participants=(2, 3), slots=(0, 1),
+                                       counts=(1,))
+    assert sched.left_out[1].text == "slot capacity: all 1 tables taken in slots [1, 2] where both are free"
+    assert all(r.family == "tables" and r.kind == "tables_full" for r in sched.left_out.values())
     must = replace(inst, meetings=(meetings[0], replace(meetings[1], priority=2), *meetings[2:]))
     sched = solve(must, time_limit=10, allow_partial=True)
     assert sched.slots[1] is not None and validate(must, sched) == []
