@@ -12,6 +12,7 @@ import pytest
 from matcher.scheduling import Instance, Meeting, assign_tables, solve, validate
 from matcher.scheduling.cpsat import solve_cpsat
 from matcher.scheduling.maxsat import encodable, encode, solve_maxsat, worker
+from matcher.scheduling.race import MaxSatRace
 from tests.conftest import shared_data
 from tests.matcher.test_scheduling import brute_force, event, random_event, schedule_of, tiny_event
 
@@ -85,20 +86,35 @@ def test_bounds_are_reported_as_cores_are_found() -> None:
     assert answer.breaks == 1 and bounds == [1]
 
 
-def test_race_returns_valid_optimum_and_leaves_no_process_behind() -> None:
+def race_event() -> Instance:
+    """41 meetings, over the race threshold (30): CP-SAT and MaxSAT both run."""
     rng = random.Random(7)
     pairs: set[tuple[int, int]] = set()
-    while len(pairs) < 40:  # over the race threshold (30 meetings): CP-SAT and MaxSAT both run
+    while len(pairs) < 40:
         a, b = rng.sample(range(14), 2)
         pairs.add((min(a, b), max(a, b)))
     inst = event(sorted(pairs), n_participants=15, n_slots=12, n_tables=6)
-    inst = replace(inst, meetings=(*inst.meetings, Meeting(a=14, b=0)))  # participant 14: one meeting
+    return replace(inst, meetings=(*inst.meetings, Meeting(a=14, b=0)))  # participant 14: one meeting
+
+
+def test_race_returns_valid_optimum_and_leaves_no_process_behind() -> None:
+    inst = race_event()
     sched = solve(inst, fairness=2, time_limit=30)
     assert sched.status == "optimal"
     assert validate(inst, sched, fairness=2) == []
     assert sched.tables == assign_tables(inst, sched.slots)
     answer = solve_maxsat(inst, fairness=2)
     assert answer.breaks == sched.breaks
+    assert multiprocessing.active_children() == []
+
+
+def test_race_kills_its_child_when_the_block_ends_even_on_error() -> None:
+    small = event([(0, 1), (1, 2)])
+    with MaxSatRace.start(small, 2, 10.0) as race:  # too small to be worth a process
+        assert race is None
+    with pytest.raises(RuntimeError, match="interrupted"), MaxSatRace.start(race_event(), 2, 60.0) as race:
+        assert race is not None
+        raise RuntimeError("interrupted")
     assert multiprocessing.active_children() == []
 
 
