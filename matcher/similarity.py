@@ -1,0 +1,94 @@
+"""Cosines between an asker's query vectors and the units of an index: the :class:`Similarity`
+protocol the ranking reads them through, on the indexes themselves or on precomputed matrices."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from matcher.asker import Asker
+from matcher.protocols import VectorIndex
+
+
+class Similarity(Protocol):
+    """Cosines between the asker's query vectors for view ``mine`` and the units of index ``target``."""
+
+    def scores(self, mine: str, target: str, units: np.ndarray) -> np.ndarray:
+        """(len(units), q) cosines of those units with each of my q queries."""
+        ...
+
+    def search(self, mine: str, target: str, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`VectorIndex.search` with my queries: (scores (q, k), units (q, k)), best first."""
+        ...
+
+    def all_scores(self, mine: str, target: str) -> np.ndarray:
+        """(q, units) cosines of my q queries with every unit of ``target``, each equal to the score
+        :meth:`search` gives that unit (one pass over the index instead of one search per bucket)."""
+        ...
+
+
+@dataclass(frozen=True)
+class IndexSimilarity:
+    """The default: gather the units' vectors from the indexes and search them (one query at a time)."""
+
+    asker: Asker
+    indexes: Mapping[str, VectorIndex]
+
+    def _queries(self, mine: str) -> np.ndarray:
+        queries = self.asker.queries(mine)
+        if queries is None:
+            raise ValueError(f"the asker has no {mine} view")
+        return queries
+
+    def scores(self, mine: str, target: str, units: np.ndarray) -> np.ndarray:
+        """In float64, so that every path that scores the same units agrees to ~1e-12, whatever the BLAS
+        kernel behind it (a float32 product differs by ~1e-7, which calibration magnifies)."""
+        vectors = self.indexes[target].vectors(units).astype(np.float64)
+        return np.asarray(vectors @ self._queries(mine).T.astype(np.float64))
+
+    def search(self, mine: str, target: str, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.indexes[target].search(self._queries(mine), k, allowed)
+
+    def all_scores(self, mine: str, target: str) -> np.ndarray:
+        return self.indexes[target].scores(self._queries(mine))
+
+
+@dataclass(frozen=True)
+class MatrixSimilarity(IndexSimilarity):
+    """Search over precomputed cosines: ``matrices[(mine, target)]`` is (q, units) for this asker's q
+    queries, e.g. a slice of one matrix product for every participant of an event (see
+    ``Catalogue.suggest_many``); exact, ties broken by the smaller unit number as the exact index does.
+    The matrices are float64, as :meth:`IndexSimilarity.scores`, so that both paths agree to ~1e-12."""
+
+    matrices: Mapping[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    def scores(self, mine: str, target: str, units: np.ndarray) -> np.ndarray:
+        return np.asarray(self.matrices[(mine, target)][:, units].T)
+
+    def search(self, mine: str, target: str, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.flatnonzero(allowed)
+        return top_k_columns(self.matrices[(mine, target)][:, rows], k, rows)
+
+    def all_scores(self, mine: str, target: str) -> np.ndarray:
+        return self.matrices[(mine, target)]
+
+
+def top_k_columns(scores: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Best k of each row of ``scores`` (q, m) whose columns are ``rows`` (m,), sorted, ties by smaller
+    row; padded with -inf / -1 when m < k (the contract of :class:`VectorIndex`)."""
+    q, m = scores.shape
+    out_s = np.full((q, k), -np.inf, np.float32)
+    out_r = np.full((q, k), -1, np.int64)
+    kk = min(k, m)
+    if kk == 0:
+        return out_s, out_r
+    part = np.argpartition(-scores, kk - 1, axis=1)[:, :kk] if kk < m else np.tile(np.arange(m), (q, 1))
+    part_scores = np.take_along_axis(scores, part, axis=1)
+    cols = rows[part]
+    order = np.lexsort((cols, -part_scores), axis=1)
+    out_s[:, :kk] = np.take_along_axis(part_scores, order, axis=1)
+    out_r[:, :kk] = np.take_along_axis(cols, order, axis=1)
+    return out_s, out_r
