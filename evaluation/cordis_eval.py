@@ -11,13 +11,18 @@ Methods, all on the same queries and candidates (other countries, organisations 
   constraint, country cap) with two documented non-text signals a real directory would have too:
   track record (log-scaled history size) and topic overlap (1 - exp(-shared topics)). Their weights
   are chosen on a validation split carved out of the history (never on the held-out projects).
+
+Each method ranks one query at a time from arrays built once: ``state = prepare(protocol, vectors, dim)``,
+then ``rank_query(state, org)`` (the product's ranking) or ``rank_baseline(state, org, method, rng)``, each
+giving ranked candidate ids; :func:`evaluate_protocol` is that loop plus the metrics.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +31,7 @@ from evaluation.cordis import Cordis, Protocol, Split, build_protocol, slices, t
 from evaluation.metrics import ndcg_at_k, recall_at_k, reciprocal_rank
 from matcher.constraints import CatalogueArrays, Constraints
 from matcher.profile import Profile
-from matcher.protocols import Encoder
+from matcher.protocols import Encoder, VectorIndex
 from matcher.ranking import Asker, RankingParams, Signal, Weights, asker_constraints, rank
 from storage.db import open_database
 from storage.repository import cached_vectors, store_vectors, text_hash
@@ -96,65 +101,126 @@ def _tfidf(protocol: Protocol):  # -> scipy.sparse.csr_matrix (n_orgs, vocab), L
     return TfidfVectorizer(sublinear_tf=True, min_df=2, stop_words="english").fit_transform(docs)
 
 
-def evaluate_protocol(protocol: Protocol, vectors: dict[int, np.ndarray], dim: int, *,
-                      weights: tuple[float, float, float] | None = None, methods: Sequence[str] = METHODS,
-                      seed: int = 0, near_duplicate: float = 2.0) -> Run:
-    """Run ``methods`` over every query of ``protocol``.
+@dataclass(frozen=True, kw_only=True)
+class CordisState:
+    """Everything the methods read, built once per protocol by :func:`prepare`: row i of every array is
+    organisation ``ids[i]`` (the protocol's sorted organisations with a history). Read-only."""
 
-    Near-duplicate removal is off by default here (``near_duplicate`` > 1): two organisations whose
-    only history is the same project get identical profile vectors without being the same body.
+    ids: np.ndarray  # (n,) object: organisation ids (Python str)
+    row_of: Mapping[str, int]  # id -> row
+    dim: int
+    countries: np.ndarray  # (n,) str, "" when unknown
+    n_history: np.ndarray  # (n,) float64: history projects (the most_active baseline)
+    activity: np.ndarray  # (n,) log1p(n_history) / log1p(max): the track-record signal in [0, 1]
+    topics: Any  # scipy.sparse.csr_matrix (n, codes): call topics weighted 1, programme themes 0.5
+    centroids: np.ndarray  # (n, d) L2-normalised profile vectors (see centroids)
+    tfidf: Any | None  # scipy.sparse.csr_matrix (n, vocab), or None when not prepared
+    catalogue: CatalogueArrays  # the organisations as a ranking catalogue (no sectors, no items)
+    index: VectorIndex  # "overall" index over ``centroids``
+    names: list[str]  # (n,) names, for near-duplicate detection
+    weights: tuple[float, float, float]  # (semantic, topic, activity)
+    params: RankingParams
+
+
+def prepare(protocol: Protocol, vectors: dict[int, np.ndarray], dim: int, *,
+            weights: tuple[float, float, float] | None = None, near_duplicate: float = 2.0,
+            tfidf: bool = False) -> CordisState:
+    """The arrays, index and ranking parameters every query of ``protocol`` is ranked with.
+
+    ``weights`` (semantic, topic, activity) default to (0.5, 0.25, 0.25). Near-duplicate removal is off
+    by default here (``near_duplicate`` > 1): two organisations whose only history is the same project
+    get identical profile vectors without being the same body. ``tfidf`` also builds the TF-IDF
+    baseline's matrix (scikit-learn; only :func:`rank_baseline` reads it).
     """
     ids = protocol.org_ids
-    row_of = {o: i for i, o in enumerate(ids)}
-    countries = np.array([protocol.country(o) for o in ids])
     n_history = np.array([len(protocol.history_of[o]) for o in ids], dtype=np.float64)
-    activity = np.log1p(n_history) / np.log1p(n_history.max())
-    topics = _topic_matrix(protocol)
     cents = centroids(protocol, vectors, dim)
-    tfidf = _tfidf(protocol) if "tfidf" in methods else None
-    rng = np.random.default_rng(seed)
-    index = FaissIndex(cents) if "ranking" in methods else None
     profiles = [Profile(id=o, name=protocol.data.orgs[o].name, kind=protocol.data.orgs[o].kind,
                         country=protocol.country(o), sectors=(),
                         description=" ".join(protocol.texts.get(p, "") for p in protocol.history_of[o][:5])[:500])
                 for o in ids]
-    cat = CatalogueArrays.from_profiles(profiles) if index is not None else None
-    w = weights or (0.5, 0.25, 0.25)
-    params = RankingParams(weights=Weights(semantic=w[0], complementarity=0.0, sector=0.0, preference=0.0),
-                           near_duplicate=near_duplicate)
+    base = CordisState(
+        ids=np.array(ids, dtype=object), row_of={o: i for i, o in enumerate(ids)}, dim=dim,
+        countries=np.array([protocol.country(o) for o in ids]), n_history=n_history,
+        activity=np.log1p(n_history) / np.log1p(n_history.max()), topics=_topic_matrix(protocol),
+        centroids=cents, tfidf=_tfidf(protocol) if tfidf else None,
+        catalogue=CatalogueArrays.from_profiles(profiles), index=FaissIndex(cents),
+        names=[p.name for p in profiles], weights=(0.5, 0.25, 0.25), params=RankingParams(),
+    )
+    return with_weights(base, weights or base.weights, near_duplicate=near_duplicate)
 
-    def ranked_from(scores: np.ndarray, eligible: np.ndarray) -> list[str]:
-        s = np.where(eligible, scores, -np.inf)
-        top = np.lexsort((np.arange(len(s)), -s))[:KMAX]  # ties: lower row (= smaller id) first
-        return [ids[r] for r in top if np.isfinite(s[r])]
 
-    scorers: dict[str, Callable[[int], np.ndarray]] = {
-        "random": lambda q: rng.random(len(ids)),
-        "most_active": lambda q: n_history,
-        "same_topic": lambda q: np.asarray(topics @ topics[q].T.toarray()).ravel(),
-        "tfidf": lambda q: np.asarray((tfidf @ tfidf[q].T).toarray()).ravel(),  # type: ignore[index]
-        "semantic": lambda q: cents @ cents[q],
-    }
+def with_weights(state: CordisState, weights: tuple[float, float, float], *, near_duplicate: float | None = None
+                 ) -> CordisState:
+    """``state`` ranking with other (semantic, topic, activity) weights; the arrays are shared, not copied.
+    The product's text components other than semantic are off: CORDIS profiles have no offers, needs
+    or sectors."""
+    dup = state.params.near_duplicate if near_duplicate is None else near_duplicate
+    params = RankingParams(weights=Weights(semantic=weights[0], complementarity=0.0, sector=0.0, preference=0.0),
+                           near_duplicate=dup)
+    return replace(state, weights=weights, params=params)
+
+
+def rank_query(state: CordisState, org: str) -> np.ndarray:
+    """The product's ranking for organisation ``org`` (one with a history): its best ``KMAX`` candidate
+    ids, best first, as :func:`matcher.ranking.rank` orders them: the calibrated semantic channel, the
+    cross-border constraint, the country cap, and two non-text signals, topic overlap
+    (1 - exp(-shared topics)) and track record."""
+    q = state.row_of[org]
+    overlap = np.asarray(state.topics @ state.topics[q].T.toarray()).ravel()
+    asker = Asker(id=state.ids[q], country=state.countries[q] or None, sectors=(), languages=(),
+                  partnership_types=(), overall=state.centroids[q], offers=np.zeros((0, state.dim), np.float32),
+                  needs=np.zeros((0, state.dim), np.float32))
+    signals = {"topic": Signal(weight=state.weights[1], scores=1.0 - np.exp(-overlap)),
+               "activity": Signal(weight=state.weights[2], scores=state.activity)}
+    result = rank(asker, state.catalogue, {"overall": state.index}, asker_constraints(Constraints(), asker), k=KMAX,
+                  names=state.names, params=state.params, signals=signals)
+    ranked: np.ndarray = state.ids[result.rows]
+    return ranked
+
+
+def baseline_scores(state: CordisState, org: str, method: str, rng: np.random.Generator) -> np.ndarray:
+    """(n,) scores of every organisation for ``org`` under a baseline ``method`` (higher is better);
+    ``random`` draws from ``rng``."""
+    q = state.row_of[org]
+    if method == "random":
+        return rng.random(len(state.ids))
+    if method == "most_active":
+        return state.n_history
+    if method == "same_topic":
+        return np.asarray(state.topics @ state.topics[q].T.toarray()).ravel()
+    if method == "tfidf":
+        if state.tfidf is None:
+            raise ValueError("the tfidf baseline needs prepare(..., tfidf=True)")
+        return np.asarray((state.tfidf @ state.tfidf[q].T).toarray()).ravel()
+    if method == "semantic":
+        return np.asarray(state.centroids @ state.centroids[q])
+    raise ValueError(f"unknown baseline {method!r}; choose one of {', '.join(METHODS[:-1])}")
+
+
+def rank_baseline(state: CordisState, org: str, method: str, rng: np.random.Generator) -> np.ndarray:
+    """A baseline's best ``KMAX`` candidate ids for ``org``, best first: organisations of other countries
+    (any other organisation when ``org``'s country is unknown), ties to the lower row (= smaller id)."""
+    q = state.row_of[org]
+    eligible = state.countries != state.countries[q] if state.countries[q] else np.ones(len(state.ids), bool)
+    eligible[q] = False
+    s = np.where(eligible, baseline_scores(state, org, method, rng), -np.inf)
+    top = np.lexsort((np.arange(len(s)), -s))[:KMAX]
+    ranked: np.ndarray = state.ids[top[np.isfinite(s[top])]]
+    return ranked
+
+
+def run_queries(state: CordisState, protocol: Protocol, *, methods: Sequence[str] = METHODS, seed: int = 0) -> Run:
+    """Rank every query of ``protocol`` with each of ``methods`` and score the lists against the held-out
+    partners (recall@10, nDCG@10, MRR, recall@1..KMAX)."""
+    rng = np.random.default_rng(seed)
     values: dict[str, dict[str, list[float]]] = {m: {"recall@10": [], "ndcg@10": [], "mrr": []} for m in methods}
     curves: dict[str, list[np.ndarray]] = {m: [] for m in methods}
     for query in protocol.queries:
-        q = row_of[query.org]
-        eligible = countries != countries[q] if countries[q] else np.ones(len(ids), bool)
-        eligible[q] = False
         for method in methods:
-            if method == "ranking":
-                assert index is not None and cat is not None
-                overlap = np.asarray(topics @ topics[q].T.toarray()).ravel()
-                asker = Asker(id=ids[q], country=countries[q] or None, sectors=(), languages=(), partnership_types=(),
-                              overall=cents[q], offers=np.zeros((0, dim), np.float32),
-                              needs=np.zeros((0, dim), np.float32))
-                signals = {"topic": Signal(weight=w[1], scores=1.0 - np.exp(-overlap)),
-                           "activity": Signal(weight=w[2], scores=activity)}
-                result = rank(asker, cat, {"overall": index}, asker_constraints(Constraints(), asker), k=KMAX,
-                              names=[p.name for p in profiles], params=params, signals=signals)
-                ranked = [ids[r] for r in result.rows]
-            else:
-                ranked = ranked_from(scorers[method](q), eligible)
+            found = rank_query(state, query.org) if method == "ranking" else rank_baseline(
+                state, query.org, method, rng)
+            ranked: list[str] = found.tolist()
             values[method]["recall@10"].append(recall_at_k(ranked, query.relevant, K))
             values[method]["ndcg@10"].append(ndcg_at_k(ranked, query.relevant, K))
             values[method]["mrr"].append(reciprocal_rank(ranked, query.relevant))
@@ -167,8 +233,16 @@ def evaluate_protocol(protocol: Protocol, vectors: dict[int, np.ndarray], dim: i
         curves={m: np.array(c) for m, c in curves.items()},
         groups=np.array([query.project for query in protocol.queries]),
         slices={s: np.array([s in mem for mem in memberships]) for s in slice_names},
-        weights=w,
+        weights=state.weights,
     )
+
+
+def evaluate_protocol(protocol: Protocol, vectors: dict[int, np.ndarray], dim: int, *,
+                      weights: tuple[float, float, float] | None = None, methods: Sequence[str] = METHODS,
+                      seed: int = 0, near_duplicate: float = 2.0) -> Run:
+    """Run ``methods`` over every query of ``protocol``: :func:`prepare` once, then :func:`run_queries`."""
+    state = prepare(protocol, vectors, dim, weights=weights, near_duplicate=near_duplicate, tfidf="tfidf" in methods)
+    return run_queries(state, protocol, methods=methods, seed=seed)
 
 
 def choose_weights(data: Cordis, split: Split, encoder: Encoder, cache_db: Path, *, limit: int | None = None,
@@ -178,9 +252,10 @@ def choose_weights(data: Cordis, split: Split, encoder: Encoder, cache_db: Path,
     inner = time_split_within(data, split)
     protocol = build_protocol(data, inner, limit=limit)
     vectors = embed_history(protocol, encoder, cache_db, show_progress=show_progress)
+    state = prepare(protocol, vectors, encoder.dim)
     scores = {}
     for w in GRID:
-        run = evaluate_protocol(protocol, vectors, encoder.dim, weights=w, methods=("ranking",))
+        run = run_queries(with_weights(state, w), protocol, methods=("ranking",))
         scores[",".join(map(str, w))] = float(np.nanmean(run.methods["ranking"]["ndcg@10"]))
     best = max(GRID, key=lambda w: scores[",".join(map(str, w))])
     return best, scores

@@ -8,7 +8,17 @@ import numpy as np
 import pytest
 
 from evaluation.cordis import build_protocol, load, normalise_name, time_split
-from evaluation.cordis_eval import METHODS, embed_history, evaluate_protocol
+from evaluation.cordis_eval import (
+    KMAX,
+    METHODS,
+    embed_history,
+    evaluate_protocol,
+    prepare,
+    rank_baseline,
+    rank_query,
+    with_weights,
+)
+from evaluation.metrics import ndcg_at_k
 from tests.conftest import FakeEncoder, shared_data
 
 pytestmark = pytest.mark.shared_data
@@ -60,6 +70,26 @@ def test_small_slice_runs_every_method(cordis, tmp_path: Path) -> None:
             assert values.shape == (n,) and np.all((values >= 0) & (values <= 1))
     # track record is a real signal on this data: it beats random
     assert run.methods["most_active"]["recall@10"].mean() >= run.methods["random"]["recall@10"].mean()
+
+
+def test_one_query_ranks_alone_as_in_the_report(cordis, tmp_path: Path) -> None:
+    """rank_query is the report's method, usable one query at a time: cross-border ids, best first."""
+    data, split = cordis
+    protocol = build_protocol(data, split, limit=4)
+    vectors = embed_history(protocol, FakeEncoder(), tmp_path / "cache.db")
+    weights = (0.5, 0.4, 0.1)
+    run = evaluate_protocol(protocol, vectors, FakeEncoder.dim, weights=weights, methods=("ranking", "semantic"))
+    state = with_weights(prepare(protocol, vectors, FakeEncoder.dim), weights)
+    assert state.weights == weights and state.params.near_duplicate > 1  # near-duplicate removal stays off
+    rng = np.random.default_rng(0)
+    for i, query in enumerate(protocol.queries):
+        ranked = rank_query(state, query.org)
+        assert isinstance(ranked, np.ndarray) and 0 < len(ranked) <= KMAX
+        assert query.org not in ranked.tolist()
+        assert all(protocol.country(o) != protocol.country(query.org) for o in ranked.tolist())
+        assert ndcg_at_k(ranked.tolist(), query.relevant, 10) == run.methods["ranking"]["ndcg@10"][i]
+        semantic = rank_baseline(state, query.org, "semantic", rng).tolist()
+        assert ndcg_at_k(semantic, query.relevant, 10) == run.methods["semantic"]["ndcg@10"][i]
 
 
 def test_consortium_recovery_runs_on_a_slice(cordis, tmp_path: Path) -> None:
