@@ -1,0 +1,77 @@
+"""``ccimatch eval NAME``: the evaluation's command, joined to the ``ccimatch`` command line from above.
+
+The service layer must not import evaluation, so this module holds the command in its own Typer app,
+registered through the ``ccimatch.cli`` entry-point group (``evaluation.cli:app``) and added by the
+root app with ``root.add_typer(app)``: with no group name, Typer adds the one command as ``ccimatch
+eval`` (not ``ccimatch eval eval``). Errors a user can cause (an unknown name, absent data) are one line
+on stderr and exit code 2 here, so the command behaves the same whichever entry point runs it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from matcher.text import printable
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
+                  help="Evaluate on real partnerships (CORDIS), Tatoeba translations and the sample pairs.")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout: data/sample_*.csv for 'sample'
+# Characters json.dumps keeps raw that a terminal or a JSON reader may act on (C1 controls, line and
+# paragraph separators, bidirectional overrides): written as \u escapes, as every ccimatch --json does.
+_RAW_IN_JSON = re.compile("[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _say(text: object = "", *, err: bool = False) -> None:
+    """One line for a person: characters no text may hold are shown as U+FFFD, never sent raw."""
+    typer.echo(printable(str(text)), err=err)
+
+
+def _print_json(data: Any) -> None:
+    """JSON for programs: exact values, the controls json.dumps keeps raw written as \\u escapes."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    typer.echo(_RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+def _fail(message: str) -> typer.Exit:
+    """``error: message`` on stderr; the caller raises the returned exit (code 2, a user's error)."""
+    _say(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+@app.command("eval")
+def evaluate(
+    name: Annotated[str, typer.Argument(help="cordis, consortium, crosslingual, sample, or all (writes reports/).")],
+    limit: Annotated[int | None, typer.Option(help="Quick run: first N held-out projects / sentence pairs.")] = None,
+    out: Annotated[Path, typer.Option(help="Report folder for 'all'.")] = Path("reports"),
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")] = False,
+) -> None:
+    """Evaluate on real partnerships (CORDIS), Tatoeba translations and the sample pairs."""
+    from embeddings.encoder import SentenceTransformerEncoder
+    from evaluation.report import plain
+    from evaluation.runner import NAMES, DataMissingError, run
+    from service.settings import Settings
+
+    if name not in NAMES:
+        raise _fail(f"unknown evaluation {name!r}; choose one of {', '.join(NAMES)}")
+    settings = Settings()
+    encoder = SentenceTransformerEncoder(settings.model, cache_dir=settings.cache_dir, batch_size=64)
+    try:
+        parts = run(name, encoder=encoder, data_root=settings.shared_data,
+                    cache_db=settings.cache_dir / "eval" / "cache.db", project_root=PROJECT_ROOT,
+                    out_dir=out, limit=limit, show_progress=not as_json and sys.stderr.isatty())
+    except DataMissingError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        hidden = ("markdown", "run")
+        _print_json(plain({k: {kk: vv for kk, vv in v.items() if kk not in hidden} for k, v in parts.items()}))
+    else:
+        _say("\n\n".join(v["markdown"] for v in parts.values()))
+        if name == "all":
+            _say(f"\nwrote {out / 'evaluation.md'} and {out / 'evaluation.json'}")
