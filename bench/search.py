@@ -245,11 +245,11 @@ def bench_exact(p: Params, data: Data, queries: Queries, fig: Recorder) -> list[
     stream_fns = streams(data.x, threads)
     previous = f"IndexFlatIP.search, {faiss.omp_get_max_threads()} OpenMP threads (the previous path)"
     timed = interleaved({**stream_fns, "exact": exact_one, "one thread": one_thread,
-                         previous: lambda i: exact._flat.search(q[i: i + 1], K)}, runs)
+                         previous: lambda i: exact.flat.search(q[i: i + 1], K)}, runs)
     stream_name = min(stream_fns, key=lambda name: timed[name])
     t_stream, t_exact = timed[stream_name], timed["exact"]
     fig(f"exact search, 1 query, N={p.n:,}x{p.dim}", t_exact * 1e3, "ms",
-        note=f"FaissIndex.search: {len(exact._shards())} shards side by side, each a fused FAISS scan with 1 "
+        note=f"FaissIndex.search: {len(exact.shards())} shards side by side, each a fused FAISS scan with 1 "
              f"OpenMP thread; median of {runs} queries")
     fig("memory stream of the same matrix", t_stream * 1e3, "ms",
         note=f"fastest of: {', '.join(f'{n} {timed[n] * 1e3:.1f} ms' for n in stream_fns)}; "

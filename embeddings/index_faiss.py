@@ -214,7 +214,7 @@ class FaissIndex:
                         faiss.swig_ptr(out[i, start:stop]), faiss.swig_ptr(queries[i]),
                         block, self.dim, stop - start)
 
-        _run([functools.partial(shard, lo, hi) for lo, hi in self._shards()], self.threads)
+        _run([functools.partial(shard, lo, hi) for lo, hi in self.shards()], self.threads)
         return out
 
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -244,9 +244,16 @@ class FaissIndex:
         queries = check_query(queries, self.dim, k, None, len(self))
         return self._scan(queries, k, None)
 
+    @property
+    def flat(self) -> faiss.Index:
+        """FAISS's own flat index over the stored vectors (the storage of an HNSW index): what the exact
+        paths scan, exposed for benchmarks that compare them with FAISS's plain search."""
+        return self._flat
+
     # --- exact paths -------------------------------------------------------------------------
-    def _shards(self) -> list[tuple[int, int]]:
-        """Contiguous row ranges, one per thread, boundaries on multiples of 8 (whole bitmap bytes)."""
+    def shards(self) -> list[tuple[int, int]]:
+        """Contiguous row ranges the exact scans split the rows into, one per thread (fewer when shards
+        would have under ``min_shard_rows`` rows), boundaries on multiples of 8 (whole bitmap bytes)."""
         n = len(self)
         count = max(1, min(self.threads, n // self.min_shard_rows))
         bounds = [0] + [min(n, (n * i // count) // 8 * 8) for i in range(1, count)] + [n]
@@ -266,7 +273,7 @@ class FaissIndex:
                                     hi - lo, kk, faiss.swig_ptr(scores), faiss.swig_ptr(rows), sel)
             return scores, np.where(rows >= 0, rows + lo, -1)
 
-        parts = _run([functools.partial(shard, lo, hi) for lo, hi in self._shards()], self.threads)
+        parts = _run([functools.partial(shard, lo, hi) for lo, hi in self.shards()], self.threads)
         return merge_top_k(np.hstack([p[0] for p in parts]), np.hstack([p[1] for p in parts]), k)
 
     def _search_rows(self, queries: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
