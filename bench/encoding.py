@@ -152,7 +152,8 @@ def measure(p: Params) -> list[Figure]:
 
     from embeddings.encoder import load_encoder
     from embeddings.models import resolve_model
-    from service.catalogue import Catalogue, ingest, suggest
+    from service.catalogue import Catalogue
+    from service.catalogue import ingest as ingest_records
     from service.settings import Settings
 
     started = time.perf_counter()
@@ -183,7 +184,7 @@ def measure(p: Params) -> list[Figure]:
         catalogues.append(Catalogue.open(Settings(db=str(tmp / f"ingest-{next(counter)}.db")), encoder=fp32))
 
     def ingest() -> None:
-        report = ingest(catalogues.pop(), records, atomic=True)
+        report = ingest_records(catalogues.pop(), records, atomic=True)
         if report.encoded != n or report.reused:
             raise RuntimeError(f"ingest encoded {report.encoded} texts and reused {report.reused}, expected {n} and 0")
 
@@ -193,7 +194,7 @@ def measure(p: Params) -> list[Figure]:
     # untimed warm-up of each path on a few texts (kernels, the ONNX session, SQLAlchemy's first use)
     raw_model.encode(prefixed[: p.warmup_texts], batch_size=p.batch_size)
     int8.encode(texts[: p.warmup_texts], role="passage")
-    ingest(Catalogue.open(Settings(db=str(tmp / "warmup.db")), encoder=fp32), records[:5])
+    ingest_records(Catalogue.open(Settings(db=str(tmp / "warmup.db")), encoder=fp32), records[:5])
     times = rounds({"raw": raw, "ingest": ingest, "int8": onnx}, runs=p.runs, setups={"ingest": fresh_catalogue})
     med = {k: statistics.median(v) for k, v in times.items()}
     per_round_ingest = [r / i for r, i in zip(times["raw"], times["ingest"], strict=True)]
@@ -243,7 +244,7 @@ def measure(p: Params) -> list[Figure]:
                      f"{cos_query.mean():.4f}, min {cosines.min():.4f}")),
         Figure(section=SECTION, name="top-10 suggestion overlap int8 vs fp32", unit="", value=round(overlap, 4),
                target=0.95, op=">=",
-               note=(f"mean |A ∩ B| / 10 of Catalogue.suggest(id, k=10) ids over {n_profiles} sample profiles, "
+               note=(f"mean |A ∩ B| / 10 of suggest(catalogue, id, k=10) ids over {n_profiles} sample profiles, "
                      "each backend ingesting data/sample_profiles.csv into its own database")),
         Figure(section=SECTION, name="encoding section wall time", unit="s", value=round(total, 1), target=480,
                note=f"rounds {timed:.0f} s"),

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from matcher.errors import CcimatchError
+
 QK = 32  # Q4_0 block length (``#define QK 32`` in e5.c)
 MAGIC = b"E5S1"
 MODEL_FILE = "e5-small-q4.bin"  # the multilingual model; ``e5-small-enpt-q4.bin`` is English-Portuguese
@@ -34,7 +36,7 @@ _DROPPED = "[\x01-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"
 _TO_SPACE = "[\t\n\x0c\r\u1680\u200b-\u200f\u2028\u2029\u2581\ufeff\ufffd]"
 
 
-class ModelFileError(ValueError):
+class ModelFileError(CcimatchError, ValueError):
     """The packed model file does not have the layout e5.c expects."""
 
 

@@ -75,23 +75,23 @@ def run_crosslingual(encoder: Encoder, data_root: Path, *, limit: int | None = N
 
 def run_sample(encoder: Encoder, project_root: Path, *, k: int = 10) -> dict[str, Any]:
     """Recall of the constructed pairs of the bundled sample data, both ways, through suggest."""
-    from service.catalogue import Catalogue, Draft
+    from service.catalogue import Catalogue, Draft, ingest, suggest
     from service.settings import Settings
     from storage.files import read_records
 
     with tempfile.TemporaryDirectory() as tmp:
         cat = Catalogue.open(Settings(db=str(Path(tmp) / "sample.db")), encoder=encoder)
-        cat.ingest(read_records(project_root / "data" / "sample_profiles.csv"), atomic=True)
+        ingest(cat, read_records(project_root / "data" / "sample_profiles.csv"), atomic=True)
         with (project_root / "data" / "sample_pairs.csv").open(encoding="utf-8") as fh:
             pairs = list(csv.DictReader(fh))
         country = {p.id: p.country for p in cat.state().profiles}
         rows = []
         for pair in pairs:
             a, b = pair["seeker_id"], pair["partner_id"]
-            fwd = [s.id for s in cat.suggest(a, k=k).suggestions]
-            bwd = [s.id for s in cat.suggest(b, k=k).suggestions]
+            fwd = [s.id for s in suggest(cat, a, k=k).suggestions]
+            bwd = [s.id for s in suggest(cat, b, k=k).suggestions]
             draft = Draft(text=pair["seeker_need"], needs=(pair["seeker_need"],), country=country[a])
-            search = [s.id for s in cat.suggest(draft, k=5).suggestions]
+            search = [s.id for s in suggest(cat, draft, k=5).suggestions]
             rows.append({"seeker": a, "partner": b, "languages": pair["languages"],
                          "rank_partner_for_seeker": fwd.index(b) + 1 if b in fwd else None,
                          "rank_seeker_for_partner": bwd.index(a) + 1 if a in bwd else None,

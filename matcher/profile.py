@@ -6,10 +6,11 @@ import json
 import math
 import numbers
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from matcher.errors import FieldError
 from matcher.taxonomy import (
     COUNTRIES,
     KINDS,
@@ -76,50 +77,6 @@ class Profile:
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Profile))
 REQUIRED: tuple[str, ...] = ("id", "name", "kind", "country", "sectors", "description")
-
-
-@dataclass(frozen=True, kw_only=True)
-class FieldError:
-    """Why one field of one record was refused."""
-
-    row: int | None  # 1-based data row in the source file (None for a single record)
-    record_id: str | None
-    field: str
-    value: str
-    reason: str
-    # the valid choices, listed once per report under ``valid_key`` (not once per error: a file of 50,000
-    # bad rows made a 21 MB answer when every error repeated the 50 country codes)
-    valid: tuple[str, ...] = ()
-    valid_key: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {"row": self.row, "id": self.record_id, "field": self.field, "value": self.value,
-               "reason": self.reason, "message": str(self)}
-        if self.valid:
-            out["valid_values"] = self.valid_key or self.field
-        return out
-
-    def __str__(self) -> str:
-        where = [f"row {self.row}"] if self.row is not None else []
-        if self.record_id:
-            where.append(f"id {self.record_id!r}")
-        head = " ".join(where) + ": " if where else ""
-        shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
-        return f"{head}field {self.field!r} = {shown!r}: {self.reason}"
-
-
-MAX_LISTED = 100  # errors listed in one report; the total is always given
-
-
-def error_report(errors: Sequence[FieldError], *, limit: int = MAX_LISTED) -> dict[str, Any]:
-    """Errors for a client, bounded: the first ``limit`` errors, their total, and each list of valid values
-    once (errors name the list they refer to)."""
-    valid: dict[str, list[str]] = {}
-    for e in errors:
-        if e.valid:
-            valid.setdefault(e.valid_key or e.field, list(e.valid))
-    return {"errors": [e.to_dict() for e in errors[:limit]], "error_count": len(errors),
-            "errors_listed": min(len(errors), limit), "valid_values": valid}
 
 
 def _missing(value: Any) -> bool:

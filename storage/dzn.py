@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from matcher.errors import InvalidRequestError
 from matcher.scheduling import Instance, Meeting
 
 DznValue = int | bool | list["DznValue"] | frozenset[int]
@@ -13,7 +14,7 @@ _TOKEN = re.compile(r"\s*(?:(?P<num>-?\d+)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<
                     r"|(?P<punct>\[\||\|\]|[\[\]{}|,;=]))")
 
 
-class DznError(ValueError):
+class DznError(InvalidRequestError):
     """The file is not valid .dzn data, or lacks a field the scheduling instance needs."""
 
 

@@ -4,22 +4,26 @@ stored schedule. Times are timezone-aware and stored in UTC; every write is one 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import JSON, DateTime, Dialect, Engine, Float, ForeignKey, Integer, String, Text, delete, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from matcher.events import (
+    ACTIVE_STATES,
+    Assignment,
+    DuplicateRequestError,
+    Event,
+    EventData,
+    MeetingRequest,
+    NewRequest,
+    Participant,
+    Slot,
+    Table,
+)
 from storage.db import Base, writing
-
-PRIORITIES: tuple[str, ...] = ("must", "want")
-STATES: tuple[str, ...] = ("pending", "accepted", "declined", "cancelled", "expired")
-ACTIVE_STATES: tuple[str, ...] = ("pending", "accepted")  # a pair may have at most one active request
-DECIDERS: tuple[str, ...] = ("participant", "organiser")
-SESSIONS: tuple[str, ...] = ("morning", "afternoon")
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -109,92 +113,6 @@ class AssignmentRow(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("event_requests.id", ondelete="CASCADE"), primary_key=True)
     slot: Mapped[int] = mapped_column(Integer)
     table: Mapped[int] = mapped_column(Integer)  # table number
-
-
-# --- records --------------------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True)
-class Event:
-    id: int
-    name: str
-    venue: str
-    timezone: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class Slot:
-    index: int
-    start: datetime  # aware, UTC
-    end: datetime
-    session: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class Table:
-    number: int
-    name: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class Participant:
-    profile_id: str
-    forbidden: frozenset[int] = frozenset()  # 0-based slot indices
-    max_meetings: int | None = None
-    stand: int | None = None  # table number
-
-
-@dataclass(frozen=True, kw_only=True)
-class EventData:
-    """An event with its slots, tables and participants (sorted by index, number, profile id)."""
-
-    event: Event
-    slots: tuple[Slot, ...]
-    tables: tuple[Table, ...]
-    participants: tuple[Participant, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class NewRequest:
-    from_id: str
-    to_id: str
-    priority: str = "want"
-    message: str = ""
-    state: str = "pending"
-    expires_at: datetime | None = None
-    decided_by: str | None = None
-    score: float | None = None
-    reason: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class MeetingRequest:
-    id: int
-    event_id: int
-    from_id: str
-    to_id: str
-    priority: str
-    message: str
-    state: str
-    expires_at: datetime | None
-    decided_by: str | None
-    created_at: datetime
-    score: float | None
-    reason: str
-
-    @property
-    def pair(self) -> frozenset[str]:
-        return frozenset((self.from_id, self.to_id))
-
-
-@dataclass(frozen=True, kw_only=True)
-class Assignment:
-    request_id: int
-    slot: int
-    table: int  # table number
-
-
-class DuplicateRequestError(ValueError):
-    """The pair already has a pending or accepted request."""
 
 
 # --- conversions ----------------------------------------------------------------------------------
@@ -343,16 +261,3 @@ def load_assignments(engine: Engine, event_id: int) -> list[Assignment]:
         return [Assignment(request_id=r.request_id, slot=r.slot, table=r.table) for r in s.scalars(
             select(AssignmentRow).where(AssignmentRow.event_id == event_id)
             .order_by(AssignmentRow.slot, AssignmentRow.table))]
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    """A record as a JSON-ready dict (datetimes in ISO 8601 UTC, sets as sorted lists)."""
-    out: dict[str, Any] = {}
-    for key, v in vars(value).items():
-        if isinstance(v, datetime):
-            out[key] = v.isoformat()
-        elif isinstance(v, frozenset):
-            out[key] = sorted(v)
-        else:
-            out[key] = v
-    return out

@@ -15,8 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from matcher.errors import InvalidRequestError
 
-class FileFormatError(ValueError):
+
+class FileFormatError(InvalidRequestError):
     """The file cannot be read as a table of records (not a per-row problem)."""
 
 

@@ -6,43 +6,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from matcher.text import text_problem
+from matcher.access import KeyInfo, check_key
 from storage.db import ApiKeyRow, writing
-
-ROLES: tuple[str, ...] = ("reader", "editor", "organiser", "participant", "admin")
-# What each role may do. "organiser" runs events (all of them, or one when the key names an event);
-# "participant" is bound to one event and one profile: it sees and acts on its own requests and agenda only.
-GRANTS: dict[str, frozenset[str]] = {
-    "reader": frozenset({"reader"}),
-    "editor": frozenset({"reader", "editor"}),
-    "organiser": frozenset({"reader", "organiser"}),
-    "participant": frozenset({"participant"}),
-    "admin": frozenset({"reader", "editor", "organiser", "admin"}),
-}
-
-
-@dataclass(frozen=True, kw_only=True)
-class KeyInfo:
-    prefix: str
-    role: str
-    label: str
-    created_at: datetime
-    revoked: bool
-    event_id: int | None = None  # organiser keys may, participant keys must, name an event
-    profile_id: str | None = None  # participant keys: the participant it speaks for
-
-    @property
-    def scope(self) -> str:
-        parts = [f"event {self.event_id}"] if self.event_id is not None else []
-        if self.profile_id is not None:
-            parts.append(f"participant {self.profile_id}")
-        return ", ".join(parts) or "all"
 
 
 def _digest(key: str) -> str:
@@ -52,17 +22,7 @@ def _digest(key: str) -> str:
 def create_key(engine: Engine, role: str, label: str = "", *, event_id: int | None = None,
                profile_id: str | None = None) -> str:
     """A new key with ``role`` (and scope); the clear key is returned once and never stored."""
-    if role not in ROLES:
-        raise ValueError(f"role: unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    if role == "participant" and (event_id is None or not profile_id):
-        raise ValueError("role: a participant key needs an event and a profile id (the participant it speaks for)")
-    if role != "participant" and profile_id is not None:
-        raise ValueError(f"profile: only a participant key speaks for a profile, not a {role} key")
-    if role not in ("participant", "organiser") and event_id is not None:
-        raise ValueError(f"event: only organiser and participant keys are bound to an event, not a {role} key")
-    problem = text_problem(label, multiline=False, bidi=False) if len(label) <= 200 else "at most 200 characters"
-    if problem is not None:
-        raise ValueError(f"label: {problem}")
+    check_key(role, label, event_id=event_id, profile_id=profile_id)
     prefix = secrets.token_hex(4)
     key = f"cci_{prefix}_{secrets.token_urlsafe(24)}"
     with Session(writing(engine)) as s, s.begin():
@@ -112,8 +72,3 @@ def identify(engine: Engine, key: str) -> KeyInfo | None:
         if not hmac.compare_digest(row.key_hash, digest) or row.revoked_at is not None:
             return None
         return _info(row)
-
-
-def allows(role: str | None, needed: str) -> bool:
-    """Whether ``role`` grants ``needed`` (see GRANTS); an unknown or missing role grants nothing."""
-    return role is not None and needed in GRANTS.get(role, frozenset())

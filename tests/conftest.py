@@ -79,13 +79,13 @@ def real_encoder():
 @pytest.fixture(scope="session")
 def sample_catalogue(real_encoder, tmp_path_factory: pytest.TempPathFactory):
     """The bundled sample data ingested with the real model into a fresh SQLite file."""
-    from service.catalogue import Catalogue
+    from service.catalogue import Catalogue, ingest
     from service.settings import Settings
     from storage.files import read_records
 
     db = tmp_path_factory.mktemp("sample") / "sample.db"
     cat = Catalogue.open(Settings(db=str(db)), encoder=real_encoder)
-    report = cat.ingest(read_records(SAMPLE), atomic=True)
+    report = ingest(cat, read_records(SAMPLE), atomic=True)
     assert not report.errors, report.errors[:3]
     return cat
 

@@ -63,13 +63,13 @@ def test_pairs_are_cross_border_and_written_in_different_languages(profiles: lis
 @pytest.mark.model
 def test_arabic_need_finds_its_constructed_partner_in_top_5(sample_catalogue, pairs) -> None:
     """`ccimatch search NEED --country CC`: the need, as a draft, finds the partner across languages."""
-    from service.catalogue import Draft
+    from service.catalogue import Draft, suggest
 
     country = {p.id: p.country for p in sample_catalogue.state().profiles}
     ranks: dict[str, int | None] = {}
     for pair in pairs:
         draft = Draft(text=pair["seeker_need"], needs=(pair["seeker_need"],), country=country[pair["seeker_id"]])
-        ids = [s.id for s in sample_catalogue.suggest(draft, k=5).suggestions]
+        ids = [s.id for s in suggest(sample_catalogue, draft, k=5).suggestions]
         ranks[pair["seeker_id"]] = ids.index(pair["partner_id"]) + 1 if pair["partner_id"] in ids else None
     arabic = [p["seeker_id"] for p in pairs if p["languages"] in ("ar->fr", "ar->en")]
     assert len(arabic) >= 10

@@ -9,7 +9,7 @@ import pytest
 
 from embeddings.store import current_folder
 from matcher.constraints import Constraints
-from service.catalogue import Catalogue
+from service.catalogue import Catalogue, extend_cluster, ingest, put, search
 from service.settings import Settings
 from storage import repository as repo
 from tests.conftest import FakeEncoder, record
@@ -31,7 +31,7 @@ def open_catalogue(db: str, encoder: FakeEncoder) -> Catalogue:
 
 def test_partial_ingest_writes_good_rows_and_reports_each_bad_one(tmp_db: str, fake_encoder: FakeEncoder) -> None:
     cat = open_catalogue(tmp_db, fake_encoder)
-    report = cat.ingest([GOOD[0], BAD, GOOD[1]])
+    report = ingest(cat, [GOOD[0], BAD, GOOD[1]])
     assert (report.inserted, report.updated) == (2, 0)
     assert {(e.row, e.field) for e in report.errors} == {(2, "country"), (2, "sectors")}
     assert [p.id for p in repo.load_profiles(cat.engine)] == ["fr-1", "tn-1"]
@@ -40,7 +40,7 @@ def test_partial_ingest_writes_good_rows_and_reports_each_bad_one(tmp_db: str, f
 
 def test_atomic_ingest_with_one_bad_row_writes_nothing(tmp_db: str, fake_encoder: FakeEncoder) -> None:
     cat = open_catalogue(tmp_db, fake_encoder)
-    report = cat.ingest([*GOOD, BAD], atomic=True)
+    report = ingest(cat, [*GOOD, BAD], atomic=True)
     assert report.written == 0 and len(report.errors) == 2
     assert repo.count_profiles(cat.engine) == 0
     assert repo.catalogue_version(cat.engine) == 0
@@ -54,47 +54,47 @@ def test_failure_while_encoding_leaves_the_database_untouched(tmp_db: str) -> No
             raise RuntimeError("out of memory")
 
     cat = open_catalogue(tmp_db, FakeEncoder())
-    cat.ingest(GOOD[:1])
+    ingest(cat, GOOD[:1])
     broken = open_catalogue(tmp_db, Broken())
     with pytest.raises(RuntimeError):
-        broken.ingest(GOOD[1:])
+        ingest(broken, GOOD[1:])
     assert [p.id for p in repo.load_profiles(cat.engine)] == ["tn-1"]
 
 
 def test_duplicate_ids_in_one_file_are_reported(tmp_db: str, fake_encoder: FakeEncoder) -> None:
-    report = open_catalogue(tmp_db, fake_encoder).ingest([GOOD[0], GOOD[1], GOOD[0]])
+    report = ingest(open_catalogue(tmp_db, fake_encoder), [GOOD[0], GOOD[1], GOOD[0]])
     assert [(e.row, e.field) for e in report.errors] == [(3, "id")]
     assert "first on row 1" in report.errors[0].reason
 
 
 def test_reingest_updates_and_the_cache_avoids_reencoding(tmp_db: str, fake_encoder: FakeEncoder) -> None:
     cat = open_catalogue(tmp_db, fake_encoder)
-    first = cat.ingest(GOOD)
+    first = ingest(cat, GOOD)
     assert first.encoded == 7  # 3 overall + 3 offers + 2 needs, one text shared by tn-1 and fr-1
     fake_encoder.encoded.clear()
-    again = cat.ingest(GOOD)
+    again = ingest(cat, GOOD)
     assert (again.inserted, again.updated, again.encoded) == (0, 3, 0)
     assert fake_encoder.encoded == []
     changed = dict(GOOD[2], needs="a violin maker")
-    report = cat.ingest([changed])
+    report = ingest(cat, [changed])
     assert fake_encoder.encoded == ["a violin maker"] and report.updated == 1
     assert repo.load_profiles(cat.engine)[1].needs == ("a violin maker",)
 
 
 def test_search_respects_filters_and_says_how_many_were_eligible(tmp_db: str, fake_encoder: FakeEncoder) -> None:
     cat = open_catalogue(tmp_db, fake_encoder)
-    cat.ingest(GOOD)
-    hits, eligible = cat.search("ceramics distributor in France", k=2, view="offers")
+    ingest(cat, GOOD)
+    hits, eligible = search(cat, "ceramics distributor in France", k=2, view="offers")
     assert hits[0].id == "fr-1" and eligible == 3
-    hits, eligible = cat.search("ceramics", k=10, constraints=Constraints(exclude_countries=frozenset({"FR"})))
+    hits, eligible = search(cat, "ceramics", k=10, constraints=Constraints(exclude_countries=frozenset({"FR"})))
     assert {h.id for h in hits} == {"tn-1", "it-1"} and eligible == 2
-    hits, eligible = cat.search("anything", k=10, view="needs")  # it-1 has no needs: never returned
+    hits, eligible = search(cat, "anything", k=10, view="needs")  # it-1 has no needs: never returned
     assert {h.id for h in hits} == {"tn-1", "fr-1"} and eligible == 2
 
 
 def test_index_is_saved_with_a_manifest_and_reused(tmp_db: str, fake_encoder: FakeEncoder) -> None:
     cat = open_catalogue(tmp_db, fake_encoder)
-    cat.ingest(GOOD)
+    ingest(cat, GOOD)
     manifest = json.loads((published(cat.index_dir) / "manifest.json").read_text())
     assert manifest["model_id"] == FakeEncoder.model_id and manifest["rows"] == 3 and manifest["dim"] == 32
     assert set(manifest["files"]) == {"overall", "offers", "needs", "offers_items", "needs_items"}
@@ -121,8 +121,8 @@ def corrupt(index_dir: Path) -> None:
 @pytest.mark.parametrize("damage", ["missing", "corrupt", "other-model", "database-changed"])
 def test_stale_index_is_rebuilt_from_cached_embeddings(tmp_db: str, damage: str) -> None:
     cat = open_catalogue(tmp_db, FakeEncoder())
-    cat.ingest(GOOD)
-    expected = cat.search("pottery", k=3)[0]
+    ingest(cat, GOOD)
+    expected = search(cat, "pottery", k=3)[0]
     if damage == "missing":
         shutil.rmtree(cat.index_dir)
     elif damage == "corrupt":
@@ -135,39 +135,39 @@ def test_stale_index_is_rebuilt_from_cached_embeddings(tmp_db: str, damage: str)
             repo.bump_version(s)
     encoder = FakeEncoder()
     fresh = open_catalogue(tmp_db, encoder)
-    assert fresh.search("pottery", k=3)[0] == expected
+    assert search(fresh, "pottery", k=3)[0] == expected
     assert fresh.rebuilt is True
     assert encoder.encoded == ["pottery"]  # only the query: the profiles came from the cache
 
 
 def test_crash_between_commit_and_index_save_is_repaired(tmp_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     cat = open_catalogue(tmp_db, FakeEncoder())
-    cat.ingest(GOOD[:2])
+    ingest(cat, GOOD[:2])
 
     def crash(*args: object, **kwargs: object) -> None:
         raise SystemExit("killed")
 
-    monkeypatch.setattr("service.catalogue.save_indexes", crash)
+    monkeypatch.setattr("service.catalogue.index.save_indexes", crash)
     with pytest.raises(SystemExit):
-        cat.ingest(GOOD[2:])
+        ingest(cat, GOOD[2:])
     monkeypatch.undo()
     reopened = open_catalogue(tmp_db, FakeEncoder())
-    hits, eligible = reopened.search("conservatory music training", k=1)
+    hits, eligible = search(reopened, "conservatory music training", k=1)
     assert hits[0].id == "it-1" and eligible == 3 and reopened.rebuilt
 
 
 def test_other_writer_is_seen_by_a_long_lived_catalogue(tmp_db: str) -> None:
     reader = open_catalogue(tmp_db, FakeEncoder())
-    reader.ingest(GOOD[:1])
-    assert reader.search("music", k=5)[1] == 1
-    open_catalogue(tmp_db, FakeEncoder()).ingest(GOOD[1:])
-    hits, eligible = reader.search("conservatory music training", k=5)
+    ingest(reader, GOOD[:1])
+    assert search(reader, "music", k=5)[1] == 1
+    ingest(open_catalogue(tmp_db, FakeEncoder()), GOOD[1:])
+    hits, eligible = search(reader, "conservatory music training", k=5)
     assert eligible == 3 and hits[0].id == "it-1"
 
 
 def test_stats(tmp_db: str, fake_encoder: FakeEncoder) -> None:
     cat = open_catalogue(tmp_db, fake_encoder)
-    cat.ingest(GOOD)
+    ingest(cat, GOOD)
     stats = cat.stats()
     assert stats["profiles"] == 3
     assert stats["country"] == {"TN": 1, "FR": 1, "IT": 1}
@@ -176,7 +176,7 @@ def test_stats(tmp_db: str, fake_encoder: FakeEncoder) -> None:
 
 def test_vectors_in_index_equal_cached_embeddings(tmp_db: str, fake_encoder: FakeEncoder) -> None:
     cat = open_catalogue(tmp_db, fake_encoder)
-    cat.ingest(GOOD)
+    ingest(cat, GOOD)
     st = cat.state()
     text = st.profiles[0].view_texts()["offers"]
     want = FakeEncoder().encode([text], role="passage")
@@ -188,12 +188,12 @@ def test_concurrent_writers_are_serialised_and_readers_see_whole_states(tmp_db: 
     import threading
 
     cat = open_catalogue(tmp_db, FakeEncoder())
-    cat.ingest(GOOD[:1])
+    ingest(cat, GOOD[:1])
     errors: list[BaseException] = []
 
     def writer(i: int) -> None:
         try:
-            cat.put(record(f"w-{i}", country="FR", description=f"writer {i} ceramics"))
+            put(cat, record(f"w-{i}", country="FR", description=f"writer {i} ceramics"))
         except BaseException as exc:  # collected and re-raised in the test thread
             errors.append(exc)
 
@@ -225,22 +225,22 @@ def test_extend_a_cluster_given_by_its_profile_that_lists_members(tmp_db: str, f
         record("es-1", country="ES", description="Valencia ceramics importer", offers="ceramics import"),
         record("ma-9", country="MA", kind="cluster", description="Fès crafts cluster"),
     ]
-    report = cat.ingest([*GOOD, *extra], atomic=True)
+    report = ingest(cat, [*GOOD, *extra], atomic=True)
     assert not report.errors
-    by_cluster = cat.extend_cluster(["tn-9"], k=5)
-    by_ids = cat.extend_cluster(["tn-1"], k=5)
+    by_cluster = extend_cluster(cat, ["tn-9"], k=5)
+    by_ids = extend_cluster(cat, ["tn-1"], k=5)
     assert by_cluster["cluster"] == "tn-9" and by_cluster["members"] == ["tn-1"]
     assert by_cluster["missing_members"] == ["zz-404"]
     assert [c["id"] for c in by_cluster["candidates"]] == [c["id"] for c in by_ids["candidates"] if c["id"] != "tn-9"]
     assert {c["country"] for c in by_cluster["candidates"]}.isdisjoint({"TN"})
     with pytest.raises(InvalidRequestError, match="'ma-9': field 'members' is empty"):
-        cat.extend_cluster(["ma-9"])
+        extend_cluster(cat, ["ma-9"])
     assert cat.profile("tn-9").members == ("tn-1", "zz-404")
 
 
 def test_members_only_on_clusters(tmp_db: str, fake_encoder: FakeEncoder) -> None:
     cat = open_catalogue(tmp_db, fake_encoder)
-    report = cat.ingest([record("tn-1", members="tn-2"), record("tn-9", kind="cluster", members="tn-9;bad id!")])
+    report = ingest(cat, [record("tn-1", members="tn-2"), record("tn-9", kind="cluster", members="tn-9;bad id!")])
     assert [(e.record_id, e.field, e.reason[:40]) for e in report.errors] == [
         ("tn-1", "members", "only a profile of kind 'cluster' lists m"),
         ("tn-9", "members", "a cluster cannot list itself as a member"),

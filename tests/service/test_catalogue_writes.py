@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from embeddings.store import current_folder
-from service.catalogue import Catalogue, ConflictError, UnknownProfileError
+from service.catalogue import Catalogue, ConflictError, UnknownProfileError, create, delete, ingest, search
 from service.settings import Settings
 from storage import repository as repo
 from tests.conftest import FakeEncoder, record
@@ -30,19 +30,19 @@ def catalogue_errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord
 def test_an_index_failure_after_the_commit_is_logged_and_the_next_read_rebuilds(
         tmp_db: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     cat = open_catalogue(tmp_db)
-    cat.ingest(GOOD[:1])
+    ingest(cat, GOOD[:1])
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("no room for the index")
 
     monkeypatch.setattr(Catalogue, "_build_indexes", broken)
-    report = cat.ingest(GOOD[1:])  # committed: a success, whatever happens to the index
+    report = ingest(cat, GOOD[1:])  # committed: a success, whatever happens to the index
     assert report.inserted == 2 and [p.id for p in repo.load_profiles(cat.engine)] == ["fr-1", "it-1", "tn-1"]
-    assert cat.create(record("ma-1", country="MA")).id == "ma-1"
-    cat.delete("ma-1")
+    assert create(cat, record("ma-1", country="MA")).id == "ma-1"
+    delete(cat, "ma-1")
     assert len(catalogue_errors(caplog)) == 3 and catalogue_errors(caplog)[0].exc_info is not None
     monkeypatch.undo()
-    hits, eligible = cat.search("conservatory music training", k=1)
+    hits, eligible = search(cat, "conservatory music training", k=1)
     assert hits[0].id == "it-1" and eligible == 3 and cat.rebuilt
     assert cat.readiness()["index_fresh"]
 
@@ -52,11 +52,11 @@ def test_a_failed_index_save_is_logged_and_the_index_served_from_memory(
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("service.catalogue.save_indexes", full)
+    monkeypatch.setattr("service.catalogue.index.save_indexes", full)
     cat = open_catalogue(tmp_db)
-    assert cat.ingest(GOOD).inserted == 3
+    assert ingest(cat, GOOD).inserted == 3
     assert catalogue_errors(caplog) and current_folder(cat.index_dir) is None
-    assert cat.search("conservatory music training", k=1)[0][0].id == "it-1"
+    assert search(cat, "conservatory music training", k=1)[0][0].id == "it-1"
     assert cat.readiness()["index_fresh"]
     with pytest.raises(OSError, match="No space"):  # ccimatch index rebuild: saving is the point
         cat.rebuild_index()
@@ -65,24 +65,24 @@ def test_a_failed_index_save_is_logged_and_the_index_served_from_memory(
 def test_the_database_decides_a_create_conflict(tmp_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     first, second = open_catalogue(tmp_db), open_catalogue(tmp_db)
     second.state()  # loaded before the other process writes
-    first.create(GOOD[0])
+    create(first, GOOD[0])
     version = repo.catalogue_version(first.engine)
-    monkeypatch.setattr(second, "_find", lambda profile_id: None)  # as if it had not seen the write yet
+    monkeypatch.setattr(second, "find", lambda profile_id: None)  # as if it had not seen the write yet
     with pytest.raises(ConflictError, match="tn-1"):
-        second.create(dict(GOOD[0], description="a different workshop"))
+        create(second, dict(GOOD[0], description="a different workshop"))
     assert repo.catalogue_version(first.engine) == version  # nothing written
     assert repo.load_profiles(first.engine)[0].description == "glazed pottery workshop in Nabeul"
-    assert second.create(GOOD[1]).id == "fr-1"
-    assert second.ingest([GOOD[0]]).updated == 1  # counted from the database, not from this process's view
+    assert create(second, GOOD[1]).id == "fr-1"
+    assert ingest(second, [GOOD[0]]).updated == 1  # counted from the database, not from this process's view
 
 
 def test_deleting_a_profile_deleted_elsewhere_is_unknown(tmp_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     first, second = open_catalogue(tmp_db), open_catalogue(tmp_db)
-    first.ingest(GOOD)
+    ingest(first, GOOD)
     second.profile("tn-1")
-    first.delete("tn-1")
+    delete(first, "tn-1")
     version = repo.catalogue_version(first.engine)
     monkeypatch.setattr(second, "profile", lambda profile_id: None)  # it checked just before the other deleted
     with pytest.raises(UnknownProfileError):
-        second.delete("tn-1")
+        delete(second, "tn-1")
     assert repo.catalogue_version(first.engine) == version

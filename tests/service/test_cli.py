@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from service import cli
 from service.catalogue import Catalogue
+from service.cli import common
 from service.settings import Settings
 from tests.conftest import FakeEncoder, cli_invoker, record
 
@@ -23,7 +23,7 @@ ROWS = [
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path):
     encoder = FakeEncoder()
-    monkeypatch.setattr(cli, "_catalogue", lambda db: Catalogue.open(Settings(db=db or str(tmp_path / "c.db")),
+    monkeypatch.setattr(common, "open_catalogue", lambda db: Catalogue.open(Settings(db=db or str(tmp_path / "c.db")),
                                                                       encoder=encoder))
 
     return cli_invoker(monkeypatch, capsys)
@@ -130,7 +130,7 @@ def test_stored_control_characters_never_reach_the_terminal_and_doctor_names_the
     from storage import repository as repo
 
     assert run("ingest", csv(tmp_path, ROWS))[0] == 0
-    cat = cli._catalogue(None)
+    cat = common.open_catalogue(None)
     bad = replace(repo.load_profiles(cat.engine)[1], name="Concept\x00 store\x07 \x1b[2J\u202eLyon\x85")
     repo.write_profiles(cat.engine, [bad], model_id=cat.model_id, vectors={})
     code, out, _ = run("suggest", "tn-1")

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from embeddings.store import ids_checksum
-from service.catalogue import Catalogue, default_index_dir
+from service.catalogue import Catalogue, default_index_dir, ingest
 from service.settings import Settings
 from storage import repository as repo
 from storage.db import open_database
@@ -189,7 +189,7 @@ def test_two_servers_on_one_database(servers: list[Server], database: tuple[str,
     seed_ids = [r["id"] for r in seed]
     templates = [r for r in rows if r["kind"] != "cluster"]
     # the catalogue and its index exist before the servers start (in this process, with the shared model)
-    Catalogue.open(Settings(db=db, index_dir=index_dir), encoder=real_encoder).ingest(seed, atomic=True)
+    ingest(Catalogue.open(Settings(db=db, index_dir=index_dir), encoder=real_encoder), seed, atomic=True)
     headers = {"X-API-Key": create_key(db)}
     for server in servers:
         server.launch()

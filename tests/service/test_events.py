@@ -13,11 +13,12 @@ import pytest
 
 from matcher import scheduling
 from matcher.constraints import Constraints
-from service.catalogue import Catalogue
+from service import events as ev
+from service.catalogue import Catalogue, ingest, suggest, suggest_many
 from service.events import (
     DuplicateRequestError,
     EventService,
-    InvalidRowsError,
+    InvalidFieldsError,
     SlotPlan,
     TransitionError,
 )
@@ -49,7 +50,7 @@ DAY = date(2031, 12, 1)  # a future fair: past days are refused without --allow-
 @pytest.fixture
 def catalogue(tmp_path: Path) -> Catalogue:
     cat = Catalogue.open(Settings(db=str(tmp_path / "events.db")), encoder=FakeEncoder())
-    report = cat.ingest(PROFILES, atomic=True)
+    report = ingest(cat, PROFILES, atomic=True)
     assert not report.errors
     return cat
 
@@ -73,14 +74,14 @@ def rows(ids: list[str] = MEMBERS, **extra: dict[str, object]) -> list[dict[str,
 
 def make_event(svc: EventService, *, tables: int = 3, ids: list[str] = MEMBERS, **kw: object) -> int:
     extra = kw.pop("extra", {})
-    return svc.create_event(name="CAT 2026 B2B", venue="Palais des Congrès, Tunis", timezone="Africa/Tunis",
+    return ev.create_event(svc, name="CAT 2026 B2B", venue="Palais des Congrès, Tunis", timezone="Africa/Tunis",
                             plan=kw.pop("plan", plan()), tables=tables, participants=rows(ids, **extra))  # type: ignore
 
 
 # --- creation -------------------------------------------------------------------------------------
 def test_slots_are_wall_clock_times_in_the_event_timezone(svc: EventService) -> None:
     two_days = plan(days=(DAY, DAY + timedelta(days=1)), break_minutes=10)
-    data = svc.event(make_event(svc, plan=two_days))
+    data = ev.event(svc, make_event(svc, plan=two_days))
     # 09:00-11:00 with 30' + 10' break: 09:00, 09:40, 10:20; 14:00-15:00: 14:00 (14:40 would end 15:10)
     assert len(data.slots) == 8
     first, afternoon = data.slots[0], data.slots[3]
@@ -105,7 +106,7 @@ def test_bad_plans_and_timezones(svc: EventService) -> None:
     with pytest.raises(ValueError, match="'days' is empty"):
         plan(days=())
     with pytest.raises(ValueError, match="unknown IANA timezone"):
-        svc.create_event(name="x", venue="", timezone="Africa/Tunisia", plan=plan(), tables=2, participants=rows())
+        ev.create_event(svc, name="x", venue="", timezone="Africa/Tunisia", plan=plan(), tables=2, participants=rows())
 
 
 def test_participant_rows_are_checked_and_nothing_is_written(svc: EventService) -> None:
@@ -115,8 +116,8 @@ def test_participant_rows_are_checked_and_nothing_is_written(svc: EventService) 
            {"profile_id": "tn-1", "forbidden_slots": "x", "max_meetings": "", "stand": ""},
            {"profile_id": "it-1", "forbidden_slots": "", "max_meetings": "", "stand": "1"},
            {"profile_id": "es-1", "forbidden_slots": "", "max_meetings": "", "stand": "1"}]
-    with pytest.raises(InvalidRowsError) as exc:
-        svc.create_event(name="x", venue="", timezone="Africa/Tunis", plan=plan(), tables=3, participants=bad)
+    with pytest.raises(InvalidFieldsError) as exc:
+        ev.create_event(svc, name="x", venue="", timezone="Africa/Tunis", plan=plan(), tables=3, participants=bad)
     text = [str(e) for e in exc.value.errors]
     assert "row 3 id 'zz-404': field 'profile_id' = 'zz-404': unknown profile id" in text[0]
     assert any("row 4" in t and "slot 99 does not exist: slots are numbered 1 to 6" in t for t in text)
@@ -130,7 +131,8 @@ def test_participant_rows_are_checked_and_nothing_is_written(svc: EventService) 
 
 
 def test_participants_forbidden_slots_are_one_based(svc: EventService) -> None:
-    data = svc.event(make_event(svc, extra={"tn-1": {"forbidden_slots": "1; 6", "max_meetings": "2", "stand": "3"}}))
+    extra = {"tn-1": {"forbidden_slots": "1; 6", "max_meetings": "2", "stand": "3"}}
+    data = ev.event(svc, make_event(svc, extra=extra))
     tn1 = next(p for p in data.participants if p.profile_id == "tn-1")
     assert tn1.forbidden == frozenset({0, 5}) and tn1.max_meetings == 2 and tn1.stand == 3
 
@@ -138,76 +140,76 @@ def test_participants_forbidden_slots_are_one_based(svc: EventService) -> None:
 # --- requests -------------------------------------------------------------------------------------
 def test_request_state_machine(svc: EventService) -> None:
     eid = make_event(svc)
-    r = svc.request(eid, "tn-1", "fr-1", priority="must", message="Nos plats, vos boutiques ?")
+    r = ev.request(svc, eid, "tn-1", "fr-1", priority="must", message="Nos plats, vos boutiques ?")
     assert (r.state, r.priority, r.decided_by) == ("pending", "must", None)
     with pytest.raises(DuplicateRequestError):
-        svc.request(eid, "fr-1", "tn-1")  # same pair, other direction
+        ev.request(svc, eid, "fr-1", "tn-1")  # same pair, other direction
     with pytest.raises(ValueError, match="cannot request a meeting with itself"):
-        svc.request(eid, "tn-1", "tn-1")
+        ev.request(svc, eid, "tn-1", "tn-1")
     with pytest.raises(ValueError, match="not a participant"):
-        svc.request(eid, "tn-1", "de-1")
+        ev.request(svc, eid, "tn-1", "de-1")
     with pytest.raises(ValueError, match="'priority'"):
-        svc.request(eid, "tn-1", "it-1", priority="urgent")
+        ev.request(svc, eid, "tn-1", "it-1", priority="urgent")
     with pytest.raises(TransitionError, match="only its addressee"):
-        svc.accept(r.id, by="tn-1")  # the sender cannot accept its own request
-    assert svc.accept(r.id, by="fr-1").state == "accepted"
+        ev.accept(svc, r.id, by="tn-1")  # the sender cannot accept its own request
+    assert ev.accept(svc, r.id, by="fr-1").state == "accepted"
     with pytest.raises(TransitionError, match="is accepted; only a pending request"):
-        svc.decline(r.id, as_organiser=True)
+        ev.decline(svc, r.id, as_organiser=True)
     with pytest.raises(TransitionError, match="only its sender"):
-        svc.cancel(r.id, by="fr-1")
-    assert svc.cancel(r.id, by="tn-1").state == "cancelled"
+        ev.cancel(svc, r.id, by="fr-1")
+    assert ev.cancel(svc, r.id, by="tn-1").state == "cancelled"
     with pytest.raises(TransitionError, match="is cancelled"):
-        svc.accept(r.id, by="fr-1")
-    again = svc.request(eid, "fr-1", "tn-1")  # a cancelled request does not block the pair
-    declined = svc.decline(again.id, as_organiser=True)
+        ev.accept(svc, r.id, by="fr-1")
+    again = ev.request(svc, eid, "fr-1", "tn-1")  # a cancelled request does not block the pair
+    declined = ev.decline(svc, again.id, as_organiser=True)
     assert (declined.state, declined.decided_by) == ("declined", "organiser")
     with pytest.raises(ValueError, match="either a participant id or the organiser"):
-        svc.accept(again.id, by="tn-1", as_organiser=True)
+        ev.accept(svc, again.id, by="tn-1", as_organiser=True)
 
 
 def test_expiry(svc: EventService) -> None:
     eid = make_event(svc)
     deadline = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
-    a = svc.request(eid, "tn-1", "fr-1", expires_at=deadline)
-    b = svc.request(eid, "tn-2", "it-1", expires_at=deadline)
-    c = svc.request(eid, "ma-1", "it-1")
-    assert svc.expire(deadline - timedelta(minutes=1)) == []
-    assert svc.expire(deadline) == [a.id, b.id]
-    assert svc.get_request(a.id).state == "expired" and svc.get_request(c.id).state == "pending"
+    a = ev.request(svc, eid, "tn-1", "fr-1", expires_at=deadline)
+    b = ev.request(svc, eid, "tn-2", "it-1", expires_at=deadline)
+    c = ev.request(svc, eid, "ma-1", "it-1")
+    assert ev.expire(svc, deadline - timedelta(minutes=1)) == []
+    assert ev.expire(svc, deadline) == [a.id, b.id]
+    assert ev.get_request(svc, a.id).state == "expired" and ev.get_request(svc, c.id).state == "pending"
     with pytest.raises(TransitionError, match="is expired"):
-        svc.accept(a.id, by="fr-1")
-    late = svc.request(eid, "lb-1", "es-1", expires_at=deadline)  # accepting after the deadline fails too
+        ev.accept(svc, a.id, by="fr-1")
+    late = ev.request(svc, eid, "lb-1", "es-1", expires_at=deadline)  # accepting after the deadline fails too
     with pytest.raises(TransitionError, match="expired at"):
-        svc.accept(late.id, by="es-1", now=deadline + timedelta(hours=1))
-    assert svc.get_request(late.id).state == "expired"
+        ev.accept(svc, late.id, by="es-1", now=deadline + timedelta(hours=1))
+    assert ev.get_request(svc, late.id).state == "expired"
     with pytest.raises(ValueError, match="timezone-aware"):
-        svc.expire(datetime(2026, 11, 25))
+        ev.expire(svc, datetime(2026, 11, 25))
 
 
 def test_import_requests_all_or_nothing(svc: EventService) -> None:
     eid = make_event(svc)
-    svc.request(eid, "tn-1", "fr-1")
+    ev.request(svc, eid, "tn-1", "fr-1")
     bad = [{"from_id": "tn-2", "to_id": "it-1", "priority": "must", "message": "", "state": "accepted"},
            {"from_id": "fr-1", "to_id": "tn-1", "priority": "", "message": "", "state": ""},
            {"from_id": "lb-1", "to_id": "de-1", "priority": "want", "message": "", "state": ""},
            {"from_id": "ma-1", "to_id": "it-1", "priority": "soon", "message": "", "state": "maybe"},
            {"from_id": "it-1", "to_id": "tn-2", "priority": "", "message": "", "state": ""}]
-    with pytest.raises(InvalidRowsError) as exc:
-        svc.import_requests(eid, bad)
+    with pytest.raises(InvalidFieldsError) as exc:
+        ev.import_requests(svc, eid, bad)
     text = "\n".join(str(e) for e in exc.value.errors)
     assert "row 2 id 'fr-1 -> tn-1': field 'to_id' = 'tn-1': this pair already has an active request" in text
     assert "row 3 id 'lb-1 -> de-1': field 'to_id' = 'de-1': not a participant" in text
     assert "row 4" in text and "'priority' = 'soon'" in text and "'state' = 'maybe'" in text
     assert "row 5" in text and "duplicate pair (first on row 1)" in text
-    assert len(svc.requests(eid)) == 1
-    added = svc.import_requests(eid, [bad[0], bad[3] | {"priority": "want", "state": ""}])
+    assert len(ev.list_requests(svc, eid)) == 1
+    added = ev.import_requests(svc, eid, [bad[0], bad[3] | {"priority": "want", "state": ""}])
     assert [(r.state, r.decided_by) for r in added] == [("accepted", "organiser"), ("pending", None)]
 
 
 # --- recommendations ------------------------------------------------------------------------------
 def test_recommendations_stay_in_the_event_with_mutual_first(svc: EventService) -> None:
     eid = make_event(svc)
-    recs = svc.recommend(eid, k=3)
+    recs = ev.recommend(svc, eid, k=3)
     assert {r.participant for r in recs} <= set(MEMBERS) and {r.partner for r in recs} <= set(MEMBERS)
     assert all(r.participant != r.partner for r in recs)
     by: dict[str, list] = {}
@@ -223,20 +225,20 @@ def test_recommendations_stay_in_the_event_with_mutual_first(svc: EventService) 
             assert r.reason
     assert any(r.mutual for r in recs)
     # de-1 is the closest profile to tn-1 in the catalogue but is not a participant
-    assert "de-1" in [s.id for s in svc.catalogue.suggest("tn-1", k=3, allow_same_country=True).suggestions]
+    assert "de-1" in [s.id for s in suggest(svc.catalogue, "tn-1", k=3, allow_same_country=True).suggestions]
 
 
 def test_prefill_creates_one_request_per_pair_and_skips_existing(svc: EventService) -> None:
     eid = make_event(svc)
-    recs = svc.recommend(eid, k=2)
+    recs = ev.recommend(svc, eid, k=2)
     first = recs[0]
-    existing = svc.request(eid, first.partner, first.participant)
-    created = svc.prefill(eid, k=2)
+    existing = ev.request(svc, eid, first.partner, first.participant)
+    created = ev.prefill(svc, eid, k=2)
     pairs = [frozenset((r.from_id, r.to_id)) for r in created]
     assert len(pairs) == len(set(pairs)) and frozenset((first.participant, first.partner)) not in pairs
     assert set(pairs) == {frozenset((r.participant, r.partner)) for r in recs} - {existing.pair}
     assert all(r.state == "pending" and r.score is not None and r.reason for r in created)
-    assert svc.prefill(eid, k=2) == []
+    assert ev.prefill(svc, eid, k=2) == []
 
 
 # --- scheduling -----------------------------------------------------------------------------------
@@ -244,7 +246,7 @@ def test_prefill_creates_one_request_per_pair_and_skips_existing(svc: EventServi
 def captured(monkeypatch: pytest.MonkeyPatch) -> list[tuple[scheduling.Instance, scheduling.Schedule]]:
     """Every (instance, schedule) the service solves."""
     seen: list[tuple[scheduling.Instance, scheduling.Schedule]] = []
-    import service.events as module
+    import service.events.scheduling as module
 
     def spy(instance: scheduling.Instance, **kw: object) -> scheduling.Schedule:
         result = scheduling.solve(instance, **kw)  # type: ignore[arg-type]
@@ -256,17 +258,17 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> list[tuple[scheduling.Instance,
 
 
 def accept_all(svc: EventService, eid: int) -> None:
-    for r in svc.requests(eid, ("pending",)):
-        svc.accept(r.id, as_organiser=True)
+    for r in ev.list_requests(svc, eid, ("pending",)):
+        ev.accept(svc, r.id, as_organiser=True)
 
 
 def check_stored(svc: EventService, eid: int) -> None:
-    data = svc.event(eid)
-    reqs = {r.id: r for r in svc.requests(eid)}
+    data = ev.event(svc, eid)
+    reqs = {r.id: r for r in ev.list_requests(svc, eid)}
     forbidden = {p.profile_id: p.forbidden for p in data.participants}
     busy: Counter[tuple[str, int]] = Counter()
     tables: Counter[tuple[int, int]] = Counter()
-    for a in svc.assignments(eid):
+    for a in ev.assignments(svc, eid):
         r = reqs[a.request_id]
         assert r.state == "accepted"
         for pid in (r.from_id, r.to_id):
@@ -278,18 +280,18 @@ def check_stored(svc: EventService, eid: int) -> None:
 
 def test_schedule_passes_the_scheduler_validation(svc: EventService, captured) -> None:
     eid = make_event(svc, tables=2, extra={"tn-1": {"forbidden_slots": "1;2", "stand": "2"}})
-    svc.prefill(eid, k=3)
+    ev.prefill(svc, eid, k=3)
     accept_all(svc, eid)
-    summary = svc.schedule(eid, time_limit=10)
+    summary = ev.schedule(svc, eid, time_limit=10)
     instance, result = captured[-1]
     assert scheduling.validate(instance, result, fairness=2) == []
     assert summary.status in ("optimal", "feasible") and summary.stored
-    assert summary.requested == len(svc.requests(eid, ("accepted",))) == len(instance.meetings)
+    assert summary.requested == len(ev.list_requests(svc, eid, ("accepted",))) == len(instance.meetings)
     assert summary.held + len(summary.left_out) == summary.requested
-    assert summary.held == len(svc.assignments(eid)) > 0
+    assert summary.held == len(ev.assignments(svc, eid)) > 0
     check_stored(svc, eid)
-    tn1 = {r.id for r in svc.requests(eid) if "tn-1" in (r.from_id, r.to_id)}
-    assert all(a.table == 2 for a in svc.assignments(eid) if a.request_id in tn1)  # tn-1 hosts at its stand
+    tn1 = {r.id for r in ev.list_requests(svc, eid) if "tn-1" in (r.from_id, r.to_id)}
+    assert all(a.table == 2 for a in ev.assignments(svc, eid) if a.request_id in tn1)  # tn-1 hosts at its stand
 
 
 def test_oversubscription_keeps_musts_and_covers_everyone(svc: EventService, captured) -> None:
@@ -298,15 +300,15 @@ def test_oversubscription_keeps_musts_and_covers_everyone(svc: EventService, cap
     for a, b, prio in [("fr-1", "tn-1", "must"), ("fr-1", "tn-2", "must"), ("fr-1", "ma-1", "want"),
                        ("fr-1", "it-1", "want"), ("fr-1", "es-1", "want"), ("it-1", "tn-2", "want"),
                        ("es-1", "ma-1", "want")]:
-        svc.request(eid, a, b, priority=prio)
+        ev.request(svc, eid, a, b, priority=prio)
     accept_all(svc, eid)
-    summary = svc.schedule(eid, time_limit=10)
+    summary = ev.schedule(svc, eid, time_limit=10)
     instance, result = captured[-1]
     assert scheduling.validate(instance, result, fairness=2) == []
     assert summary.must_held == summary.must_requested == 2
     assert all(x.priority == "want" and x.reason for x in summary.left_out)
-    reqs = {r.id: r for r in svc.requests(eid)}
-    met = {p for a in svc.assignments(eid) for p in (reqs[a.request_id].from_id, reqs[a.request_id].to_id)}
+    reqs = {r.id: r for r in ev.list_requests(svc, eid)}
+    met = {p for a in ev.assignments(svc, eid) for p in (reqs[a.request_id].from_id, reqs[a.request_id].to_id)}
     assert met == {"tn-1", "tn-2", "ma-1", "fr-1", "it-1", "es-1"}  # nobody left with no meeting
     assert all("participant 'fr-1'" in x.reason and not re.search(r"participants? \d", x.reason)
                for x in summary.left_out)  # indices are translated to profile ids
@@ -314,36 +316,36 @@ def test_oversubscription_keeps_musts_and_covers_everyone(svc: EventService, cap
 
 def test_max_meetings_leaves_lowest_priority_out(svc: EventService) -> None:
     eid = make_event(svc, extra={"fr-1": {"max_meetings": "1"}})
-    must = svc.request(eid, "fr-1", "tn-1", priority="must")
-    want = svc.request(eid, "fr-1", "ma-1", priority="want")
+    must = ev.request(svc, eid, "fr-1", "tn-1", priority="must")
+    want = ev.request(svc, eid, "fr-1", "ma-1", priority="want")
     accept_all(svc, eid)
-    summary = svc.schedule(eid, time_limit=5)
-    assert [a.request_id for a in svc.assignments(eid)] == [must.id]
+    summary = ev.schedule(svc, eid, time_limit=5)
+    assert [a.request_id for a in ev.assignments(svc, eid)] == [must.id]
     assert [(x.request_id, x.priority) for x in summary.left_out] == [(want.id, "want")]
     assert "maximum of 1 meeting(s)" in summary.left_out[0].reason
 
 
 def test_rescheduling_replaces_and_cancelling_frees_the_slot(svc: EventService) -> None:
     eid = make_event(svc)
-    a = svc.request(eid, "tn-1", "fr-1")
-    b = svc.request(eid, "tn-2", "it-1")
+    a = ev.request(svc, eid, "tn-1", "fr-1")
+    b = ev.request(svc, eid, "tn-2", "it-1")
     accept_all(svc, eid)
-    svc.schedule(eid, time_limit=5)
-    assert {x.request_id for x in svc.assignments(eid)} == {a.id, b.id}
-    svc.cancel(b.id, by="tn-2")
-    assert {x.request_id for x in svc.assignments(eid)} == {a.id}
-    svc.schedule(eid, time_limit=5)
-    assert {x.request_id for x in svc.assignments(eid)} == {a.id}
+    ev.schedule(svc, eid, time_limit=5)
+    assert {x.request_id for x in ev.assignments(svc, eid)} == {a.id, b.id}
+    ev.cancel(svc, b.id, by="tn-2")
+    assert {x.request_id for x in ev.assignments(svc, eid)} == {a.id}
+    ev.schedule(svc, eid, time_limit=5)
+    assert {x.request_id for x in ev.assignments(svc, eid)} == {a.id}
 
 
 # --- exports --------------------------------------------------------------------------------------
 def scheduled_event(svc: EventService) -> int:
     eid = make_event(svc, tables=2)
-    svc.request(eid, "tn-1", "fr-1", priority="must", message="Dîner, puis visite; à bientôt")
-    svc.request(eid, "tn-1", "it-1")
-    svc.request(eid, "ma-1", "it-1")
+    ev.request(svc, eid, "tn-1", "fr-1", priority="must", message="Dîner, puis visite; à bientôt")
+    ev.request(svc, eid, "tn-1", "it-1")
+    ev.request(svc, eid, "ma-1", "it-1")
     accept_all(svc, eid)
-    svc.schedule(eid, time_limit=5)
+    ev.schedule(svc, eid, time_limit=5)
     return eid
 
 
@@ -354,7 +356,7 @@ def test_ics_folds_long_arabic_lines_whole_characters_and_round_trips(svc: Event
     long_name = "تعاونية الفخار الأزرق بآسفي, Safi; « poterie » " * 3
     stored_as_is(catalogue, **{"fr-1": long_name.strip()})
     eid = scheduled_event(svc)
-    raw = svc.ics(eid, "tn-1")
+    raw = ev.ics(svc, eid, "tn-1")
     lines = raw.split(b"\r\n")
     assert all(len(x) <= 75 for x in lines) and all(isinstance(x.decode("utf-8"), str) for x in lines)  # whole chars
     assert any(x.startswith(b" ") for x in lines)  # folded
@@ -367,28 +369,28 @@ def test_export_agendas_ics_grid_and_summary(svc: EventService, tmp_path: Path) 
     import icalendar
 
     eid = scheduled_event(svc)
-    data = svc.event(eid)
-    files = svc.export(eid, tmp_path / "out", now=datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    data = ev.event(svc, eid)
+    files = ev.export(svc, eid, tmp_path / "out", now=datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
     assert all(f.exists() for f in files)
     agenda = pd.read_csv(tmp_path / "out" / "agendas" / "tn-1.csv", encoding="utf-8-sig", dtype=str)
     assert sorted(agenda["partner_id"]) == ["fr-1", "it-1"] and list(agenda["slot"]) == sorted(agenda["slot"])
     raw = (tmp_path / "out" / "agendas" / "tn-1.ics").read_bytes()
     assert raw.count(b"\r\n") == raw.count(b"\n") and all(len(x) <= 75 for x in raw.split(b"\r\n"))
     cal = icalendar.Calendar.from_ical(raw)
-    events = [c for c in cal.walk("VEVENT")]
-    assert len(events) == 2
+    vevents = [c for c in cal.walk("VEVENT")]
+    assert len(vevents) == 2
     slots = {s.index + 1: s for s in data.slots}
     by_partner = {row.partner_id: row for row in agenda.itertuples()}
-    for ev in events:
-        summary = str(ev["SUMMARY"])
+    for vevent in vevents:
+        summary = str(vevent["SUMMARY"])
         partner = "fr-1" if "Org fr-1" in summary else "it-1"
         assert summary == f"Meeting with Org {partner}"
         slot = slots[int(by_partner[partner].slot)]
-        assert ev.decoded("DTSTART") == slot.start and ev.decoded("DTEND") == slot.end
-        assert ev["DTSTART"].to_ical() == slot.start.strftime("%Y%m%dT%H%M%SZ").encode()
-        assert str(ev["LOCATION"]) == f"Table {by_partner[partner].table}, Palais des Congrès, Tunis"
-        assert "Why:" in str(ev["DESCRIPTION"]) and str(ev["UID"])
-    fr = next(ev for ev in events if "fr-1" in str(ev["SUMMARY"]))
+        assert vevent.decoded("DTSTART") == slot.start and vevent.decoded("DTEND") == slot.end
+        assert vevent["DTSTART"].to_ical() == slot.start.strftime("%Y%m%dT%H%M%SZ").encode()
+        assert str(vevent["LOCATION"]) == f"Table {by_partner[partner].table}, Palais des Congrès, Tunis"
+        assert "Why:" in str(vevent["DESCRIPTION"]) and str(vevent["UID"])
+    fr = next(v for v in vevents if "fr-1" in str(v["SUMMARY"]))
     assert "Dîner, puis visite; à bientôt" in str(fr["DESCRIPTION"])
     assert "Dîner\\, puis visite\\; à bientôt" in raw.decode().replace("\r\n ", "")
     # the organiser's grid, as CSV and Excel, and the summary
@@ -408,18 +410,18 @@ def test_export_agendas_ics_grid_and_summary(svc: EventService, tmp_path: Path) 
 
 def test_agenda_reason_is_from_the_participants_side(svc: EventService) -> None:
     eid = scheduled_event(svc)
-    mine = svc.agenda(eid, "fr-1")
+    mine = ev.agenda(svc, eid, "fr-1")
     assert [x.partner_id for x in mine] == ["tn-1"] and mine[0].reason and mine[0].priority == "must"
-    assert b"BEGIN:VEVENT" in svc.ics(eid, "fr-1")
+    assert b"BEGIN:VEVENT" in ev.ics(svc, eid, "fr-1")
 
 
 # --- CLI ------------------------------------------------------------------------------------------
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], catalogue: Catalogue):
 
-    from service import cli
+    from service.cli import common
 
-    monkeypatch.setattr(cli, "_catalogue", lambda db: catalogue)
+    monkeypatch.setattr(common, "open_catalogue", lambda db: catalogue)
     return cli_invoker(monkeypatch, capsys, "event")
 
 
@@ -473,13 +475,11 @@ def test_cli_reports_bad_participant_rows(run, tmp_path: Path) -> None:
 def api(tmp_path: Path, catalogue: Catalogue):
     from fastapi.testclient import TestClient
 
-    from service.api import create_app
-    from service.api_events import router
+    from service.http import create_app
     from storage.keys import create_key
 
     settings = Settings(db=str(tmp_path / "events.db"), open_reads=True)
     app = create_app(settings, catalogue=catalogue)
-    app.include_router(router)
     headers = {role: {"X-API-Key": create_key(catalogue.engine, role)}
                for role in ("reader", "editor", "organiser", "admin")}
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -643,7 +643,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Catalogue, list
 def test_synthetic_catalogue_suggests_without_an_encoder(synthetic: tuple[Catalogue, list[str]]) -> None:
     cat, ids = synthetic
     assert ids == sorted(ids) and len(ids) == 400
-    found = cat.suggest(ids[7], k=10)
+    found = suggest(cat, ids[7], k=10)
     assert len(found.suggestions) == 10 and all(s.country != found.query["country"] for s in found.suggestions)
 
 
@@ -651,10 +651,10 @@ def test_suggest_many_equals_one_suggest_per_participant(synthetic: tuple[Catalo
     cat, ids = synthetic
     event = ids[::4]  # 100 participants
     everyone = frozenset(event)
-    batch = cat.suggest_many(event, k=10, constraints=Constraints(only_ids=everyone), allow_same_country=True)
+    batch = suggest_many(cat, event, k=10, constraints=Constraints(only_ids=everyone), allow_same_country=True)
     assert list(batch) == event
     for pid in event:
-        one = cat.suggest(pid, k=10, constraints=Constraints(only_ids=everyone - {pid}), allow_same_country=True)
+        one = suggest(cat, pid, k=10, constraints=Constraints(only_ids=everyone - {pid}), allow_same_country=True)
         got = batch[pid]
         assert [s.id for s in got.suggestions] == [s.id for s in one.suggestions], pid
         assert [s.reason for s in got.suggestions] == [s.reason for s in one.suggestions], pid
@@ -665,12 +665,12 @@ def test_suggest_many_equals_one_suggest_per_participant(synthetic: tuple[Catalo
 def test_suggest_many_with_constraints_and_k_per_asker(synthetic: tuple[Catalogue, list[str]]) -> None:
     cat, ids = synthetic
     wanted = {ids[0]: frozenset(ids[10:60]), ids[1]: frozenset(ids[50:53]), "no-such-id": frozenset(ids[:5])}
-    batch = cat.suggest_many(list(wanted), k={v: min(len(w), 100) for v, w in wanted.items()},
+    batch = suggest_many(cat, list(wanted), k={v: min(len(w), 100) for v, w in wanted.items()},
                              constraints={v: Constraints(only_ids=w) for v, w in wanted.items()},
                              allow_same_country=True)
     assert set(batch) == {ids[0], ids[1]}  # unknown ids are left out
     for viewer in (ids[0], ids[1]):
-        one = cat.suggest(viewer, k=min(len(wanted[viewer]), 100), constraints=Constraints(only_ids=wanted[viewer]),
+        one = suggest(cat, viewer, k=min(len(wanted[viewer]), 100), constraints=Constraints(only_ids=wanted[viewer]),
                           allow_same_country=True)
         assert [(s.id, round(s.score, 6)) for s in batch[viewer].suggestions] == [
             (s.id, round(s.score, 6)) for s in one.suggestions]
@@ -678,7 +678,7 @@ def test_suggest_many_with_constraints_and_k_per_asker(synthetic: tuple[Catalogu
 
 def test_solver_reasons_name_requests_and_profiles() -> None:
     """The solver numbers participants and meetings from 1; the service turns them into ids."""
-    from service.events import _humanise
+    from service.events.scheduling import _humanise
 
     reason = "fixed: meeting 2 (participants 1 and 3) has no allowed slot (session either, fixed slot 4)"
     assert _humanise(reason, ["tn-1", "fr-1", "it-1"], [10, 11]) == (
@@ -734,10 +734,10 @@ def test_exports_neutralise_formulas_and_stored_control_characters(svc: EventSer
     eid = make_event(svc, tables=2)
     for a, b, message in [("tn-1", "fr-1", FORMULAS[4]), ("tn-1", "it-1", "@here"), ("ma-1", "lb-1", FORMULAS[5]),
                           ("es-1", "it-1", "-1")]:
-        r = svc.request(eid, a, b, message=message.strip() if message.startswith("\t") else message.lstrip("\r"))
-        svc.accept(r.id, as_organiser=True)
-    assert svc.schedule(eid, time_limit=5).held == 4
-    files = svc.export(eid, tmp_path / "out", now=datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+        r = ev.request(svc, eid, a, b, message=message.strip() if message.startswith("\t") else message.lstrip("\r"))
+        ev.accept(svc, r.id, as_organiser=True)
+    assert ev.schedule(svc, eid, time_limit=5).held == 4
+    files = ev.export(svc, eid, tmp_path / "out", now=datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
     cells = all_cells(tmp_path / "out")
     assert len(cells) > 100 and {name for name, _ in cells} >= {"grid.csv", "summary.csv", "tn-1.csv",
                                                                 "grid.xlsx:grid", "grid.xlsx:participants"}
@@ -763,7 +763,7 @@ def test_exports_neutralise_formulas_and_stored_control_characters(svc: EventSer
 
 def test_export_is_all_or_nothing(svc: EventService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Problem 3: an export that fails half-way leaves no folder (or the previous export untouched)."""
-    import service.events as module
+    import service.events.exports as module
 
     eid = scheduled_event(svc)
     tmp_path = tmp_path / "exports"
@@ -775,40 +775,41 @@ def test_export_is_all_or_nothing(svc: EventService, tmp_path: Path, monkeypatch
 
     monkeypatch.setattr(module, "write_xlsx", broken)
     with pytest.raises(OSError, match="disk full"):
-        svc.export(eid, out)
+        ev.export(svc, eid, out)
     assert not out.exists() and list(tmp_path.iterdir()) == []
     monkeypatch.undo()
-    first = svc.export(eid, out)
+    first = ev.export(svc, eid, out)
     assert all(f.exists() for f in first)
     monkeypatch.setattr(module, "write_xlsx", broken)
     with pytest.raises(OSError):
-        svc.export(eid, out)  # the previous export stays whole
+        ev.export(svc, eid, out)  # the previous export stays whole
     assert sorted(p.name for p in out.iterdir()) == ["agendas", "grid.csv", "grid.xlsx", "summary.csv",
                                                      "table_use.csv"]
     assert sorted(tmp_path.iterdir()) == [out]
     monkeypatch.undo()
-    assert svc.export(eid, out) == first  # a new export replaces an old one
+    assert ev.export(svc, eid, out) == first  # a new export replaces an old one
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.docx").write_text("precious")
     with pytest.raises(ValueError, match="not a ccimatch export"):
-        svc.export(eid, tmp_path / "mine")
+        ev.export(svc, eid, tmp_path / "mine")
     assert (tmp_path / "mine" / "thesis.docx").read_text() == "precious"
 
 
 def test_event_texts_refuse_control_characters(svc: EventService) -> None:
     """Problem 3: event names, venues and request messages name the field and the code point."""
     with pytest.raises(ValueError, match=r"field 'name'.*U\+0007"):
-        svc.create_event(name="CAT\x07", venue="", timezone="Africa/Tunis", plan=plan(), tables=2, participants=rows())
+        ev.create_event(svc, name="CAT\x07", venue="", timezone="Africa/Tunis", plan=plan(), tables=2,
+                        participants=rows())
     with pytest.raises(ValueError, match=r"field 'venue'.*U\+202E"):
-        svc.create_event(name="CAT", venue="Kram\u202e", timezone="Africa/Tunis", plan=plan(), tables=2,
+        ev.create_event(svc, name="CAT", venue="Kram\u202e", timezone="Africa/Tunis", plan=plan(), tables=2,
                          participants=rows())
     eid = make_event(svc)
     with pytest.raises(ValueError, match=r"field 'message'.*U\+0000"):
-        svc.request(eid, "tn-1", "fr-1", message="bonjour\x00")
-    sent = svc.request(eid, "tn-1", "fr-1", message="Bonjour,\r\nà demain\tà 9 h")
+        ev.request(svc, eid, "tn-1", "fr-1", message="bonjour\x00")
+    sent = ev.request(svc, eid, "tn-1", "fr-1", message="Bonjour,\r\nà demain\tà 9 h")
     assert sent.message == "Bonjour,\nà demain\tà 9 h"
-    with pytest.raises(InvalidRowsError) as exc:
-        svc.import_requests(eid, [{"from_id": "ma-1", "to_id": "it-1", "message": "\x1b[2J"}])
+    with pytest.raises(InvalidFieldsError) as exc:
+        ev.import_requests(svc, eid, [{"from_id": "ma-1", "to_id": "it-1", "message": "\x1b[2J"}])
     assert exc.value.errors[0].field == "message" and "U+001B" in exc.value.errors[0].reason
 
 
@@ -816,10 +817,11 @@ def test_past_events_are_refused_unless_allowed(svc: EventService, run, tmp_path
     """Problem 6: days before today (in the event's timezone) need allow_past."""
     past = plan(days=(date(1900, 1, 1),))
     with pytest.raises(ValueError, match=r"field 'days' = '1900-01-01': in the past .*allow-past"):
-        svc.create_event(name="Old fair", venue="", timezone="Africa/Tunis", plan=past, tables=2, participants=rows())
-    eid = svc.create_event(name="Old fair", venue="", timezone="Africa/Tunis", plan=past, tables=2,
+        ev.create_event(svc, name="Old fair", venue="", timezone="Africa/Tunis", plan=past, tables=2,
+                        participants=rows())
+    eid = ev.create_event(svc, name="Old fair", venue="", timezone="Africa/Tunis", plan=past, tables=2,
                            participants=rows(), allow_past=True)
-    assert svc.event(eid).slots[0].start.year == 1900
+    assert ev.event(svc, eid).slots[0].start.year == 1900
     today = datetime.now(UTC).date()
     assert make_event(svc, plan=plan(days=(today + timedelta(days=1),)))
     people = tmp_path / "people.csv"

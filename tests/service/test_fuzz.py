@@ -13,8 +13,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from service.api import create_app
-from service.catalogue import Catalogue
+from service.catalogue import Catalogue, ingest
+from service.http import create_app
 from service.settings import Settings
 from storage.keys import create_key
 from tests.conftest import FakeEncoder, record
@@ -22,7 +22,7 @@ from tests.conftest import FakeEncoder, record
 _DIR = Path(tempfile.mkdtemp(prefix="ccimatch-fuzz-"))
 _SETTINGS = Settings(db=str(_DIR / "fuzz.db"), open_reads=True)
 _CATALOGUE = Catalogue.open(_SETTINGS, encoder=FakeEncoder())
-_CATALOGUE.ingest([record("tn-1"), record("fr-1", country="FR")])
+ingest(_CATALOGUE, [record("tn-1"), record("fr-1", country="FR")])
 _ADMIN = create_key(_CATALOGUE.engine, "admin")
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_SETTINGS, catalogue=_CATALOGUE))
 EXAMPLES = int(os.environ.get("CCIMATCH_FUZZ_EXAMPLES", "8"))
@@ -43,6 +43,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from service import events as ev  # noqa: E402
 from service.events import EventService, SlotPlan  # noqa: E402
 from storage.files import SUFFIXES  # noqa: E402
 from tests.strategies import FORMATS, as_file, records  # noqa: E402
@@ -52,8 +53,8 @@ FUZZ = settings(max_examples=EXAMPLES * 3, deadline=None, suppress_health_check=
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[tuple[TestClient, int]]:
-    event = EventService(_CATALOGUE).create_event(
-        name="Fuzz fair", venue="", timezone="Africa/Tunis", tables=2,
+    event = ev.create_event(
+        EventService(_CATALOGUE), name="Fuzz fair", venue="", timezone="Africa/Tunis", tables=2,
         plan=SlotPlan(days=(date.today() + timedelta(days=30),)),
         participants=[{"profile_id": "tn-1"}, {"profile_id": "fr-1"}])
     with TestClient(create_app(_SETTINGS, catalogue=_CATALOGUE), raise_server_exceptions=False) as c:

@@ -15,8 +15,8 @@ def test_an_unexpected_error_is_a_500_and_the_connection_stays_usable(tmp_path: 
     """Problem 4: after a 500 the keep-alive connection still answers (it was dropped: ECONNRESET)."""
     import uvicorn
 
-    from service.api import create_app
     from service.catalogue import Catalogue
+    from service.http import create_app
     from service.settings import Settings
     from tests.conftest import FakeEncoder
 

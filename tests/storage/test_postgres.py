@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from service.catalogue import Catalogue
+from service.catalogue import Catalogue, ingest, search
 from service.settings import Settings
 from storage import repository as repo
 from tests.conftest import FakeEncoder, record
@@ -18,12 +18,12 @@ def test_catalogue_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     rows = [record("tn-1", description="ورشة خزف في نابل", offers="poterie émaillée"),
             record("fr-1", country="FR", description="concept store in Lyon", offers="ceramics distribution")]
     cat = Catalogue.open(Settings(db=pg_url, index_dir=tmp_path / "index"), encoder=FakeEncoder())
-    report = cat.ingest([*rows, record("bad", country="XX")], atomic=True)
+    report = ingest(cat, [*rows, record("bad", country="XX")], atomic=True)
     assert report.written == 0 and repo.count_profiles(cat.engine) == 0
-    report = cat.ingest(rows)
+    report = ingest(cat, rows)
     assert report.inserted == 2 and not report.errors
     assert repo.load_profiles(cat.engine)[1].description == "ورشة خزف في نابل"  # UTF-8 round trip
-    hits, eligible = cat.search("ceramics distribution", k=1, view="offers")
+    hits, eligible = search(cat, "ceramics distribution", k=1, view="offers")
     assert hits[0].id == "fr-1" and eligible == 2
-    again = cat.ingest(rows)
+    again = ingest(cat, rows)
     assert (again.updated, again.encoded) == (2, 0)

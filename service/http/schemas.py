@@ -180,3 +180,36 @@ class ClusterExtendRequest(BaseModel):
 
     members: Annotated[list[Annotated[str, StringConstraints(max_length=64)]], Field(min_length=1, max_length=200)]
     k: Annotated[int, Field(ge=1, le=100)] = 10
+
+
+class ClusterMemberOut(BaseModel):
+    id: str
+    name: str
+    country: str
+    kind: str
+    role: str
+    reason: str
+
+
+class ClusterSeedOut(BaseModel):
+    members: list[ClusterMemberOut]
+    cohesion: float
+    sectors_covered: list[str]
+    alternatives: dict[str, list[str]] = Field(description="member id -> the next best candidates for its slot")
+    unmet: list[str] = Field(description="constraints that could not be met, in words")
+
+
+class ClusterCandidateOut(BaseModel):
+    id: str
+    name: str
+    country: str
+    kind: str
+    score: float
+    components: dict[str, float]
+
+
+class ClusterExtendOut(BaseModel):
+    cluster: str | None = Field(description="the kind=cluster profile whose members were used, if one was given")
+    members: list[str]
+    missing_members: list[str] = Field(description="members the cluster profile lists that are not in the catalogue")
+    candidates: list[ClusterCandidateOut]

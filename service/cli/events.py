@@ -2,109 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-event_app = typer.Typer(no_args_is_help=True, help="B2B meeting events: participants, requests, schedule, agendas.")
+import service.cli.common as common
+from matcher.errors import InvalidRequestError
+from service import params
+from service.cli.common import DbOpt, JsonOpt, print_json, say
 
-# service.cli imports this module to register it: only its functions are used here, at call time
-DbOpt = Annotated[str | None, typer.Option("--db", help="SQLite file or SQLAlchemy URL [env CCIMATCH_DB].")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+app = typer.Typer(no_args_is_help=True, help="B2B meeting events: participants, requests, schedule, agendas.")
+
 EventArg = Annotated[int, typer.Argument(metavar="EVENT_ID", help="The event's id (printed by 'create').")]
 RequestArg = Annotated[int, typer.Argument(metavar="REQUEST_ID", help="The request's id.")]
 ByOpt = Annotated[str | None, typer.Option("--by", help="Profile id of the participant who acts.")]
 OrganiserOpt = Annotated[bool, typer.Option("--as-organiser", help="Act as the organiser, on their behalf.")]
 
 
-class _Cli:
-    """service.cli, imported on use: service.cli imports this module to register ``event_app``."""
-
-    def __getattr__(self, name: str) -> Any:
-        from service import cli as module
-
-        return getattr(module, name)
-
-
-cli = _Cli()
-
-
 def _service(db: str | None) -> Any:
     from service.events import EventService
 
-    return EventService(cli._catalogue(db))
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Domain errors become one line on stderr (exit 2); rejected rows are listed (exit 1)."""
-    from service.events import EventNotFoundError, InvalidRowsError, RequestNotFoundError
-
-    try:
-        yield
-    except InvalidRowsError as exc:
-        cli.echo_errors(exc.errors)
-        cli.say(f"{len(exc.errors)} problem(s); nothing was written.", err=True)
-        raise typer.Exit(1) from None
-    except (EventNotFoundError, RequestNotFoundError) as exc:
-        raise cli.UsageError(str(exc)) from None
-    except ValueError as exc:
-        raise cli.UsageError(str(exc)) from None
-
-
-def _hours(option: str, value: str) -> tuple[time | None, time | None]:
-    if value.strip().lower() in ("", "none", "-"):
-        return None, None
-    try:
-        start, end = (time.fromisoformat(x.strip()) for x in value.split("-"))
-    except ValueError:
-        raise cli.UsageError(f"{option}: {value!r} is not a time range like 09:00-12:30 (or 'none')") from None
-    return start, end
-
-
-def _days(value: str) -> tuple[date, ...]:
-    try:
-        return tuple(date.fromisoformat(x.strip()) for x in value.split(",") if x.strip())
-    except ValueError:
-        raise cli.UsageError(f"--days: {value!r} is not a list of dates like 2026-12-01,2026-12-02") from None
-
-
-def _moment(option: str, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise cli.UsageError(f"{option}: {value!r} is not an ISO 8601 time like 2026-11-25T18:00+01:00") from None
-    if parsed.tzinfo is None:
-        raise cli.UsageError(f"{option}: {value!r} needs a UTC offset, e.g. 2026-11-25T18:00+01:00")
-    return parsed
+    return EventService(common.open_catalogue(db))
 
 
 def _records(path: Path) -> list[dict[str, Any]]:
     from storage.files import read_records
 
-    try:
-        return read_records(path)
-    except ValueError as exc:
-        raise cli.UsageError(str(exc)) from None
+    return read_records(path)
 
 
 def _show_request(r: Any, as_json: bool) -> None:
-    from storage.events import as_dict
+    from matcher.events import as_dict
 
     if as_json:
-        cli._print_json(as_dict(r))
+        print_json(as_dict(r))
     else:
-        cli.say(f"request {r.id}: {r.from_id} -> {r.to_id} ({r.priority}) {r.state}"
-                   + (f" by the {r.decided_by}" if r.decided_by else ""))
+        say(f"request {r.id}: {r.from_id} -> {r.to_id} ({r.priority}) {r.state}"
+            + (f" by the {r.decided_by}" if r.decided_by else ""))
 
 
-@event_app.command()
+@app.command()
 def create(
     name: Annotated[str, typer.Argument(help="Event name, e.g. 'CAT 2026 B2B meetings'.")],
     participants: Annotated[Path, typer.Option(help="CSV or Excel: profile_id, forbidden_slots, max_meetings, "
@@ -122,26 +61,26 @@ def create(
     db: DbOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Create an event from a slot plan and a participants file (all rows checked; all or nothing)."""
+    from service import events
     from service.events import SlotPlan
 
-    m_start, m_end = _hours("--morning", morning)
-    a_start, a_end = _hours("--afternoon", afternoon)
+    m_start, m_end = params.hours("--morning", morning)
+    a_start, a_end = params.hours("--afternoon", afternoon)
     rows = _records(participants)
-    with _errors():
-        plan = SlotPlan(days=_days(days), morning_start=m_start, morning_end=m_end, afternoon_start=a_start,
-                        afternoon_end=a_end, slot_minutes=slot_minutes, break_minutes=break_minutes)
-        svc = _service(db)
-        event_id = svc.create_event(name=name, venue=venue, timezone=timezone, plan=plan, tables=tables,
-                                    participants=rows, allow_past=allow_past)
-        data = svc.event(event_id)
+    plan = SlotPlan(days=params.days("--days", days), morning_start=m_start, morning_end=m_end, afternoon_start=a_start,
+                    afternoon_end=a_end, slot_minutes=slot_minutes, break_minutes=break_minutes)
+    svc = _service(db)
+    event_id = events.create_event(svc, name=name, venue=venue, timezone=timezone, plan=plan, tables=tables,
+                                participants=rows, allow_past=allow_past)
+    data = events.event(svc, event_id)
     if as_json:
-        cli._print_json({"event_id": event_id, "slots": len(data.slots), "tables": len(data.tables),
+        print_json({"event_id": event_id, "slots": len(data.slots), "tables": len(data.tables),
                          "participants": len(data.participants)})
     else:
-        cli.say(event_id)
+        say(event_id)
 
 
-@event_app.command("requests")
+@app.command("requests")
 def requests_(
     event_id: EventArg,
     import_file: Annotated[Path | None, typer.Option("--import", help="CSV or Excel: from_id, to_id, priority, "
@@ -150,23 +89,23 @@ def requests_(
     db: DbOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Import meeting requests from a file (all or nothing), then list the event's requests."""
-    from storage.events import as_dict
+    from matcher.events import as_dict
+    from service import events
 
-    with _errors():
-        svc = _service(db)
-        if import_file is not None:
-            added = svc.import_requests(event_id, _records(import_file))
-            if not as_json:
-                cli.say(f"{len(added)} request(s) imported", err=True)
-        listed = svc.requests(event_id, (state,) if state else ())
+    svc = _service(db)
+    if import_file is not None:
+        added = events.import_requests(svc, event_id, _records(import_file))
+        if not as_json:
+            say(f"{len(added)} request(s) imported", err=True)
+    listed = events.list_requests(svc, event_id, (state,) if state else ())
     if as_json:
-        cli._print_json([as_dict(r) for r in listed])
+        print_json([as_dict(r) for r in listed])
         return
     for r in listed:
         _show_request(r, False)
 
 
-@event_app.command()
+@app.command()
 def request(
     event_id: EventArg,
     from_id: Annotated[str, typer.Argument(metavar="FROM", help="Profile id of the requester.")],
@@ -177,56 +116,57 @@ def request(
     db: DbOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Ask for a meeting (pending until the partner or the organiser answers)."""
-    with _errors():
-        r = _service(db).request(event_id, from_id, to_id, priority=priority, message=message,
-                                 expires_at=_moment("--expires", expires))
+    from service import events
+
+    r = events.request(_service(db), event_id, from_id, to_id, priority=priority, message=message,
+                       expires_at=params.moment("--expires", expires))
     _show_request(r, as_json)
 
 
 def _decide(action: str, request_id: int, by: str | None, as_organiser: bool, db: str | None, as_json: bool) -> None:
     if as_organiser == (by is not None):
-        raise cli.UsageError("say who acts: --by PROFILE_ID or --as-organiser (one of them)")
-    with _errors():
-        r = getattr(_service(db), action)(request_id, by=by, as_organiser=as_organiser)
+        raise InvalidRequestError("say who acts: --by PROFILE_ID or --as-organiser (one of them)")
+    from service import events
+
+    r = events.act(_service(db), request_id, action, by=by, as_organiser=as_organiser)
     _show_request(r, as_json)
 
 
-@event_app.command()
+@app.command()
 def accept(request_id: RequestArg, by: ByOpt = None, as_organiser: OrganiserOpt = False, db: DbOpt = None,
            as_json: JsonOpt = False) -> None:
     """Accept a pending request (its addressee, or the organiser)."""
     _decide("accept", request_id, by, as_organiser, db, as_json)
 
 
-@event_app.command()
+@app.command()
 def decline(request_id: RequestArg, by: ByOpt = None, as_organiser: OrganiserOpt = False, db: DbOpt = None,
             as_json: JsonOpt = False) -> None:
     """Decline a pending request (its addressee, or the organiser)."""
     _decide("decline", request_id, by, as_organiser, db, as_json)
 
 
-@event_app.command()
+@app.command()
 def cancel(request_id: RequestArg, by: ByOpt = None, as_organiser: OrganiserOpt = False, db: DbOpt = None,
            as_json: JsonOpt = False) -> None:
     """Withdraw a pending or accepted request (its sender, or the organiser)."""
     _decide("cancel", request_id, by, as_organiser, db, as_json)
 
 
-@event_app.command()
+@app.command()
 def expire(
     now: Annotated[str | None, typer.Option(help="Reference time, ISO 8601 with offset (default: now).")] = None,
     event_id: Annotated[int | None, typer.Option("--event", help="Only this event.")] = None,
     db: DbOpt = None,
 ) -> None:
     """Expire pending requests whose deadline has passed."""
-    from datetime import UTC
+    from service import events
 
-    with _errors():
-        ids = _service(db).expire(_moment("--now", now) or datetime.now(UTC), event_id=event_id)
-    cli.say(f"{len(ids)} request(s) expired" + (f": {', '.join(map(str, ids))}" if ids else ""))
+    ids = events.expire(_service(db), params.moment("--now", now) or datetime.now(UTC), event_id=event_id)
+    say(f"{len(ids)} request(s) expired" + (f": {', '.join(map(str, ids))}" if ids else ""))
 
 
-@event_app.command()
+@app.command()
 def recommend(
     event_id: EventArg,
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="Partners per participant.")] = 5,
@@ -236,26 +176,27 @@ def recommend(
     db: DbOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Recommended meetings among the event's participants, mutual matches first."""
-    with _errors():
-        svc = _service(db)
-        rows = svc.recommend(event_id, k=k)
-        created = svc.prefill(event_id, k=k, mutual_only=mutual_only) if prefill else []
+    from service import events
+
+    svc = _service(db)
+    rows = events.recommend(svc, event_id, k=k)
+    created = events.prefill(svc, event_id, k=k, mutual_only=mutual_only) if prefill else []
     if as_json:
-        cli._print_json({"recommendations": [r.to_dict() for r in rows], "prefilled": [r.id for r in created]})
+        print_json({"recommendations": [r.to_dict() for r in rows], "prefilled": [r.id for r in created]})
         return
     current = None
     for r in rows:
         if r.participant != current:
             current = r.participant
-            cli.say(f"{current}:")
-        cli.say(f"  {'*' if r.mutual else ' '} {r.score:5.3f}  {r.partner:<20} {r.partner_name}")
-        cli.say(f"           {r.reason}")
-    cli.say("(* mutual: each is in the other's list)")
+            say(f"{current}:")
+        say(f"  {'*' if r.mutual else ' '} {r.score:5.3f}  {r.partner:<20} {r.partner_name}")
+        say(f"           {r.reason}")
+    say("(* mutual: each is in the other's list)")
     if prefill:
-        cli.say(f"{len(created)} pending request(s) created")
+        say(f"{len(created)} pending request(s) created")
 
 
-@event_app.command()
+@app.command()
 def schedule(
     event_id: EventArg,
     time_limit: Annotated[float, typer.Option(min=0.1, help="Solver time limit in seconds.")] = 60.0,
@@ -265,28 +206,30 @@ def schedule(
     db: DbOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Give every accepted request a slot and a table (musts first); replaces the stored schedule."""
-    with _errors():
-        summary = _service(db).schedule(event_id, fairness=None if no_fairness else fairness, time_limit=time_limit,
-                                        workers=workers)
+    from service import events
+
+    summary = events.schedule(_service(db), event_id, fairness=None if no_fairness else fairness,
+                              time_limit=time_limit, workers=workers)
     if as_json:
-        cli._print_json(summary.to_dict())
+        print_json(summary.to_dict())
         return
-    cli.say(f"status {summary.status}: {summary.held} of {summary.requested} meetings held "
+    say(f"status {summary.status}: {summary.held} of {summary.requested} meetings held "
                f"(musts {summary.must_held} of {summary.must_requested}), {summary.breaks} break(s), "
                f"{summary.seconds:.1f} s" + ("" if summary.stored else "; the stored schedule was kept"))
     for x in summary.left_out:
-        cli.say(f"  left out: request {x.request_id} {x.from_id} -> {x.to_id} ({x.priority}): {x.reason}")
+        say(f"  left out: request {x.request_id} {x.from_id} -> {x.to_id} ({x.priority}): {x.reason}")
     if summary.infeasible_reason:
-        cli.say(f"  why: {summary.infeasible_reason}")
+        say(f"  why: {summary.infeasible_reason}")
 
 
-@event_app.command()
+@app.command()
 def export(
     event_id: EventArg,
     out: Annotated[Path, typer.Option(help="Folder for agendas (CSV, .ics), the grid (CSV, Excel) and summaries.")],
     db: DbOpt = None,
 ) -> None:
     """Write every participant's agenda and the organiser's grid and summaries."""
-    with _errors():
-        files = _service(db).export(event_id, out)
-    cli.say(f"wrote {len(files)} files to {out}")
+    from service import events
+
+    files = events.export(_service(db), event_id, out)
+    say(f"wrote {len(files)} files to {out}")

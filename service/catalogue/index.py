@@ -1,0 +1,210 @@
+"""The catalogue's life cycle: profiles in the database, their vectors (through the embedding cache), and
+the derived per-view indexes, kept in step with the database across processes. The operations on it
+(profiles, suggestions, clusters) live in their own modules and read :meth:`Catalogue.state`."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine
+
+from embeddings.index_faiss import FaissIndex
+from embeddings.store import load_indexes, save_indexes
+from matcher.constraints import ITEM_SIDES, CatalogueArrays
+from matcher.errors import NotFoundError
+from matcher.profile import VIEWS, Profile
+from matcher.protocols import Encoder, Role
+from matcher.suggestions import CatalogueView
+from service.settings import Settings
+from storage import repository as repo
+from storage.db import database_url, open_database
+
+log = logging.getLogger("ccimatch.catalogue")
+
+
+class UnknownProfileError(NotFoundError):
+    """No profile with this id."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class State(CatalogueView):
+    """The catalogue as of one database version: what a reader holds while it works, never changed."""
+
+    version: int
+
+
+def default_index_dir(settings: Settings) -> Path:
+    url = database_url(settings.db)
+    if settings.index_dir is not None:
+        return settings.index_dir
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return path.with_name(path.name + ".index")
+    return settings.cache_dir / "index" / hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+class Catalogue:
+    """Profiles plus their vector indexes, kept in step with the database."""
+
+    def __init__(self, *, engine: Engine, index_dir: Path, model_id: str,
+                 encoder_factory: Callable[[], Encoder], index_params: Mapping[str, Any] | None = None) -> None:
+        self.engine = engine
+        self.index_dir = index_dir
+        self.model_id = model_id
+        self._encoder_factory = encoder_factory
+        self._encoder: Encoder | None = None
+        self._index_params = dict(index_params or {})
+        self._state: State | None = None
+        self.lock = threading.RLock()  # serialises this process's writers and index rebuilds
+        self.rebuilt = False  # whether the last refresh had to rebuild the index
+
+    @classmethod
+    def open(cls, settings: Settings, *, encoder: Encoder | None = None) -> Catalogue:
+        from embeddings.encoder import backend_model_id, load_encoder
+
+        engine = open_database(settings.db)
+        if encoder is not None:
+            model_id, factory = encoder.model_id, (lambda: encoder)
+        else:
+            model_id = backend_model_id(settings.model, settings.cache_dir, settings.backend)
+
+            def factory() -> Encoder:
+                return load_encoder(settings.model, backend=settings.backend, cache_dir=settings.cache_dir,
+                                    batch_size=settings.batch_size, threads=settings.threads)
+        return cls(engine=engine, index_dir=default_index_dir(settings), model_id=model_id,
+                   encoder_factory=factory,
+                   index_params={"approx_threshold": settings.approx_threshold, "approx": settings.approx,
+                                 "nprobe": settings.nprobe, "ef_search": settings.ef_search})
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = self._encoder_factory()
+            if self._encoder.model_id != self.model_id:
+                raise RuntimeError(f"encoder {self._encoder.model_id} is not the configured {self.model_id}")
+        return self._encoder
+
+    # --- reading ---------------------------------------------------------------------------
+    def state(self, *, with_index: bool = True) -> State:
+        """Current profiles, arrays and (if asked) indexes, reloaded when the database changed.
+
+        A new state is built aside and swapped in with one assignment, so a reader holding the
+        previous one never sees a half-updated index; rebuilds are serialised by the write lock. The
+        version and the profiles are read in one snapshot, so an index is never labelled with a version
+        whose content it does not hold (another process may write between two separate reads).
+        """
+        version = repo.catalogue_version(self.engine)
+        current = self._state
+        if current is not None and current.version == version and (current.indexes or not with_index):
+            return current
+        with self.lock:
+            current = self._state
+            if current is None or current.version != repo.catalogue_version(self.engine):
+                version, profiles = repo.load_catalogue(self.engine)
+                current = State(version=version, profiles=profiles, arrays=CatalogueArrays.from_profiles(profiles),
+                                names=[p.name for p in profiles])
+            if with_index and not current.indexes:
+                ids = current.arrays.ids.tolist()
+                loaded = load_indexes(self.index_dir, model_id=self.model_id, ids=ids,
+                                      catalogue_version=current.version, **self._index_params)
+                self.rebuilt = loaded is None
+                current = State(version=current.version, profiles=current.profiles, arrays=current.arrays,
+                                names=current.names,
+                                indexes=loaded if loaded is not None else self._build_indexes(current))
+            self._state = current
+            return current
+
+    def profile(self, profile_id: str) -> Profile:
+        """The stored profile with this id; :class:`UnknownProfileError` if none."""
+        found = self.find(profile_id)
+        if found is None:
+            raise UnknownProfileError(f"no profile with id {profile_id!r}")
+        return found
+
+    def find(self, profile_id: str) -> Profile | None:
+        st = self.state(with_index=False)
+        row = st.row_of(profile_id)
+        return None if row is None else st.profiles[row]
+
+    def embed(self, texts: Sequence[str], *, role: Role = "passage", show_progress: bool = False
+              ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """(cached, new) vectors keyed by text hash; new ones are encoded, not yet stored."""
+        hashes = {repo.text_hash(role, t): t for t in texts}
+        cached = repo.cached_vectors(self.engine, self.model_id, hashes)
+        missing = sorted(t for h, t in hashes.items() if h not in cached)
+        if not missing:
+            return cached, {}
+        fresh = self.encoder.encode(missing, role=role, show_progress=show_progress)
+        return cached, {repo.text_hash(role, t): v for t, v in zip(missing, fresh, strict=True)}
+
+    def vectors(self, texts: Sequence[str], *, role: Role) -> np.ndarray:
+        """(len(texts), d) vectors through the cache; new ones are encoded and stored."""
+        if not texts:
+            return np.zeros((0, 0), np.float32)
+        cached, new = self.embed(texts, role=role)
+        repo.store_vectors(self.engine, self.model_id, new)
+        cached.update(new)
+        return np.stack([cached[repo.text_hash(role, t)] for t in texts])
+
+    def _build_indexes(self, st: State, *, must_save: bool = False) -> dict[str, FaissIndex]:
+        """Rebuild every index from the cached embeddings and save it beside the database: one row per
+        profile for each view (zeros where a view is empty), one row per item for offers and needs.
+
+        A failed save is logged and the indexes are served from memory (they are correct; other processes
+        rebuild their own), unless ``must_save`` (``ccimatch index rebuild``), where it is the error."""
+        columns = {v: [p.view_texts()[v] for p in st.profiles] for v in VIEWS}
+        columns |= {f"{side}_items": [t for p in st.profiles for t in getattr(p, side)] for side in ITEM_SIDES}
+        cached, new = self.embed([t for col in columns.values() for t in col if t])
+        repo.store_vectors(self.engine, self.model_id, new)
+        cached.update(new)
+        dim = next(iter(cached.values())).shape[0] if cached else self.encoder.dim
+        indexes = {}
+        for name, col in columns.items():
+            matrix = np.zeros((len(col), dim), np.float32)
+            for row, text in enumerate(col):
+                if text:
+                    matrix[row] = cached[repo.text_hash("passage", text)]
+            indexes[name] = FaissIndex(matrix, **self._index_params)
+        try:
+            save_indexes(self.index_dir, indexes, model_id=self.model_id, dim=dim,
+                         ids=st.arrays.ids.tolist(), catalogue_version=st.version)
+        except Exception:
+            if must_save:
+                raise
+            log.exception("could not save the index of catalogue version %s in %s; serving it from memory",
+                          st.version, self.index_dir)
+        return indexes
+
+    def rebuild_index(self) -> None:
+        with self.lock:
+            st = self.state(with_index=False)
+            self._state = State(version=st.version, profiles=st.profiles, arrays=st.arrays, names=st.names,
+                                indexes=self._build_indexes(st, must_save=True))
+            self.rebuilt = True
+
+    def refresh_after_write(self) -> None:
+        """Rebuild and save the index now, so the next reader finds it fresh. The write is committed
+        already: a failure here is logged, never reported as the write's failure (a client told "not
+        applied" would retry a write that was), and the next :meth:`state` call rebuilds."""
+        try:
+            self.state()
+        except Exception:
+            log.exception("a committed write left the index stale; the next request rebuilds it")
+
+    def readiness(self) -> dict[str, Any]:
+        """Model loaded, index loaded and as new as the database."""
+        st = self._state
+        fresh = st is not None and bool(st.indexes) and st.version == repo.catalogue_version(self.engine)
+        return {"ready": fresh and self._encoder is not None, "profiles": len(st.profiles) if st else 0,
+                "model_id": self.model_id, "index_fresh": fresh}
+
+    def stats(self) -> dict[str, Any]:
+        st = self.state(with_index=False)
+        return {"profiles": len(st.profiles), **st.arrays.counts()}

@@ -1,0 +1,115 @@
+"""Queries on the catalogue: free-text search of one view, partner suggestions for a stored profile or a
+draft, and suggestions for many profiles at once (an event's participants). Encoding goes through the
+embedding cache; ranking and explanations are :mod:`matcher.suggestions`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from embeddings.index_exact import ExactIndex
+from matcher.constraints import ITEM_SIDES, Constraints, constraint_mask
+from matcher.profile import Profile
+from matcher.protocols import VectorIndex
+from matcher.ranking import RankingParams
+from matcher.suggestions import (
+    CatalogueView,
+    Draft,
+    SuggestionList,
+    draft_of,
+    restrict,
+    restricted_rows,
+)
+from matcher.suggestions import suggest as rank_and_explain
+from matcher.suggestions import suggest_many as rank_and_explain_many
+from service.catalogue.index import Catalogue
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchHit:
+    id: str
+    name: str
+    kind: str
+    country: str
+    city: str
+    sectors: tuple[str, ...]
+    score: float
+
+
+def search(cat: Catalogue, text: str, *, k: int = 10, constraints: Constraints | None = None,
+           view: str = "overall") -> tuple[list[SearchHit], int]:
+    """Profiles whose ``view`` best matches free text, under hard constraints.
+
+    Returns the hits and the number of eligible profiles (so a short list can be explained).
+    """
+    st = cat.state()
+    allowed = constraint_mask(constraints or Constraints(), st.arrays) & st.arrays.has_view[view]
+    query = cat.encoder.encode([text], role="query")
+    scores, rows = st.indexes[view].search(query, k, allowed)
+    hits = []
+    for score, row in zip(scores[0], rows[0], strict=True):
+        if row < 0:
+            break
+        p = st.profiles[row]
+        hits.append(SearchHit(id=p.id, name=p.name, kind=p.kind, country=p.country, city=p.city,
+                              sectors=p.sectors, score=float(score)))
+    return hits, int(allowed.sum())
+
+
+def suggest(cat: Catalogue, who: str | Draft, *, k: int = 10, constraints: Constraints | None = None,
+            allow_same_country: bool = False, shared_language: bool = False,
+            prefer_countries: frozenset[str] = frozenset(), params: RankingParams | None = None,
+            exhaustive: bool = False) -> SuggestionList:
+    """Partners for a stored profile (by id) or a draft, ranked and explained (see matcher.ranking)."""
+    st = cat.state()
+    if isinstance(who, str):
+        me: Profile | None = cat.profile(who)
+        draft = draft_of(me)  # type: ignore[arg-type]
+    else:
+        who.check()
+        me, draft = None, who
+    # one cache lookup and one encoder batch for all of the asker's texts
+    encoded = cat.vectors(draft.query_texts(), role="query")
+    return rank_and_explain(st, me, draft, encoded, k=k, constraints=constraints or Constraints(),
+                            allow_same_country=allow_same_country, shared_language=shared_language,
+                            prefer_countries=prefer_countries, params=params, exhaustive=exhaustive)
+
+
+def suggest_many(cat: Catalogue, ids: Sequence[str], *, k: int | Mapping[str, int] = 10,
+                 constraints: Constraints | Mapping[str, Constraints] | None = None,
+                 allow_same_country: bool = False, shared_language: bool = False,
+                 params: RankingParams | None = None) -> dict[str, SuggestionList]:
+    """``suggest(id, ...)`` for many stored profiles at once (an event's participants): the same
+    suggestions, ids, order and scores, as one call per profile, for a fraction of the cost.
+
+    ``k`` and ``constraints`` are one value for all, or one per id. When every asker's constraints
+    restrict the candidates with ``only_ids``, ranking runs on the sub-catalogue of the union of those
+    ids (rows keep their relative order, so calibration samples and tie-breaks are unchanged). Ids
+    not in the catalogue are left out of the result.
+    """
+    st = cat.state()
+    askers = {pid: st.profiles[row] for pid in dict.fromkeys(ids) if (row := st.row_of(pid)) is not None}
+    if not askers:
+        return {}
+    per: dict[str, Constraints] = (
+        {pid: constraints.get(pid, Constraints()) for pid in askers} if isinstance(constraints, Mapping)
+        else dict.fromkeys(askers, constraints or Constraints()))
+    texts = [t for p in askers.values() for t in draft_of(p).query_texts()]
+    encoded = cat.vectors(texts, role="query")  # one cache lookup for every asker
+    rows = restricted_rows(st.arrays, list(per.values()))
+    view: CatalogueView = st if rows is None else _sub_view(st, rows)
+    return rank_and_explain_many(view, askers, encoded, k=k, constraints=per, restricted=rows is not None,
+                                 allow_same_country=allow_same_country, shared_language=shared_language,
+                                 params=params)
+
+
+def _sub_view(st: CatalogueView, rows: np.ndarray) -> CatalogueView:
+    """The catalogue restricted to ``rows`` (same relative order), with exact in-memory indexes."""
+    arrays, units = restrict(st.arrays, rows)
+    indexes: dict[str, VectorIndex] = {"overall": ExactIndex(st.indexes["overall"].vectors(rows))}
+    for side in ITEM_SIDES:
+        indexes[f"{side}_items"] = ExactIndex(st.indexes[f"{side}_items"].vectors(units[side]))
+    profiles = [st.profiles[r] for r in rows.tolist()]
+    return CatalogueView(profiles=profiles, arrays=arrays, indexes=indexes, names=[p.name for p in profiles])

@@ -1,0 +1,40 @@
+"""B2B meeting events around the catalogue, one module per job: the event and its plan (:mod:`.plan`),
+meeting requests (:mod:`.requests`), recommended meetings (:mod:`.matching`), the schedule
+(:mod:`.scheduling`), agendas and the grid (:mod:`.agendas`), exports (:mod:`.exports`). Every function
+takes the :class:`EventService` (the catalogue and the database) first. The domain (values, the request
+state machine, row checks) is :mod:`matcher.events` and :mod:`matcher.event_rows`."""
+
+from matcher.errors import InvalidFieldsError
+from matcher.events import (
+    DuplicateRequestError,
+    EventNotFoundError,
+    RequestNotFoundError,
+    SlotPlan,
+    TransitionError,
+)
+from service.events.agendas import AGENDA_COLUMNS, AgendaItem, agenda, agendas, grid, summary_rows
+from service.events.exports import calendar, export, ics
+from service.events.matching import Recommendation, matches, prefill, recommend
+from service.events.plan import EventService, create_event, event, name_of
+from service.events.requests import (
+    accept,
+    act,
+    cancel,
+    decline,
+    expire,
+    find_request,
+    get_request,
+    import_requests,
+    list_requests,
+    request,
+)
+from service.events.scheduling import LeftOut, ScheduleSummary, assignments, instance_of, schedule
+
+__all__ = [
+    "AGENDA_COLUMNS", "AgendaItem", "DuplicateRequestError", "EventNotFoundError", "EventService",
+    "InvalidFieldsError", "LeftOut", "Recommendation", "RequestNotFoundError", "ScheduleSummary", "SlotPlan",
+    "TransitionError", "accept", "act", "agenda", "agendas", "assignments", "calendar", "cancel", "create_event",
+    "decline", "event", "expire", "export", "find_request", "get_request", "grid", "ics", "import_requests",
+    "instance_of", "list_requests", "matches", "name_of", "prefill", "recommend", "request", "schedule",
+    "summary_rows",
+]

@@ -1,0 +1,162 @@
+"""HTTP request and response models of B2B meeting events: the limits a client can rely on and the
+shape of every answer, in the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+ProfileId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# answers carry times as ISO 8601 strings in UTC ("2026-12-01T08:00:00+00:00"), exactly as stored
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"}, description="ISO 8601, UTC")]
+
+
+class ParticipantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    profile_id: ProfileId
+    forbidden_slots: Annotated[list[Annotated[int, Field(ge=1, le=10_000)]], Field(max_length=1000)] = Field(
+        default_factory=list, description="1-based slot numbers the participant cannot attend")
+    max_meetings: Annotated[int, Field(ge=0, le=1000)] | None = None
+    stand: Annotated[int, Field(ge=1, le=1000)] | None = Field(default=None, description="table number it hosts at")
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    venue: Annotated[str, StringConstraints(max_length=300)] = ""
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "Africa/Tunis"
+    days: Annotated[list[date], Field(min_length=1, max_length=31)]
+    morning_start: time | None = time(9, 0)
+    morning_end: time | None = time(12, 30)
+    afternoon_start: time | None = time(14, 0)
+    afternoon_end: time | None = time(17, 30)
+    slot_minutes: Annotated[int, Field(ge=5, le=480)] = 30
+    break_minutes: Annotated[int, Field(ge=0, le=240)] = 0
+    tables: Annotated[int, Field(ge=1, le=1000)] = 20
+    participants: Annotated[list[ParticipantIn], Field(min_length=1, max_length=5000)]
+
+
+class RequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    from_id: ProfileId
+    to_id: ProfileId
+    priority: Literal["must", "want"] = "want"
+    message: Annotated[str, StringConstraints(max_length=2000)] = ""
+    expires_at: datetime | None = None
+
+
+class DecisionIn(BaseModel):
+    """Who acts: the participant concerned (``by``) or the organiser on its behalf."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    by: ProfileId | None = None
+    as_organiser: bool = False
+
+
+class SlotOut(BaseModel):
+    index: int = Field(description="0-based")
+    number: int = Field(description="1-based, as people see it")
+    start: Timestamp
+    end: Timestamp
+    session: Literal["morning", "afternoon"]
+
+
+class TableOut(BaseModel):
+    number: int
+    name: str
+
+
+class ParticipantOut(BaseModel):
+    profile_id: str
+    forbidden: list[int] = Field(description="0-based slot indexes the participant cannot attend")
+    max_meetings: int | None
+    stand: int | None
+
+
+class EventOut(BaseModel):
+    id: int
+    name: str
+    venue: str
+    timezone: str
+    created_at: Timestamp
+    slots: list[SlotOut]
+    tables: list[TableOut]
+    participants: list[ParticipantOut]
+
+
+class RequestOut(BaseModel):
+    id: int
+    event_id: int
+    from_id: str
+    to_id: str
+    priority: Literal["must", "want"]
+    message: str
+    state: Literal["pending", "accepted", "declined", "cancelled", "expired"]
+    expires_at: Timestamp | None
+    decided_by: Literal["participant", "organiser"] | None
+    created_at: Timestamp
+    score: float | None
+    reason: str
+
+
+class RecommendationOut(BaseModel):
+    participant: str
+    partner: str
+    partner_name: str
+    score: float
+    mutual: bool = Field(description="each is in the other's list")
+    reason: str
+
+
+class LeftOutOut(BaseModel):
+    request_id: int
+    from_id: str
+    to_id: str
+    priority: Literal["must", "want"]
+    reason: str = Field(description="in English")
+    family: str = Field(description="stable code of the reason, for translations (e.g. capacity, forbidden)")
+    requests: list[int] = Field(description="the other requests the reason is about")
+    participants: list[str] = Field(description="the participants (profile ids) the reason is about")
+    slots: list[int] = Field(description="the slots (1-based) the reason is about")
+
+
+class ScheduleOut(BaseModel):
+    event_id: int
+    status: Literal["optimal", "feasible", "infeasible", "unknown"]
+    stored: bool = Field(description="whether the stored schedule was replaced")
+    breaks: int | None
+    bound: int | None
+    seconds: float
+    requested: int
+    held: int
+    must_requested: int
+    must_held: int
+    left_out: list[LeftOutOut]
+    infeasible_reason: str | None
+    infeasible: dict[str, Any] = Field(description="the structured reason (family, participants, requests, slots)")
+
+
+class AgendaItemOut(BaseModel):
+    slot: int = Field(description="1-based")
+    start: Timestamp
+    end: Timestamp
+    local_start: str = Field(description="in the event's timezone, e.g. 2026-12-01 09:00")
+    local_end: str
+    table: int
+    table_name: str
+    partner_id: str
+    partner_name: str
+    partner_country: str
+    priority: Literal["must", "want"]
+    request_id: int
+    reason: str
+    message: str
+
+
+GridRow = dict[str, str]  # slot, start, end, session, then one column per table name

@@ -1,0 +1,5 @@
+"""One router per resource; :func:`service.http.app.create_app` includes them in this order."""
+
+from service.http.routes import clusters, events, profiles, requests, service, suggestions
+
+ROUTERS = (service.router, profiles.router, suggestions.router, clusters.router, events.router, requests.router)
