@@ -121,8 +121,7 @@ def solve_dzn(
     time_limit: Annotated[float, typer.Option("--time-limit", min=1, help="Seconds.")] = 60.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Solve a published meeting-scheduling instance (.dzn) exactly (CP-SAT raced against MaxSAT): fewest
-    breaks, fair to d. For benchmarks; an event's own schedule is 'ccimatch event schedule'."""
+    """Solve a published scheduling instance (.dzn) exactly, for benchmarks (an event: 'event schedule')."""
     from matcher.scheduling import solve
     from storage.dzn import DznError, read_instance
 

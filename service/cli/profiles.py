@@ -123,8 +123,7 @@ def stats(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 
 @app.command()
 def doctor(db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Check stored profiles, events, messages and key labels against today's validation; exit 1 if any
-    value needs correcting (exports and pages show such characters as U+FFFD meanwhile)."""
+    """Check stored profiles, events, messages and key labels against today's validation (exit 1 if any fails)."""
     from service.doctor import checkup
     from storage.db import open_database
 
