@@ -42,6 +42,7 @@ names its two participants (``participants``) unless the sentence is about fewer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 FAMILIES: tuple[str, ...] = ("fairness", "precedences", "fixed", "forbidden", "sessions")
@@ -52,6 +53,10 @@ REASON_KINDS: tuple[str, ...] = (
     "tables_full", "order", "fairness_bound",
 )
 SESSION_NAMES = {1: "morning", 2: "afternoon", 3: "either"}
+
+
+def _from_one(index: int) -> str:
+    return str(index + 1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,22 +85,30 @@ class Reason:
     @property
     def text(self) -> str:
         """The English sentence, numbering participants, meetings and slots from 1."""
-        p = [i + 1 for i in self.participants]
-        m = [i + 1 for i in self.meetings]
+        return self.render()
+
+    def render(self, *, participant: Callable[[int], str] = _from_one, meeting: Callable[[int], str] = _from_one,
+               meeting_noun: str = "meeting") -> str:
+        """The English sentence with participants and meetings named by ``participant(i)`` and ``meeting(i)``
+        (0-based indexes in; by default their numbers from 1) and meetings called ``meeting_noun``: an event
+        names them by profile id and request id ("request 11 (participants 'tn-1' and 'it-1')")."""
+        p = [participant(i) for i in self.participants]
+        m = [meeting(i) for i in self.meetings]
+        listed = "[" + ", ".join(m) + "]"
         s = [i + 1 for i in self.slots]
         c = self.counts
         named = ", ".join(self.families)
         match self.kind:
             case "no_slot":
                 fixed = f"slot {s[0]}" if s else "none"
-                return (f"{self.family}: meeting {m[0]} (participants {p[0]} and {p[1]}) has no allowed slot "
+                return (f"{self.family}: {meeting_noun} {m[0]} (participants {p[0]} and {p[1]}) has no allowed slot "
                         f"(session {self.detail}, fixed {fixed})")
             case "no_slot_combined":
-                return f"{self.family}: meeting {m[0]} has no allowed slot"
+                return f"{self.family}: {meeting_noun} {m[0]} has no allowed slot"
             case "overloaded":
                 return f"{self.family}: participant {p[0]} has {c[0]} meetings for {c[1]} usable slots"
             case "cycle":
-                return f"{self.family}: cycle among meetings {m}"
+                return f"{self.family}: cycle among {meeting_noun}s {listed}"
             case "feasible_without":
                 return " or ".join(self.families) + ": feasible once this family is dropped"
             case "undecided":
@@ -110,7 +123,7 @@ class Reason:
                 return "; ".join(f"participant {q} has {c[2 * i]} meetings for {c[2 * i + 1]} usable slots"
                                  for i, q in enumerate(p))
             case "lower_priority":
-                return f"lower priority than meetings {m} of the same participants"
+                return f"lower priority than {meeting_noun}s {listed} of the same participants"
             case "no_common_free_slot":
                 return f"participants {p[0]} and {p[1]} have no common free allowed slot"
             case "tables_full":

@@ -5,14 +5,13 @@ front ends word in the user's language."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from matcher.events import Assignment, EventData, MeetingRequest
-from matcher.scheduling import Instance, Meeting, solve
+from matcher.scheduling import Instance, Meeting, Reason, solve
 from service.events.matching import matches
 from service.events.plan import EventService, event
 from storage import events as store
@@ -22,9 +21,10 @@ DEFAULT_WEIGHT = 0.5  # weight of a meeting whose match score is unknown
 
 @dataclass(frozen=True, kw_only=True)
 class LeftOut:
-    """A request that got no slot, and why: ``family`` is a stable code (e.g. "capacity", "forbidden",
-    "max_meetings"); ``requests``, ``participants`` and ``slots`` (1-based) are what the reason is about;
-    ``reason`` says it in English."""
+    """A request that got no slot, and why: ``family`` (the constraint to blame) and ``kind`` (which sentence)
+    are stable codes (:mod:`matcher.scheduling.reasons`, plus family and kind "max_meetings"); ``requests``,
+    ``participants`` and ``slots`` (1-based) are what the reason is about, ``families``, ``counts`` and
+    ``detail`` the rest of what the sentence says; ``reason`` says it in English."""
 
     request_id: int
     from_id: str
@@ -32,14 +32,17 @@ class LeftOut:
     priority: str
     reason: str
     family: str = ""
+    kind: str = ""
     requests: tuple[int, ...] = ()
     participants: tuple[str, ...] = ()
     slots: tuple[int, ...] = ()
+    families: tuple[str, ...] = ()
+    counts: tuple[int, ...] = ()
+    detail: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"request_id": self.request_id, "from_id": self.from_id, "to_id": self.to_id,
-                "priority": self.priority, "reason": self.reason, "family": self.family,
-                "requests": list(self.requests), "participants": list(self.participants), "slots": list(self.slots)}
+        out = {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self).items()}
+        return out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,7 +99,8 @@ def schedule(svc: EventService, event_id: int, *, fairness: int | None = 2, time
             left.append(LeftOut(request_id=r.id, from_id=r.from_id, to_id=r.to_id, priority=r.priority,
                                 reason=f"{full[0]} already has its maximum of {cap[full[0]]} meeting(s) "
                                        "(max_meetings) with higher-priority or better-matched requests",
-                                family="max_meetings", participants=(full[0],)))
+                                family="max_meetings", kind="max_meetings", participants=(full[0],),
+                                counts=(cap[full[0]] or 0,)))
             continue
         kept.append(r)
         count.update((r.from_id, r.to_id))
@@ -125,7 +129,7 @@ def schedule(svc: EventService, event_id: int, *, fairness: int | None = 2, time
         must_held=sum(r.priority == "must" and r.id in held_ids for r in accepted),
         left_out=tuple(sorted(left, key=lambda x: (x.priority != "must", x.request_id))),
         infeasible_reason=None if infeasible is None else _words(infeasible, ids, [x.id for x in kept]),
-        infeasible=_fields(infeasible, ids, [x.id for x in kept]))
+        infeasible={} if infeasible is None else _fields(infeasible, ids, [x.id for x in kept]))
 
 
 def instance_of(data: EventData, meetings: Sequence[tuple[int, int, str, float]]) -> Instance:
@@ -151,32 +155,22 @@ def assignments(svc: EventService, event_id: int) -> list[Assignment]:
     return store.load_assignments(svc.engine, event_id)
 
 
-def _left_out(r: MeetingRequest, why: Any, ids: Sequence[str], request_ids: Sequence[int], status: str) -> LeftOut:
+def _left_out(r: MeetingRequest, why: Reason | None, ids: Sequence[str], request_ids: Sequence[int],
+              status: str) -> LeftOut:
     text = _words(why, ids, request_ids) if why is not None else f"not scheduled (solver status {status})"
     return LeftOut(request_id=r.id, from_id=r.from_id, to_id=r.to_id, priority=r.priority, reason=text,
                    **_fields(why, ids, request_ids))
 
 
-def _fields(why: Any, ids: Sequence[str], request_ids: Sequence[int]) -> dict[str, Any]:
+def _fields(why: Reason | None, ids: Sequence[str], request_ids: Sequence[int]) -> dict[str, Any]:
     """The structured reason with the solver's indexes mapped to profile ids, request ids and slot numbers."""
-    if why is None or isinstance(why, str):
-        return {"family": "time_limit" if why is None else ""}
-    return {"family": why.family, "participants": tuple(ids[p] for p in why.participants),
-            "requests": tuple(request_ids[m] for m in why.meetings), "slots": tuple(s + 1 for s in why.slots)}
+    if why is None:
+        return {"family": "time_limit", "kind": "undecided"}
+    return {"family": why.family, "kind": why.kind, "participants": tuple(ids[p] for p in why.participants),
+            "requests": tuple(request_ids[m] for m in why.meetings), "slots": tuple(s + 1 for s in why.slots),
+            "families": why.families, "counts": why.counts, "detail": why.detail}
 
 
-def _words(why: Any, ids: Sequence[str], request_ids: Sequence[int]) -> str:
+def _words(why: Reason, ids: Sequence[str], request_ids: Sequence[int]) -> str:
     """The reason in English with participants and meetings named by profile id and request id."""
-    return _humanise(str(why), ids, request_ids)
-
-
-def _humanise(reason: str, ids: Sequence[str], request_ids: Sequence[int]) -> str:
-    def participants(m: re.Match[str]) -> str:
-        return m.group(1) + " " + " and ".join(repr(ids[int(i) - 1]) for i in re.findall(r"\d+", m.group(2)))
-
-    def meetings(m: re.Match[str]) -> str:
-        return "requests [" + ", ".join(str(request_ids[int(i) - 1]) for i in re.findall(r"\d+", m.group(1))) + "]"
-
-    reason = re.sub(r"\b(participants?) (\d+(?: and \d+)?)", participants, reason)
-    reason = re.sub(r"\bmeetings \[([\d, ]*)\]", meetings, reason)
-    return re.sub(r"\bmeeting (\d+)", lambda m: f"request {request_ids[int(m.group(1)) - 1]}", reason)
+    return why.render(participant=lambda i: repr(ids[i]), meeting=lambda i: str(request_ids[i]), meeting_noun="request")

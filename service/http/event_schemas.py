@@ -120,10 +120,14 @@ class LeftOutOut(BaseModel):
     to_id: str
     priority: Literal["must", "want"]
     reason: str = Field(description="in English")
-    family: str = Field(description="stable code of the reason, for translations (e.g. capacity, forbidden)")
+    family: str = Field(description="the constraint to blame, a stable code (e.g. capacity, forbidden)")
+    kind: str = Field(description="which sentence, a stable code for translations (e.g. lower_priority)")
     requests: list[int] = Field(description="the other requests the reason is about")
     participants: list[str] = Field(description="the participants (profile ids) the reason is about")
     slots: list[int] = Field(description="the slots (1-based) the reason is about")
+    families: list[str] = Field(description="constraint families a diagnosis names")
+    counts: list[int] = Field(description="the numbers the sentence names")
+    detail: str = Field(description="e.g. the meeting's session")
 
 
 class ScheduleOut(BaseModel):

@@ -677,14 +677,21 @@ def test_suggest_many_with_constraints_and_k_per_asker(synthetic: tuple[Catalogu
 
 
 def test_solver_reasons_name_requests_and_profiles() -> None:
-    """The solver numbers participants and meetings from 1; the service turns them into ids."""
-    from service.events.scheduling import _humanise
+    """The solver's structured reasons (0-based indexes) come back with profile ids, request ids and slot
+    numbers, in fields a page can translate and in English."""
+    from matcher.scheduling import Reason
+    from service.events.scheduling import _fields, _words
 
-    reason = "fixed: meeting 2 (participants 1 and 3) has no allowed slot (session either, fixed slot 4)"
-    assert _humanise(reason, ["tn-1", "fr-1", "it-1"], [10, 11]) == (
+    ids, requests = ["tn-1", "fr-1", "it-1"], [10, 11]
+    why = Reason(family="fixed", kind="no_slot", participants=(0, 2), meetings=(1,), slots=(3,), detail="either")
+    assert _words(why, ids, requests) == (
         "fixed: request 11 (participants 'tn-1' and 'it-1') has no allowed slot (session either, fixed slot 4)")
-    assert _humanise("lower priority than meetings [1, 2] of the same participants", ["a"], [7, 9]) == (
-        "lower priority than requests [7, 9] of the same participants")
+    assert _fields(why, ids, requests) == {"family": "fixed", "kind": "no_slot", "participants": ("tn-1", "it-1"),
+                                           "requests": (11,), "slots": (4,), "families": (), "counts": (),
+                                           "detail": "either"}
+    lower = Reason(family="priority", kind="lower_priority", participants=(0, 1), meetings=(0, 1))
+    assert _words(lower, ids, [7, 9]) == "lower priority than requests [7, 9] of the same participants"
+    assert why.text == "fixed: meeting 2 (participants 1 and 3) has no allowed slot (session either, fixed slot 4)"
 
 
 # --- hostile and careless input (issue 13) -----------------------------------------------------------
