@@ -42,6 +42,7 @@ test: lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy matcher embeddings storage service evaluation bench tests
+	$(BIN)/lint-imports
 
 fuzz: install
 	CCIMATCH_FUZZ_EXAMPLES=200 $(BIN)/python -m pytest -q -p no:cacheprovider tests/service/test_fuzz.py tests/storage/test_files.py

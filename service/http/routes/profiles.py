@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
 
+from matcher.errors import InvalidValueError
 from matcher.profile import Profile
 from matcher.taxonomy import KINDS, SECTORS
 from service import params
@@ -32,8 +33,7 @@ def create_profile(body: ProfileIn, cat: CatalogueDep, role: EditorDep) -> Profi
 def put_profile(profile_id: str, body: ProfileIn, cat: CatalogueDep, role: EditorDep) -> ProfileOut:
     """Create or replace a profile."""
     if body.id != profile_id:
-        raise HTTPException(422, [{"loc": ["body", "id"], "type": "value_error",
-                                   "msg": f"body id {body.id!r} differs from the path id {profile_id!r}"}])
+        raise InvalidValueError("id", body.id, f"body id {body.id!r} differs from the path id {profile_id!r}")
     return out(put(cat, body.model_dump()), role)
 
 
