@@ -45,7 +45,7 @@ lint: install
 	$(BIN)/lint-imports
 
 fuzz: install
-	CCIMATCH_FUZZ_EXAMPLES=200 $(BIN)/python -m pytest -q -p no:cacheprovider tests/service/test_fuzz.py tests/storage/test_files.py
+	CCIMATCH_FUZZ_EXAMPLES=200 $(BIN)/python -m pytest -q -p no:cacheprovider tests/service/http/test_fuzz.py tests/storage/test_files.py
 
 eval: install
 	$(BIN)/ccimatch eval all
