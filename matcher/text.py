@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from matcher.messages import Message, Param
+
 _CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 but tab and newline, DEL, C1
 _ALWAYS = f"{_CONTROL}\u2028\u2029\ud800-\udfff\ufffe\uffff"
 _BIDI = "\u202a-\u202e\u2066-\u2069"
@@ -28,34 +30,39 @@ _NAMES = {"\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\x00": "NUL"
           "\x1b": "ESC", "\x0c": "FORM FEED", "\x7f": "DELETE", "\x85": "NEXT LINE"}
 
 
-def _describe(char: str) -> str:
-    point = ord(char)
-    if 0xD800 <= point <= 0xDFFF:
-        return f"U+{point:04X} (an unpaired surrogate: not a character)"
-    name = _NAMES.get(char) or unicodedata.name(char, "")
-    if unicodedata.category(char) == "Cc":
-        return f"U+{point:04X} ({name + ', a ' if name else 'a '}control character)"
-    return f"U+{point:04X} ({name})" if name else f"U+{point:04X}"
-
-
 def normalise_newlines(text: str) -> str:
     """CRLF and CR (Windows and old Mac files) become LF, so that a long text holds one kind of newline."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def text_problem(text: str, *, multiline: bool, bidi: bool) -> str | None:
-    """Why ``text`` cannot be stored, naming the first bad character's code point and position (1-based),
-    or None. ``multiline`` admits tab and newline; ``bidi`` admits bidirectional embeddings and isolates."""
+def text_issue(text: str, *, multiline: bool, bidi: bool) -> Message | None:
+    """Why ``text`` cannot be stored, naming the first bad character's code point, Unicode name and position
+    (1-based), or None. ``multiline`` admits tab and newline; ``bidi`` admits bidirectional embeddings and
+    isolates."""
     found = _PATTERNS[(multiline, bidi)].search(text)
     if found is None:
         return None
     char = found.group()
-    why = ""
+    point = ord(char)
+    where: dict[str, Param] = {"code_point": f"U+{point:04X}", "position": found.start() + 1}
+    if 0xD800 <= point <= 0xDFFF:
+        return Message.of("surrogate_character", **where)
+    name = _NAMES.get(char) or unicodedata.name(char, None) or ""
     if re.match(f"[{_BIDI}]", char):
-        why = ": it can make text display in another order than it is stored"
-    elif char in "\t\n\r":
-        why = ": this field is one line"
-    return f"character {_describe(char)} at position {found.start() + 1} is not allowed{why}"
+        return Message.of("bidi_character", char_name=name, **where)
+    if char in "\t\n\r":
+        return Message.of("line_break", char_name=name, **where)
+    if unicodedata.category(char) == "Cc":
+        return Message.of("control_character", char_name=name, **where) if name else \
+            Message.of("control_character_unnamed", **where)
+    return Message.of("forbidden_character", char_name=name, **where) if name else \
+        Message.of("forbidden_character_unnamed", **where)
+
+
+def text_problem(text: str, *, multiline: bool, bidi: bool) -> str | None:
+    """:func:`text_issue` in English."""
+    issue = text_issue(text, multiline=multiline, bidi=bidi)
+    return issue.text if issue is not None else None
 
 
 def printable(text: str, *, multiline: bool = True) -> str:
