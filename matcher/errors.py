@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from matcher.messages import Message, Params
+
 
 class CcimatchError(Exception):
     """Base of every error a user can cause; anything else is a bug."""
@@ -22,35 +24,67 @@ class ConflictError(CcimatchError, ValueError):
 
 
 class InvalidRequestError(CcimatchError, ValueError):
-    """A request that cannot be served as asked, said in one line (422, exit 2)."""
+    """A request that cannot be served as asked, said in one line (422, exit 2). ``message``, when given, is
+    the translatable part of that line (the line itself may add where, e.g. ``SlotPlan: ``)."""
+
+    def __init__(self, *args: object, message: Message | None = None) -> None:
+        super().__init__(*args)
+        self.message = message
 
 
 class InvalidValueError(InvalidRequestError):
     """One option or field with a bad value; ``field`` is its name as the front end calls it (``--countries``
-    in the CLI, ``countries`` in HTTP), ``value`` what was given (shown, so made printable by the caller)."""
+    in the CLI, ``countries`` in HTTP), ``value`` what was given (shown, so made printable by the caller).
+    ``reason`` is a :class:`Message` (translatable: ``code`` and ``params`` say which and with what) or, from
+    callers not yet converted, a plain English text (then ``message`` is None and ``code`` is empty)."""
 
-    def __init__(self, field: str, value: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field, self.value, self.reason = field, value, reason
+    def __init__(self, field: str, value: str, reason: str | Message) -> None:
+        message = reason if isinstance(reason, Message) else None
+        text = reason.text if isinstance(reason, Message) else reason
+        super().__init__(f"{field}: {text}", message=message)
+        self.field, self.value, self.reason = field, value, text
+
+    @property
+    def code(self) -> str:
+        return self.message.code if self.message is not None else ""
+
+    @property
+    def params(self) -> Params:
+        return self.message.params if self.message is not None else ()
 
 
 @dataclass(frozen=True, kw_only=True)
 class FieldError:
-    """Why one field of one record was refused."""
+    """Why one field of one record was refused: ``reason`` in English, and the same as ``code`` and
+    ``params`` of :mod:`matcher.messages` for a page to translate. Build it with :meth:`of`, which keeps the
+    three in step."""
 
     row: int | None  # 1-based data row in the source file (None for a single record)
     record_id: str | None
     field: str
     value: str
-    reason: str
+    reason: str  # the English text of the message
+    code: str
+    params: Params = ()
     # the valid choices, listed once per report under ``valid_key`` (not once per error: a file of 50,000
     # bad rows made a 21 MB answer when every error repeated the 50 country codes)
     valid: tuple[str, ...] = ()
     valid_key: str = ""
 
+    @classmethod
+    def of(cls, message: Message, *, row: int | None, record_id: str | None, field: str, value: str,
+           valid: tuple[str, ...] = (), valid_key: str = "") -> FieldError:
+        return cls(row=row, record_id=record_id, field=field, value=value, reason=message.text, code=message.code,
+                   params=message.params, valid=valid, valid_key=valid_key)
+
+    @property
+    def message(self) -> Message:
+        """The reason as a translatable message."""
+        return Message(code=self.code, params=self.params)
+
     def to_dict(self) -> dict[str, Any]:
         out = {"row": self.row, "id": self.record_id, "field": self.field, "value": self.value,
-               "reason": self.reason, "message": str(self)}
+               "reason": self.reason, "message": str(self), "code": self.code, "params": dict(self.params)}
         if self.valid:
             out["valid_values"] = self.valid_key or self.field
         return out

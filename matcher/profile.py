@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from matcher.errors import FieldError
+from matcher.messages import Message, Refusal
 from matcher.taxonomy import (
     COUNTRIES,
     KINDS,
@@ -22,7 +23,7 @@ from matcher.taxonomy import (
     closest_country,
     country_code,
 )
-from matcher.text import normalise_newlines, printable, text_problem
+from matcher.text import normalise_newlines, printable, text_issue
 
 MAX_TEXT = 5000  # characters in one free-text field
 MAX_ITEMS = 30  # items in one list field
@@ -92,7 +93,8 @@ def _text(value: Any) -> str:
 
 
 def parse_list(value: Any) -> list[str]:
-    """A list field from a JSON array, a ``;``-separated cell, or a sequence."""
+    """A list field from a JSON array, a ``;``-separated cell, or a sequence; :class:`Refusal` (a
+    ``ValueError``) says why a value is none of these."""
     if _missing(value):
         return []
     if hasattr(value, "tolist") and not isinstance(value, str):
@@ -102,12 +104,12 @@ def parse_list(value: Any) -> list[str]:
         if stripped.startswith("["):
             try:
                 value = json.loads(stripped)
-            except json.JSONDecodeError:
-                raise ValueError("looks like a JSON array but is not valid JSON") from None
+            except ValueError:  # JSONDecodeError, or an integer over Python's 4,300 digits
+                raise Refusal(Message.of("invalid_json_list")) from None
         else:
             value = stripped.split(";")
     if not isinstance(value, list | tuple):
-        raise ValueError("expected a list (JSON array or ';'-separated text)")
+        raise Refusal(Message.of("not_a_list"))
     return [_text(v) for v in value if not _missing(v)]
 
 
@@ -115,6 +117,8 @@ LIST_FIELDS: tuple[str, ...] = ("sectors", "offers", "needs", "partnership_types
 
 
 def _kind_of(value: Any) -> str:
+    """What a value of the wrong type is, in English: one of a few phrases ("true/false", "an object", "a list")
+    a page can translate as they are, or a Python type's name."""
     if isinstance(value, bool):
         return "true/false"
     kinds: dict[type, str] = {dict: "an object", list: "a list", tuple: "a list"}
@@ -125,7 +129,7 @@ def _scalar(value: Any) -> bool:
     return value is None or isinstance(value, str) or (isinstance(value, numbers.Real) and not isinstance(value, bool))
 
 
-def _value_problem(name: str, value: Any) -> str | None:
+def _value_issue(name: str, value: Any) -> Message | None:
     """Why a raw field value (from JSON, a spreadsheet or Parquet) is of the wrong type, or holds a character
     that no profile may hold; None if neither."""
     if hasattr(value, "tolist") and not isinstance(value, str):
@@ -133,30 +137,29 @@ def _value_problem(name: str, value: Any) -> str | None:
     if name in LIST_FIELDS and isinstance(value, list | tuple):
         if not all(_scalar(v) for v in value):
             bad = next(v for v in value if not _scalar(v))
-            return f"expected a list of texts, not a list holding {_kind_of(bad)}"
+            return Message.of("list_item_not_text", kind=_kind_of(bad))
     elif not _scalar(value):
-        return f"expected {'a list or a text' if name in LIST_FIELDS else 'a text or a number'}, " \
-               f"not {_kind_of(value)}"
+        return Message.of("not_list_or_text" if name in LIST_FIELDS else "not_text_or_number", kind=_kind_of(value))
     texts = [v for v in value if isinstance(v, str)] if isinstance(value, list | tuple) else [value]
     long = name in LONG_TEXTS
     for text in texts:
         if isinstance(text, str):
-            reason = text_problem(normalise_newlines(text) if long else text, multiline=long, bidi=long)
-            if reason:
-                return reason
+            issue = text_issue(normalise_newlines(text) if long else text, multiline=long, bidi=long)
+            if issue is not None:
+                return issue
     return None
 
 
 def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[Profile | None, list[FieldError]]:
     """Check one raw record and build its :class:`Profile`; every problem is reported, not just the first."""
     errors: list[FieldError] = []
-    bad_characters = {key: reason for key in FIELDS if key in raw
-                      and (reason := _value_problem(key, raw[key])) is not None}
+    bad_characters = {key: issue for key in FIELDS if key in raw
+                      and (issue := _value_issue(key, raw[key])) is not None}
     original, raw = raw, {k: v for k, v in raw.items() if k not in bad_characters}
     rid = None if _missing(raw.get("id")) else _text(raw.get("id"))
     shown_id = rid if rid is None or len(rid) <= 64 else rid[:61] + "..."  # a bad id is echoed in every error
 
-    def err(name: str, value: Any, reason: str, valid: tuple[str, ...] = (), valid_key: str = "") -> None:
+    def err(name: str, value: Any, message: Message, valid: tuple[str, ...] = (), valid_key: str = "") -> None:
         if hasattr(value, "tolist") and not isinstance(value, str):
             value = value.tolist()
         if isinstance(value, list | tuple):
@@ -164,20 +167,19 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
         else:
             shown = "" if _missing(value) else _text(value)
         shown = printable(shown)
-        errors.append(FieldError(row=row, record_id=shown_id, field=printable(name, multiline=False), value=shown,
-                                 reason=reason, valid=valid,
-                                 valid_key=valid_key))
+        errors.append(FieldError.of(message, row=row, record_id=shown_id, field=printable(name, multiline=False),
+                                    value=shown, valid=valid, valid_key=valid_key))
 
     for key in raw:
         if key not in FIELDS:
-            err(str(key), raw[key], "unknown field (see the valid fields)", FIELDS, "fields")
-    for key, reason in bad_characters.items():
-        err(key, original[key], reason)
+            err(str(key), raw[key], Message.of("unknown_field"), FIELDS, "fields")
+    for key, issue in bad_characters.items():
+        err(key, original[key], issue)
     for key in REQUIRED:
         if key in bad_characters:
             continue
         if _missing(raw.get(key)) or (isinstance(raw.get(key), list | tuple) and not raw.get(key)):
-            err(key, raw.get(key), "required field is empty" if key in raw else "required field is missing")
+            err(key, raw.get(key), Message.of("required_empty" if key in raw else "required_missing"))
     values: dict[str, Any] = {}
 
     def text(name: str, limit: int) -> None:
@@ -186,31 +188,32 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
             return
         value = normalise_newlines(_text(value))
         if len(value) > limit:
-            err(name, value, f"text is {len(value)} characters, over the limit of {limit}")
+            err(name, value, Message.of("text_too_long", length=len(value), limit=limit))
         else:
             values[name] = value
 
-    def choice_list(name: str, check: Callable[[str], tuple[str | None, str]], limit: int = MAX_ITEMS,
+    def choice_list(name: str, check: Callable[[str], str | Message], limit: int = MAX_ITEMS,
                     valid: tuple[str, ...] = ()) -> None:
+        """A list field whose items ``check`` turns into values, or refuses with a message."""
         try:
             items = parse_list(raw.get(name))
-        except ValueError as exc:
-            err(name, raw.get(name), str(exc))
+        except Refusal as exc:
+            err(name, raw.get(name), exc.message)
             return
         if len(items) > limit:
-            err(name, raw.get(name), f"{len(items)} items, over the limit of {limit}")
+            err(name, raw.get(name), Message.of("too_many_items", count=len(items), limit=limit))
             return
         good: list[str] = []
         for item in items:
-            value, reason = check(item)
-            if value is None:
-                err(name, item, reason, valid)
+            value = check(item)
+            if isinstance(value, Message):
+                err(name, item, value, valid)
             elif value not in good:
                 good.append(value)
         values[name] = tuple(good)
 
     if rid is not None and not _ID_RE.match(rid):
-        err("id", rid, "ids are 1-64 characters: letters, digits and _ . : - (not starting with a symbol)")
+        err("id", rid, Message.of("invalid_id"))
     elif rid is not None:
         values["id"] = rid
     text("name", MAX_NAME)
@@ -224,7 +227,8 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
             values["kind"] = k
         else:
             hint = closest(k, KINDS)
-            err("kind", kind, f"unknown kind{f'; did you mean {hint!r}?' if hint else ''}", KINDS)
+            err("kind", kind, Message.of("unknown_kind_hint", hint=hint) if hint else Message.of("unknown_kind"),
+                KINDS)
 
     country = raw.get("country")
     if not _missing(country):
@@ -233,45 +237,46 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
             values["country"] = code
         else:
             hint = closest_country(_text(country))
-            err("country", country, "unknown country code (ISO 3166-1 alpha-2, or a name in English, French "
-                "or Arabic)" + (f"; did you mean {hint!r} ({COUNTRIES[hint].en})?" if hint else ""),
-                tuple(COUNTRIES))
+            err("country", country, Message.of("unknown_country_hint", hint=hint, hint_name=COUNTRIES[hint].en)
+                if hint else Message.of("unknown_country"), tuple(COUNTRIES))
 
-    def vocab(choices: tuple[str, ...] | frozenset[str], what: str) -> Callable[[str], tuple[str | None, str]]:
-        def check(item: str) -> tuple[str | None, str]:
+    def vocab(choices: tuple[str, ...] | frozenset[str], code: str, hint_code: str) -> Callable[[str], str | Message]:
+        """Items from a closed list, refused with ``code``, or ``hint_code`` when one choice is close."""
+        def check(item: str) -> str | Message:
             key = item.casefold().replace(" ", "_").replace("-", "_")
             if key in choices:
-                return key, ""
+                return key
             hint = closest(item, sorted(choices))
-            return None, f"unknown {what}" + (f"; did you mean {hint!r}?" if hint else "")
+            return Message.of(hint_code, hint=hint) if hint else Message.of(code)
         return check
 
-    choice_list("sectors", vocab(SECTORS, "sector"), valid=tuple(SECTORS))
-    choice_list("partnership_types", vocab(PARTNERSHIP_TYPES, "partnership type"), valid=tuple(PARTNERSHIP_TYPES))
-    choice_list("languages", vocab(LANGUAGES, "language code (ISO 639-1, e.g. ar, fr, en)"),
+    choice_list("sectors", vocab(SECTORS, "unknown_sector", "unknown_sector_hint"), valid=tuple(SECTORS))
+    choice_list("partnership_types", vocab(PARTNERSHIP_TYPES, "unknown_partnership_type",
+                                           "unknown_partnership_type_hint"), valid=tuple(PARTNERSHIP_TYPES))
+    choice_list("languages", vocab(LANGUAGES, "unknown_language", "unknown_language_hint"),
                 valid=tuple(sorted(LANGUAGES)))
 
-    def free_items(item: str) -> tuple[str | None, str]:
+    def free_items(item: str) -> str | Message:
         if len(item) > MAX_TEXT:
-            return None, f"item is {len(item)} characters, over the limit of {MAX_TEXT}"
-        return normalise_newlines(item), ""
+            return Message.of("item_too_long", length=len(item), limit=MAX_TEXT)
+        return normalise_newlines(item)
 
     for name in ("offers", "needs"):
         choice_list(name, free_items)
         if sum(len(x) for x in values.get(name, ())) > MAX_TEXT:
-            err(name, raw.get(name), f"items total over {MAX_TEXT} characters")
+            err(name, raw.get(name), Message.of("items_too_long", limit=MAX_TEXT))
             values.pop(name)
 
-    def member_id(item: str) -> tuple[str | None, str]:
+    def member_id(item: str) -> str | Message:
         if not _ID_RE.match(item):
-            return None, "not a profile id (1-64 characters: letters, digits and _ . : -)"
+            return Message.of("invalid_member_id")
         if item == rid:
-            return None, "a cluster cannot list itself as a member"
-        return item, ""
+            return Message.of("member_is_self")
+        return item
 
     choice_list("members", member_id, limit=MAX_MEMBERS)
     if values.get("members") and values.get("kind", "cluster") != "cluster":
-        err("members", raw.get("members"), f"only a profile of kind 'cluster' lists members, not a {values['kind']}")
+        err("members", raw.get("members"), Message.of("members_not_cluster", kind=values["kind"]))
 
     size = raw.get("size")
     if not _missing(size):
@@ -281,20 +286,20 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
                 raise ValueError
             values["size"] = int(number)
         except ValueError:
-            err("size", size, "number of employees must be a whole number between 0 and 10,000,000")
+            err("size", size, Message.of("invalid_size"))
 
     website = raw.get("website")
     if not _missing(website):
         url = _text(website)
         if len(url) > 300 or not _URL_RE.match(url):
-            err("website", url, "not a web address (e.g. https://example.org)")
+            err("website", url, Message.of("invalid_website"))
         else:
             values["website"] = url if url.lower().startswith(("http://", "https://")) else "https://" + url
     email = raw.get("contact_email")
     if not _missing(email):
         address = _text(email)
         if len(address) > 254 or not _EMAIL_RE.match(address):
-            err("contact_email", address, "not an e-mail address")
+            err("contact_email", address, Message.of("invalid_email"))
         else:
             values["contact_email"] = address
 

@@ -17,14 +17,14 @@ from matcher.explain import Evidence, Suggestion, admitted_by, best_pair, reason
 from matcher.profile import Profile
 from matcher.protocols import VectorIndex
 from matcher.ranking import COMPONENTS, Asker, MatrixSimilarity, RankingParams, asker_constraints, rank
-from matcher.text import printable, text_problem
+from matcher.text import printable, text_issue
 
 
 def check_text(field: str, value: str, *, multiline: bool = True) -> None:
     """:class:`InvalidRequestError` naming the field and the character if ``value`` holds one that no text may."""
-    problem = text_problem(value, multiline=multiline, bidi=multiline)
-    if problem is not None:
-        raise InvalidValueError(field, printable(value), problem)
+    issue = text_issue(value, multiline=multiline, bidi=multiline)
+    if issue is not None:
+        raise InvalidValueError(field, printable(value), issue)
 
 
 @dataclass(frozen=True, kw_only=True)

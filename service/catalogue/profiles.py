@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from matcher.errors import ConflictError, FieldError, InvalidFieldsError, error_report
+from matcher.messages import Message
 from matcher.profile import Profile, validate_record
 from matcher.suggestions import check_text
 from service.catalogue.index import Catalogue, UnknownProfileError
@@ -49,8 +50,8 @@ def ingest(cat: Catalogue, records: Sequence[Mapping[str, Any]], *, atomic: bool
     for row, raw in enumerate(records, 1):
         profile, errs = validate_record(raw, row=row)
         if profile is not None and profile.id in first_row:
-            errs = [FieldError(row=row, record_id=profile.id, field="id", value=profile.id,
-                               reason=f"duplicate id in this file (first on row {first_row[profile.id]})")]
+            errs = [FieldError.of(Message.of("duplicate_id", first_row=first_row[profile.id]), row=row,
+                                  record_id=profile.id, field="id", value=profile.id)]
             profile = None
         errors.extend(errs)
         if profile is not None:
@@ -111,8 +112,8 @@ def patch(cat: Catalogue, profile_id: str, changes: Mapping[str, Any]) -> Profil
     with cat.lock:
         current = cat.profile(profile_id)
         if "id" in changes and changes["id"] != profile_id:
-            raise InvalidFieldsError([FieldError(row=None, record_id=profile_id, field="id",
-                                                 value=str(changes["id"]), reason="the id cannot change")])
+            raise InvalidFieldsError([FieldError.of(Message.of("id_cannot_change"), row=None, record_id=profile_id,
+                                                    field="id", value=str(changes["id"]))])
         return put(cat, {**current.to_record(private=True), **changes})
 
 
