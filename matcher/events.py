@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from matcher.errors import ConflictError, InvalidRequestError, NotFoundError
+from matcher.messages import Message
 
 PRIORITIES: tuple[str, ...] = ("must", "want")
 STATES: tuple[str, ...] = ("pending", "accepted", "declined", "cancelled", "expired")
@@ -138,8 +139,8 @@ def zone(timezone: str) -> ZoneInfo:
     try:
         return ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidRequestError(f"event: field 'timezone' = {timezone!r}: unknown IANA timezone "
-                                  "(e.g. 'Africa/Tunis', 'Europe/Paris')") from None
+        message = Message.of("unknown_timezone", timezone=timezone)
+        raise InvalidRequestError(f"event: {message.text}", message=message) from None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,33 +157,32 @@ class SlotPlan:
     break_minutes: int = 0
 
     def __post_init__(self) -> None:
-        def bad(message: str) -> InvalidRequestError:
-            return InvalidRequestError(f"SlotPlan: {message}")
+        def bad(message: Message) -> InvalidRequestError:
+            return InvalidRequestError(f"SlotPlan: {message.text}", message=message)
 
         if not self.days:
-            raise bad("field 'days' is empty: give at least one day")
+            raise bad(Message.of("no_days"))
         if len(set(self.days)) != len(self.days):
-            raise bad("field 'days' lists a day twice")
-        if not 5 <= self.slot_minutes <= 480:
-            raise bad(f"field 'slot_minutes' = {self.slot_minutes}: must be 5 to 480 minutes")
-        if not 0 <= self.break_minutes <= 240:
-            raise bad(f"field 'break_minutes' = {self.break_minutes}: must be 0 to 240 minutes")
+            raise bad(Message.of("day_twice"))
+        for field, minutes, low, high in (("slot_minutes", self.slot_minutes, 5, 480),
+                                          ("break_minutes", self.break_minutes, 0, 240)):
+            if not low <= minutes <= high:
+                raise bad(Message.of("minutes_out_of_range", field=field, minutes=minutes, low=low, high=high))
         for t in (self.morning_start, self.morning_end, self.afternoon_start, self.afternoon_end):
             if t is not None and t.tzinfo is not None:
-                raise bad(f"time {t.isoformat()} carries a timezone: give wall-clock times (the event's timezone "
-                          "applies)")
+                raise bad(Message.of("time_with_timezone", time=t.isoformat()))
         sessions = [s for s in (("morning", self.morning_start, self.morning_end),
                                 ("afternoon", self.afternoon_start, self.afternoon_end)) if s[1] or s[2]]
         if not sessions:
-            raise bad("no session: give a morning or an afternoon")
-        for name, start, end in sessions:
+            raise bad(Message.of("no_session"))
+        for name, start, end in sessions:  # name: a code of SESSIONS, which a page translates
             if start is None or end is None:
-                raise bad(f"the {name} needs both a start and an end")
+                raise bad(Message.of("session_incomplete", session=name))
             if start >= end:
-                raise bad(f"the {name} starts at {start:%H:%M}, not before its end {end:%H:%M}")
+                raise bad(Message.of("session_reversed", session=name, start=f"{start:%H:%M}", end=f"{end:%H:%M}"))
         if len(sessions) == 2 and self.morning_end and self.afternoon_start and self.afternoon_start < self.morning_end:
-            raise bad(f"the afternoon starts at {self.afternoon_start:%H:%M}, before the morning ends "
-                      f"({self.morning_end:%H:%M})")
+            raise bad(Message.of("sessions_overlap", afternoon_start=f"{self.afternoon_start:%H:%M}",
+                                 morning_end=f"{self.morning_end:%H:%M}"))
 
     def slots(self, timezone: str) -> list[Slot]:
         """The slots in chronological order, as aware UTC datetimes."""
@@ -200,17 +200,22 @@ class SlotPlan:
                                     end=(t + length).replace(tzinfo=tz).astimezone(UTC), session=session))
                     t += length + gap
         if not out:
-            raise InvalidRequestError(f"SlotPlan: no {self.slot_minutes}-minute slot fits in the sessions")
+            message = Message.of("no_slot_fits", minutes=self.slot_minutes)
+            raise InvalidRequestError(f"SlotPlan: {message.text}", message=message)
         return out
 
-    def past_day(self, timezone: str, today: date | None = None) -> str | None:
+    def past_day_issue(self, timezone: str, today: date | None = None) -> Message | None:
         """Why the plan starts in the past (today in the event's timezone), or None."""
         today = today or datetime.now(zone(timezone)).date()
         past = sorted(d for d in self.days if d < today)
         if not past:
             return None
-        return (f"event: field 'days' = '{past[0].isoformat()}': in the past (today is {today.isoformat()} in "
-                f"{timezone}); to import a past event, give --allow-past (HTTP: allow_past=true)")
+        return Message.of("day_in_past", day=past[0].isoformat(), today=today.isoformat(), timezone=timezone)
+
+    def past_day(self, timezone: str, today: date | None = None) -> str | None:
+        """:meth:`past_day_issue` as the one line the CLI and the HTTP API print."""
+        issue = self.past_day_issue(timezone, today)
+        return f"event: {issue.text}" if issue is not None else None
 
 
 # --- the request state machine --------------------------------------------------------------------
