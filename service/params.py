@@ -1,7 +1,8 @@
 """The one parsing layer: what a person types in a CLI option, a query string, a JSON body or a web form
 (country names in three languages, code lists, ';'- or ','-separated cells, dates, hours) becomes domain
 values here, for every front end alike. A bad value raises :class:`matcher.errors.InvalidValueError` naming
-the option or field, the value, the reason and the closest valid choice."""
+the option or field, the value, the reason and the closest valid choice; the reason is a
+:class:`matcher.messages.Message`, so a page can show it in its own language."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import date, datetime, time
 
 from matcher.constraints import Constraints
 from matcher.errors import InvalidValueError
+from matcher.messages import Message
 from matcher.suggestions import Draft
 from matcher.taxonomy import COUNTRIES, KINDS, PARTNERSHIP_TYPES, SECTORS, closest, closest_country, country_code
 from matcher.text import printable
@@ -17,8 +19,8 @@ from matcher.text import printable
 Values = str | Sequence[str] | None  # "MA,TN", "MA;TN", ["MA", "TN"] or nothing
 
 
-def _bad(field: str, value: str, reason: str) -> InvalidValueError:
-    return InvalidValueError(field, printable(value), reason)
+def _bad(field: str, value: str, message: Message) -> InvalidValueError:
+    return InvalidValueError(field, printable(value), message)
 
 
 def items(value: Values) -> list[str]:
@@ -37,8 +39,9 @@ def codes(field: str, value: Values, valid: Iterable[str]) -> frozenset[str]:
         key = item.casefold().replace(" ", "_").replace("-", "_")
         if key not in choices:
             hint = closest(item, choices)
-            raise _bad(field, item, f"unknown value {printable(item)!r}"
-                             + (f"; did you mean {hint!r}?" if hint else "") + f" (valid: {', '.join(choices)})")
+            shown, listed = printable(item), ", ".join(choices)
+            raise _bad(field, item, Message.of("unknown_choice_hint", value=shown, hint=hint, choices=listed) if hint
+                       else Message.of("unknown_choice", value=shown, choices=listed))
         out.add(key)
     return frozenset(out)
 
@@ -50,10 +53,9 @@ def countries(field: str, value: Values) -> frozenset[str]:
         code = country_code(item)
         if code is None:
             hint = closest_country(item)
-            raise _bad(field, item, f"unknown country {printable(item)!r}"
-                             + (f"; did you mean {hint!r}?" if hint else "")
-                             + f" (ISO codes such as {', '.join(list(COUNTRIES)[:8])}, or names in English, "
-                             "French or Arabic)")
+            shown, examples = printable(item), ", ".join(list(COUNTRIES)[:8])
+            raise _bad(field, item, Message.of("unknown_country_name_hint", value=shown, hint=hint, examples=examples)
+                       if hint else Message.of("unknown_country_name", value=shown, examples=examples))
         out.add(code)
     return frozenset(out)
 
@@ -62,7 +64,7 @@ def country(field: str, value: str | None) -> str | None:
     """One country, or None when not given."""
     found = countries(field, [value] if value else None)
     if len(found) > 1:
-        raise _bad(field, value or "", "give one country")
+        raise _bad(field, value or "", Message.of("one_country"))
     return next(iter(found), None)
 
 
@@ -86,8 +88,7 @@ def require(field: str, value: Values) -> dict[str, int]:
     for part in items(value):
         kind, _, count = part.partition("=")
         if kind.strip() not in KINDS or not count.strip().isdigit():
-            raise _bad(field, part, f"expected KIND=COUNT with KIND in {', '.join(KINDS)}, got "
-                                          f"{printable(part)!r}")
+            raise _bad(field, part, Message.of("invalid_role_mix", kinds=", ".join(KINDS), value=printable(part)))
         out[kind.strip()] = int(count)
     return out
 
@@ -113,8 +114,7 @@ def days(field: str, value: str) -> tuple[date, ...]:
     try:
         return tuple(date.fromisoformat(x) for x in items(value))
     except ValueError:
-        raise _bad(field, value, f"{printable(value)!r} is not a list of dates like 2026-12-01,2026-12-02") \
-            from None
+        raise _bad(field, value, Message.of("invalid_days", value=printable(value))) from None
 
 
 def hours(field: str, value: str) -> tuple[time | None, time | None]:
@@ -124,8 +124,7 @@ def hours(field: str, value: str) -> tuple[time | None, time | None]:
     try:
         start, end = (time.fromisoformat(x.strip()) for x in value.split("-"))
     except ValueError:
-        raise _bad(field, value, f"{printable(value)!r} is not a time range like 09:00-12:30 (or 'none')") \
-            from None
+        raise _bad(field, value, Message.of("invalid_hours", value=printable(value))) from None
     return start, end
 
 
@@ -136,8 +135,7 @@ def moment(field: str, value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise _bad(field, value, f"{printable(value)!r} is not an ISO 8601 time like 2026-11-25T18:00+01:00") \
-            from None
+        raise _bad(field, value, Message.of("invalid_moment", value=printable(value))) from None
     if parsed.tzinfo is None:
-        raise _bad(field, value, f"{printable(value)!r} needs a UTC offset, e.g. 2026-11-25T18:00+01:00")
+        raise _bad(field, value, Message.of("moment_needs_offset", value=printable(value)))
     return parsed
