@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 DEMO_DB := var/demo.db
 
-.PHONY: install demo test lint eval fuzz bench bench-schedule clean
+.PHONY: install browser demo test lint eval fuzz bench bench-schedule screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed
+
+# The browser tests drive Debian's Chromium (Playwright's own download is not reachable) with a font that has
+# Arabic glyphs; installed here when missing, never by hand.
+browser:
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans Arabic" || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y --no-install-recommends chromium fonts-noto-core \
+	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium fonts-noto-core; }; }
 
 demo: install
 	rm -rf $(DEMO_DB) $(DEMO_DB).index $(DEMO_DB)-wal $(DEMO_DB)-shm
@@ -36,7 +44,7 @@ demo: install
 	@echo; echo "== Who abroad could join the Marseille jewellery and fashion cluster (its profile lists its members)"
 	$(BIN)/ccimatch cluster extend fr-0006 --db $(DEMO_DB) --k 5
 
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest -q
 
 lint: install
@@ -59,6 +67,10 @@ bench-schedule: install
 # Run it on an otherwise idle machine. Development: .venv/bin/python -m bench --quick [--only http,...]
 bench: bench-schedule
 	$(BIN)/python -m bench
+
+# PNGs of every page in ar/fr/en at desktop and phone sizes, under docs/screenshots/.
+screenshots: install browser
+	$(BIN)/python -m tests.service.web.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -31,6 +31,7 @@ from service.catalogue import Catalogue
 from service.http.responses import JSONResponse
 from service.http.routes import ROUTERS
 from service.settings import Settings
+from service.web import attach
 from storage.files import FileFormatError
 
 log = logging.getLogger("ccimatch.http")
@@ -182,4 +183,5 @@ def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None 
 
     for router in ROUTERS:
         app.include_router(router)
+    attach(app)  # the web app's pages, static files and HTML error pages
     return app

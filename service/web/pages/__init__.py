@@ -1,0 +1,7 @@
+"""One router per journey; :func:`service.web.attach` includes them in this order. Each journey keeps its
+templates in ``templates/<journey>/``, its translations in ``translations/<lang>/<journey>.po`` and its
+styles in ``static/css/<journey>.css``."""
+
+from service.web.pages import clusters, common, firm, organiser, participant
+
+ROUTERS = (common.router, firm.router, participant.router, organiser.router, clusters.router)
