@@ -9,7 +9,8 @@ import pytest
 
 from embeddings.store import current_folder
 from matcher.constraints import Constraints
-from service.catalogue import Catalogue, extend_cluster, ingest, put, search
+from matcher.errors import InvalidFieldsError
+from service.catalogue import Catalogue, extend_cluster, ingest, patch, put, search
 from service.settings import Settings
 from storage import repository as repo
 from tests.conftest import FakeEncoder, record
@@ -64,7 +65,18 @@ def test_failure_while_encoding_leaves_the_database_untouched(tmp_db: str) -> No
 def test_duplicate_ids_in_one_file_are_reported(tmp_db: str, fake_encoder: FakeEncoder) -> None:
     report = ingest(open_catalogue(tmp_db, fake_encoder), [GOOD[0], GOOD[1], GOOD[0]])
     assert [(e.row, e.field) for e in report.errors] == [(3, "id")]
-    assert "first on row 1" in report.errors[0].reason
+    assert report.errors[0].reason == "duplicate id in this file (first on row 1)"
+    assert (report.errors[0].code, report.errors[0].params) == ("duplicate_id", (("first_row", 1),))
+
+
+def test_the_id_of_a_profile_cannot_change(tmp_db: str, fake_encoder: FakeEncoder) -> None:
+    cat = open_catalogue(tmp_db, fake_encoder)
+    ingest(cat, GOOD[:1])
+    with pytest.raises(InvalidFieldsError) as caught:
+        patch(cat, "tn-1", {"id": "tn-2"})
+    [error] = caught.value.errors
+    assert (error.field, error.value, error.reason, error.code) == ("id", "tn-2", "the id cannot change",
+                                                                    "id_cannot_change")
 
 
 def test_reingest_updates_and_the_cache_avoids_reencoding(tmp_db: str, fake_encoder: FakeEncoder) -> None:
