@@ -260,3 +260,110 @@ def extend_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], mem
     order = np.lexsort((np.arange(len(cat)), -score))
     top = np.array([r for r in order if np.isfinite(score[r])][:k], dtype=np.int64)
     return top, score[top], {"fit": fit[top], "adds": adds[top], "new_market": market[top]}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shortfall:
+    """A constraint a member set does not meet, as data (a page words it in its own language): ``what`` is
+    ``"size"`` (fewer members than asked), ``"countries"`` (fewer countries than asked) or a kind of the role
+    mix (fewer of that kind than required); ``have`` and ``wanted`` are the counts."""
+
+    what: str
+    have: int
+    wanted: int
+
+    @property
+    def text(self) -> str:
+        """In English, worded as :func:`seed_cluster` words its ``unmet``."""
+        if self.what == "size":
+            return f"only {self.have} eligible members for a cluster of {self.wanted}"
+        if self.what == "countries":
+            return f"{self.have} countries, fewer than the {self.wanted} asked"
+        return f"only {self.have} {self.what} available for the {self.wanted} required"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evaluation:
+    """A given member set scored with the seed's objective: ``cohesion`` is the mean of ``fit`` (mean fit to
+    the focus) and ``complementarity`` (mean calibrated offer→need match over ordered pairs), as in
+    :class:`Seeded`; ``gain`` of a member is what it adds to the others (F(S) − F(S∖{m}))."""
+
+    members: tuple[Member, ...]
+    cohesion: float
+    fit: float
+    complementarity: float
+    sectors_covered: tuple[str, ...]
+    alternatives: dict[int, tuple[int, ...]]  # member row -> best non-members of its kind for that slot
+    shortfalls: tuple[Shortfall, ...]
+
+
+def evaluate_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus: Focus, constraints: Constraints,
+                     params: ClusterParams, members: Sequence[int], *, anchors: Sequence[int] = ()) -> Evaluation:
+    """Score ``members`` (rows, in the order shown) with the objective of :func:`seed_cluster`, so that a
+    coordinator who swaps a member sees what the group gains or loses.
+
+    The calibration is the seed's: fit over the rows the constraints admit (and the anchors), complementarity
+    over the same candidate pool (the ``params.pool`` best-fitting eligible rows, the anchors and, here, the
+    members), so the seed's own members get exactly the seed's cohesion and alternatives. A member outside
+    that pool (a hand-made set) widens the pool by one row, which moves the calibration a little. Alternatives
+    are ranked by the seed's gain against the whole set; anchors get none. ``params.size`` is the size asked
+    (a shorter set is a shortfall); the role mix and the country minimum are checked, never enforced."""
+    chosen_rows = [int(r) for r in members]
+    if len(set(chosen_rows)) != len(chosen_rows):
+        raise ValueError("a member is listed twice")
+    eligible = constraint_mask(constraints, cat)
+    eligible[list(anchors)] = True
+    overall = indexes["overall"].vectors(np.arange(len(cat)))
+    fit = fit_scores(focus, cat, overall, eligible)
+    order = np.lexsort((np.arange(len(cat)), -fit))
+    candidates = [int(r) for r in order if eligible[r]][: params.pool]
+    rows = np.array(sorted(set(candidates) | set(anchors) | set(chosen_rows)), dtype=np.int64)
+    pos = {int(r): i for i, r in enumerate(rows)}
+    comp = complementarity(rows, cat, indexes)
+    chain_of = {s: {i for i, chain in enumerate(VALUE_CHAINS) if s in chain} for s in SECTORS}
+    row_sectors = [{SECTORS[c] for c in np.flatnonzero(cat.sectors[r])} for r in rows]
+    row_chains = [{ch for sec in secs for ch in chain_of[sec]} for secs in row_sectors]
+    chosen = [pos[r] for r in chosen_rows]
+
+    def gain(p: int, others: list[int]) -> float:
+        """The seed's marginal gain of position ``p`` joining ``others``."""
+        pair = (comp[others, p].sum() + comp[p, others].sum()) / max(len(others), 1) if others else 0.0
+        sectors = set().union(*(row_sectors[o] for o in others)) if others else set()
+        chains = set().union(*(row_chains[o] for o in others)) if others else set()
+        kinds = {str(cat.kinds[rows[o]]) for o in others}
+        cover = (len(row_sectors[p] - sectors) + (str(cat.kinds[rows[p]]) not in kinds)
+                 + 0.5 * len(row_chains[p] - chains))
+        return float(fit[rows[p]] + params.complementarity * pair + params.coverage * math.sqrt(cover))
+
+    evaluated, seen = [], set()
+    for m in chosen:
+        country = str(cat.countries[rows[m]])
+        others = [o for o in chosen if o != m]
+        best = sorted(others, key=lambda o: -comp[m, o])[:2]
+        evaluated.append(Member(row=int(rows[m]), role=ROLE_OF_KIND.get(str(cat.kinds[rows[m]]), "member"),
+                                gain=round(gain(m, others), 4), fit=round(float(fit[rows[m]]), 4),
+                                complements=tuple(int(rows[o]) for o in best if comp[m, o] > 0.5),
+                                new_country=country not in seen, anchor=int(rows[m]) in anchors))
+        seen.add(country)
+    pair = [comp[i, j] for i in chosen for j in chosen if i != j]
+    mean_fit = float(np.mean([fit[rows[m]] for m in chosen])) if chosen else 0.0
+    mean_pair = float(np.mean(pair)) if pair else 0.0
+    cohesion = float(np.mean([mean_fit] + ([mean_pair] if pair else []))) if chosen else 0.0
+    free = [pos[c] for c in candidates if pos[c] not in chosen and c not in anchors]
+    alternatives = {}
+    for m in chosen:
+        if int(rows[m]) in anchors:
+            continue
+        same_kind = [f for f in free if cat.kinds[rows[f]] == cat.kinds[rows[m]]]
+        ranked = sorted(same_kind, key=lambda f: (-gain(f, chosen), int(rows[f])))[: params.alternatives]
+        alternatives[int(rows[m])] = tuple(int(rows[f]) for f in ranked)
+    shortfalls = [Shortfall(what=kind, have=have, wanted=count) for kind, count in params.require.items()
+                  if (have := sum(1 for m in chosen if cat.kinds[rows[m]] == kind)) < count]
+    if len(chosen) < params.size:
+        shortfalls.append(Shortfall(what="size", have=len(chosen), wanted=params.size))
+    if len(seen) < params.min_countries:
+        shortfalls.append(Shortfall(what="countries", have=len(seen), wanted=params.min_countries))
+    sectors = set().union(*(row_sectors[m] for m in chosen)) if chosen else set()
+    return Evaluation(members=tuple(evaluated), cohesion=round(cohesion, 4), fit=round(mean_fit, 4),
+                      complementarity=round(mean_pair, 4), sectors_covered=tuple(sorted(sectors)),
+                      alternatives=alternatives, shortfalls=tuple(shortfalls))

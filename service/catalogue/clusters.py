@@ -1,25 +1,37 @@
-"""Clusters on the catalogue: propose one (:func:`seed_cluster`) or find who abroad could join one
-(:func:`extend_cluster`); the objective and the greedy search are :mod:`matcher.clusters`."""
+"""Clusters on the catalogue: propose one (:func:`seed_cluster`), score a member set with the same objective
+(:func:`evaluate_cluster`, e.g. after a coordinator swapped a member for an alternative) or find who abroad
+could join one (:func:`extend_cluster`); the objective and the greedy search are :mod:`matcher.clusters`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from matcher.clusters import ClusterParams, Focus, Member
+from matcher.clusters import evaluate_cluster as evaluate
 from matcher.clusters import extend_cluster as rank_joiners
 from matcher.clusters import seed_cluster as seed
 from matcher.constraints import Constraints
 from matcher.errors import InvalidRequestError
+from matcher.profile import Profile
 from matcher.suggestions import check_text
-from service.catalogue.index import Catalogue
+from service.catalogue.index import Catalogue, State
 
 
-def seed_cluster(cat: Catalogue, *, size: int, sectors: tuple[str, ...] = (), theme: str | None = None,
-                 countries: frozenset[str] = frozenset(), min_countries: int = 1,
-                 require: Mapping[str, int] | None = None, anchors: Sequence[str] = ()) -> dict[str, Any]:
-    """A proposed cluster (see matcher.clusters): members with roles and reasons, cohesion,
-    sectors covered, alternatives per slot, and any constraint that could not be met."""
+@dataclass(frozen=True, kw_only=True)
+class _Setting:
+    """A seed request resolved against the catalogue's current state."""
+
+    st: State
+    focus: Focus
+    constraints: Constraints
+    params: ClusterParams
+    anchors: list[int]
+
+
+def _setting(cat: Catalogue, *, size: int, sectors: tuple[str, ...], theme: str | None, countries: frozenset[str],
+             min_countries: int, require: Mapping[str, int] | None, anchors: Sequence[str]) -> _Setting:
     if not sectors and not theme and not anchors:
         raise InvalidRequestError("give a focus: sectors, a theme or anchor members")
     check_text("theme", theme or "")
@@ -27,28 +39,80 @@ def seed_cluster(cat: Catalogue, *, size: int, sectors: tuple[str, ...] = (), th
     rows = [st.row_of(cat.profile(a).id) for a in anchors]
     focus = Focus(theme=cat.vectors([theme], role="query")[0] if theme else None, sectors=sectors)
     params = ClusterParams(size=size, min_countries=min_countries, require=dict(require or {}))
+    return _Setting(st=st, focus=focus, constraints=Constraints(countries=countries), params=params,
+                    anchors=[r for r in rows if r is not None])
+
+
+def _reason(st: State, m: Member) -> str:
+    """One line in English: the member's fit, whose needs it answers, the country it brings."""
+    parts = [f"fit {m.fit:.2f} with the focus"]
+    parts += [f"offers what {st.profiles[c].name} needs" for c in m.complements]
+    if m.new_country:
+        parts.append(f"brings {st.profiles[m.row].country}")
+    return ("anchor; " if m.anchor else "") + "; ".join(parts)
+
+
+def seed_cluster(cat: Catalogue, *, size: int, sectors: tuple[str, ...] = (), theme: str | None = None,
+                 countries: frozenset[str] = frozenset(), min_countries: int = 1,
+                 require: Mapping[str, int] | None = None, anchors: Sequence[str] = ()) -> dict[str, Any]:
+    """A proposed cluster (see matcher.clusters): members with roles and reasons, cohesion,
+    sectors covered, alternatives per slot, and any constraint that could not be met."""
+    s = _setting(cat, size=size, sectors=sectors, theme=theme, countries=countries, min_countries=min_countries,
+                 require=require, anchors=anchors)
+    st = s.st
     try:
-        seeded = seed(st.arrays, st.indexes, focus, Constraints(countries=countries), params,
-                      anchors=[r for r in rows if r is not None])
+        seeded = seed(st.arrays, st.indexes, s.focus, s.constraints, s.params, anchors=s.anchors)
     except ValueError as exc:
         raise InvalidRequestError(str(exc)) from None
     by_row = {m.row: m for m in seeded.members}
-
-    def reason(m: Member) -> str:
-        parts = [f"fit {m.fit:.2f} with the focus"]
-        parts += [f"offers what {st.profiles[c].name} needs" for c in m.complements]
-        if m.new_country:
-            parts.append(f"brings {st.profiles[m.row].country}")
-        return ("anchor; " if m.anchor else "") + "; ".join(parts)
-
     return {
         "members": [{"id": st.profiles[m.row].id, "name": st.profiles[m.row].name,
                      "country": st.profiles[m.row].country, "kind": st.profiles[m.row].kind, "role": m.role,
-                     "reason": reason(m)} for m in by_row.values()],
+                     "reason": _reason(st, m)} for m in by_row.values()],
         "cohesion": seeded.cohesion, "sectors_covered": list(seeded.sectors_covered),
         "alternatives": {st.profiles[r].id: [st.profiles[a].id for a in alts]
                          for r, alts in seeded.alternatives.items()},
         "unmet": list(seeded.unmet),
+    }
+
+
+def _brief(p: Profile) -> dict[str, str]:
+    return {"id": p.id, "name": p.name, "country": p.country, "kind": p.kind, "city": p.city or ""}
+
+
+def evaluate_cluster(cat: Catalogue, member_ids: Sequence[str], *, size: int | None = None,
+                     sectors: tuple[str, ...] = (), theme: str | None = None, countries: frozenset[str] = frozenset(),
+                     min_countries: int = 1, require: Mapping[str, int] | None = None,
+                     anchors: Sequence[str] = ()) -> dict[str, Any]:
+    """``member_ids`` (in the order shown) scored with the objective of :func:`seed_cluster` for the same
+    request, so that a coordinator who swaps a member for an alternative sees the new cohesion: the seed's own
+    members get the seed's cohesion. Each member comes with its role, fit, whose needs it answers, the
+    country it brings, a reason in English and the next best alternatives for its slot (as profiles); the
+    group with its cohesion and its two parts, the sectors and countries covered, and what it does not meet
+    (``shortfalls`` as data, ``unmet`` in English). ``size`` defaults to the number of members."""
+    if not member_ids:
+        raise InvalidRequestError("give the members to evaluate")
+    if len(set(member_ids)) != len(member_ids):
+        raise InvalidRequestError("a member is listed twice")
+    s = _setting(cat, size=size or len(member_ids), sectors=sectors, theme=theme, countries=countries,
+                 min_countries=min_countries, require=require, anchors=anchors)
+    st = s.st
+    rows = [_row(st.row_of(cat.profile(i).id)) for i in member_ids]
+    result = evaluate(st.arrays, st.indexes, s.focus, s.constraints, s.params, rows, anchors=s.anchors)
+    countries_in: list[str] = []
+    for m in result.members:
+        if st.profiles[m.row].country not in countries_in:
+            countries_in.append(st.profiles[m.row].country)
+    return {
+        "members": [{**_brief(st.profiles[m.row]), "role": m.role, "fit": m.fit, "gain": m.gain,
+                     "anchor": m.anchor, "new_country": m.new_country,
+                     "complements": [_brief(st.profiles[c]) for c in m.complements], "reason": _reason(st, m),
+                     "alternatives": [_brief(st.profiles[a]) for a in result.alternatives.get(m.row, ())]}
+                    for m in result.members],
+        "cohesion": result.cohesion, "fit": result.fit, "complementarity": result.complementarity,
+        "sectors_covered": list(result.sectors_covered), "countries": countries_in,
+        "shortfalls": [{"what": f.what, "have": f.have, "wanted": f.wanted} for f in result.shortfalls],
+        "unmet": [f.text for f in result.shortfalls],
     }
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from embeddings.index_exact import ExactIndex
-from matcher.clusters import ClusterParams, Focus, extend_cluster, seed_cluster
+from matcher.clusters import ClusterParams, Focus, evaluate_cluster, extend_cluster, seed_cluster
 from matcher.constraints import CatalogueArrays, Constraints
 from matcher.profile import Profile
 
@@ -105,3 +107,55 @@ def test_extend_finds_what_the_cluster_needs_abroad() -> None:
     assert not {"ma-pot3", "ma-pot4"} & set(found)  # same country as the members: not "abroad"
     assert set(found[:3]) == {"fr-dist", "it-school", "es-bank"}
     assert list(scores) == sorted(scores, reverse=True) and np.all(parts["new_market"] == 1.0)
+
+
+def test_evaluating_the_seeds_own_members_gives_the_seeds_cohesion_and_alternatives() -> None:
+    cat, idx, _ = build()
+    for focus, params, anchors in [
+        (Focus(theme=unit((POTTERY, 1))), ClusterParams(size=4, min_countries=3, require={"education": 1}, rest=()),
+         []),
+        (Focus(sectors=("crafts",)), ClusterParams(size=5, min_countries=2, require={"funder": 1}),
+         [list(cat.ids).index("tn-film")]),
+    ]:
+        seeded = seed_cluster(cat, idx, focus, Constraints(), params, anchors=anchors)
+        rows = [m.row for m in seeded.members]
+        evaluated = evaluate_cluster(cat, idx, focus, Constraints(), params, rows, anchors=anchors)
+        assert evaluated.cohesion == seeded.cohesion
+        assert evaluated.alternatives == seeded.alternatives
+        assert evaluated.sectors_covered == seeded.sectors_covered and not evaluated.shortfalls
+        assert evaluated.cohesion == round((evaluated.fit + evaluated.complementarity) / 2, 4)
+        assert [m.row for m in evaluated.members] == rows
+        assert [(m.role, m.fit, m.complements, m.new_country, m.anchor) for m in evaluated.members] == \
+            [(m.role, m.fit, m.complements, m.new_country, m.anchor) for m in seeded.members]
+
+
+def test_a_swap_changes_the_cohesion_and_swapping_back_restores_it() -> None:
+    cat, idx, _ = build()
+    focus = Focus(theme=unit((POTTERY, 1)))
+    params = ClusterParams(size=4, min_countries=3, require={"education": 1}, rest=())
+    seeded = seed_cluster(cat, idx, focus, Constraints(), params)
+    rows = [m.row for m in seeded.members]
+    out = next(r for r in rows if cat.ids[r] == "fr-dist")  # the distributor whose offers the potters need
+    swapped_in = list(cat.ids).index("tn-film")
+    swapped = [swapped_in if r == out else r for r in rows]
+    after = evaluate_cluster(cat, idx, focus, Constraints(), params, swapped)
+    assert after.cohesion < seeded.cohesion and after.complementarity < \
+        evaluate_cluster(cat, idx, focus, Constraints(), params, rows).complementarity
+    assert [m.row for m in after.members] == swapped
+    wider = evaluate_cluster(cat, idx, focus, Constraints(), replace(params, alternatives=8), swapped)
+    assert out in wider.alternatives[swapped_in]  # the member swapped out is an alternative for its slot
+    back = [out if r == swapped_in else r for r in swapped]  # swapping the member it replaced back in
+    assert evaluate_cluster(cat, idx, focus, Constraints(), params, back).cohesion == seeded.cohesion
+
+
+def test_an_evaluated_set_reports_what_it_does_not_meet() -> None:
+    cat, idx, _ = build()
+    focus = Focus(sectors=("crafts",))
+    potters = [list(cat.ids).index(f"ma-pot{i}") for i in range(3)]
+    params = ClusterParams(size=4, min_countries=2, require={"education": 1})
+    evaluated = evaluate_cluster(cat, idx, focus, Constraints(), params, potters)
+    assert [(s.what, s.have, s.wanted) for s in evaluated.shortfalls] == \
+        [("education", 0, 1), ("size", 3, 4), ("countries", 1, 2)]
+    assert evaluated.shortfalls[0].text == "only 0 education available for the 1 required"
+    with pytest.raises(ValueError, match="twice"):
+        evaluate_cluster(cat, idx, focus, Constraints(), params, potters + potters[:1])
