@@ -13,7 +13,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
+from matcher.language import detect
 from service.web import i18n
 from service.web.security import csrf_token, current_session, page_cookies
 
@@ -37,7 +39,15 @@ def environment(lang: str) -> Environment:
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals["static"] = static
+    env.globals["lang_attr"] = lang_attr
     return env
+
+
+def lang_attr(text: str) -> Markup:
+    """``lang="ar"`` for a text written by a user, from its script and common words; nothing when it gives no
+    clue (a short name): screen readers and fonts then follow the page."""
+    code = detect(text, "other")
+    return Markup(f' lang="{code}"') if code != "other" else Markup("")
 
 
 def gettext_for(lang: str) -> Callable[[str], str]:

@@ -1,0 +1,66 @@
+"""The controlled vocabularies as a page shows them: country names from the taxonomy (English, French,
+Arabic), and sector, kind and partnership-type labels through the gettext catalogs (``vocabulary.po``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from matcher.taxonomy import COUNTRIES
+from service.web import i18n
+
+
+def N_(message: str) -> str:
+    return message
+
+
+SECTOR_NAMES: dict[str, str] = {
+    "publishing": N_("Publishing and printing"), "audiovisual": N_("Film, photography and video"),
+    "music": N_("Music"), "broadcasting_press": N_("Broadcasting and press"),
+    "performing_arts": N_("Performing arts"), "festivals_events": N_("Festivals and events"),
+    "heritage_museums": N_("Heritage and museums"), "visual_arts": N_("Visual arts"),
+    "crafts": N_("Crafts"), "fashion_textile": N_("Fashion and textile"), "jewellery": N_("Jewellery"),
+    "furniture_interior": N_("Furniture and interior design"),
+    "graphic_product_design": N_("Graphic and product design"),
+    "architecture": N_("Architecture"), "advertising": N_("Advertising and communication"),
+    "games_digital": N_("Video games and digital creation"), "cultural_tourism": N_("Cultural tourism"),
+    "culinary_heritage": N_("Culinary heritage"),
+}
+KIND_NAMES: dict[str, str] = {
+    "firm": N_("Company"), "cluster": N_("Cluster"), "association": N_("Association"),
+    "education": N_("School or university"), "public_body": N_("Public body"), "funder": N_("Funder"),
+    "support_org": N_("Support organisation"), "individual": N_("Individual"),
+}
+PARTNERSHIP_NAMES: dict[str, str] = {
+    "distribution": N_("Distribution"), "supply": N_("Supply"), "subcontracting": N_("Subcontracting"),
+    "co_production": N_("Co-production"), "joint_venture": N_("Joint venture"), "licensing": N_("Licensing"),
+    "investment": N_("Investment"), "training": N_("Training"), "research": N_("Research"), "network": N_("Network"),
+}
+
+
+COUNTRY_CODES = frozenset(COUNTRIES)
+
+
+def gettext(lang: str) -> Callable[[str], str]:
+    return i18n.translations(lang).gettext
+
+
+def country_name(code: str, lang: str) -> str:
+    country = COUNTRIES.get(code)
+    if country is None:
+        return code
+    return {"ar": country.ar, "fr": country.fr}.get(lang, country.en)
+
+
+def label(names: dict[str, str], code: str, lang: str) -> str:
+    """A vocabulary code's label in ``lang`` (the code itself if it has none)."""
+    return i18n.translations(lang).gettext(names[code]) if code in names else code
+
+
+def countries(lang: str) -> list[tuple[str, str]]:
+    """(code, name) of every country, sorted by name in ``lang``."""
+    return sorted(((c, country_name(c, lang)) for c in COUNTRIES), key=lambda pair: pair[1].casefold())
+
+
+def choices(names: dict[str, str], lang: str) -> list[tuple[str, str]]:
+    """(code, label) of a vocabulary, sorted by label in ``lang``."""
+    return sorted(((c, label(names, c, lang)) for c in names), key=lambda pair: pair[1].casefold())
