@@ -18,6 +18,9 @@ Usage::
     assert validate(event, schedule) == []               # independent of both solvers
     schedule.infeasible_reason, schedule.left_out         # Reason | None, {meeting: Reason}; str() reads them
 
+    stop = threading.Event()                              # set it from another thread: the best so far comes back
+    solve(event, progress=print, stop=stop)               # print gets Progress(phase, breaks, bound, held, ...)
+
     solve(event, allow_partial=True)  # over-subscribed: keep the most meetings, say why each other one is not held
 
 How it is solved
@@ -44,9 +47,15 @@ Reasons
     a ``family`` to blame and a ``kind`` of sentence from closed sets, 0-based indexes, and ``text``, the
     English sentence numbered from 1.
 
+Progress and stop
+    ``progress`` receives what the solvers report on the way (the best schedule's breaks and meetings held, the
+    proven bound, the phase), coalesced to at most five calls a second; ``stop`` ends the solve within a fraction
+    of a second with the best schedule so far, as a time-out does (:mod:`.progress`).
+
 Modules: :mod:`.model` (the problem, the answer, breaks, the validator, tables), :mod:`.reasons` (structured
-reasons), :mod:`.analysis` (domains, precedences, symmetry, reasons found without search), :mod:`.cpsat`,
-:mod:`.maxsat`, :mod:`.race`, :mod:`.solving` (:func:`solve`: the full and the partial paths).
+reasons), :mod:`.analysis` (domains, precedences, symmetry, reasons found without search), :mod:`.progress`
+(progress reports and stop), :mod:`.cpsat`, :mod:`.maxsat`, :mod:`.race`, :mod:`.solving` (:func:`solve`: the
+full and the partial paths).
 """
 
 from matcher.scheduling.model import (
@@ -58,17 +67,20 @@ from matcher.scheduling.model import (
     breaks_per_participant,
     validate,
 )
+from matcher.scheduling.progress import PHASES, Progress
 from matcher.scheduling.reasons import FAMILIES, REASON_FAMILIES, REASON_KINDS, SESSION_NAMES, Reason
 from matcher.scheduling.solving import solve
 
 __all__ = [
     "FAMILIES",
+    "PHASES",
     "REASON_FAMILIES",
     "REASON_KINDS",
     "SESSION_NAMES",
     "STATUSES",
     "Instance",
     "Meeting",
+    "Progress",
     "Reason",
     "Schedule",
     "assign_tables",

@@ -8,6 +8,7 @@ break. In partial mode (over-subscription) each meeting gets a ``held`` literal 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from matcher.scheduling.model import (
     fair_group,
     full_schedule,
 )
+from matcher.scheduling.progress import Monitor, SolutionReporter
 from matcher.scheduling.race import MaxSatRace
 
 _PROBE_SECONDS = 3.0  # per "at most k breaks?" probe
@@ -195,8 +197,8 @@ def break_time_reversal(instance: Instance, model: cp_model.CpModel, x: list[dic
 
 
 def new_solver(time_limit: float, workers: int, race: MaxSatRace | None = None,
-               subsolvers: tuple[str, ...] = _SUBSOLVERS) -> cp_model.CpSolver:
-    """A deterministic CP-SAT solver (seed 0) with a time limit, watched by ``race`` when there is one."""
+               subsolvers: tuple[str, ...] = _SUBSOLVERS, monitor: Monitor | None = None) -> cp_model.CpSolver:
+    """A deterministic CP-SAT solver (seed 0) with a time limit, watched by ``race`` and ``monitor`` (a stop)."""
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit)
     solver.parameters.num_workers = max(1, workers)
@@ -205,7 +207,20 @@ def new_solver(time_limit: float, workers: int, race: MaxSatRace | None = None,
     solver.parameters.subsolvers.extend(subsolvers)
     if race is not None:
         race.watch(solver)
+    if monitor is not None:
+        monitor.watch(solver)
     return solver
+
+
+def run(solver: cp_model.CpSolver, v: CpVars, monitor: Monitor, *,
+        minimising_breaks: bool) -> cp_model.CpSolverStatus:
+    """``solver.solve(v.model)``; when progress is wanted, each improving solution reaches ``monitor`` as a
+    schedule, and so does CP-SAT's objective bound when the objective is the total breaks."""
+    if not monitor.reporting:
+        return solver.solve(v.model)
+    if minimising_breaks:
+        solver.best_bound_callback = lambda bound: monitor.proved(math.ceil(bound - 1e-6), "cp-sat")
+    return solver.solve(v.model, SolutionReporter(monitor, v.breaks, v.held, breaks_objective=minimising_breaks))
 
 
 def slots_of(solver: cp_model.CpSolver, v: CpVars) -> tuple[int | None, ...]:
@@ -226,9 +241,12 @@ def add_hint(v: CpVars, slots: Sequence[int | None]) -> None:
 
 
 def solve_cpsat(instance: Instance, *, fairness: int | None, time_limit: float, workers: int, started: float,
-                race: MaxSatRace | None) -> Schedule:
-    """Probes for small break counts, then CP-SAT minimisation; stops early once ``race`` has answered."""
-    probe = _probe(instance, fairness=fairness, budget=min(0.2 * time_limit, 12.0), workers=workers, race=race)
+                race: MaxSatRace | None, monitor: Monitor | None = None) -> Schedule:
+    """Probes for small break counts, then CP-SAT minimisation; stops early once ``race`` has answered or the
+    caller asked ``monitor`` to stop (then the best schedule found so far, as on a time-out)."""
+    monitor = monitor if monitor is not None else Monitor(instance)
+    probe = _probe(instance, fairness=fairness, budget=min(0.2 * time_limit, 12.0), workers=workers, race=race,
+                   monitor=monitor)
     if probe.optimal is not None:  # a schedule with `lower` breaks, and none with fewer
         return full_schedule(instance, probe.optimal, status="optimal", bound=probe.lower,
                              seconds=time.monotonic() - started)
@@ -236,22 +254,23 @@ def solve_cpsat(instance: Instance, *, fairness: int | None, time_limit: float, 
     code = cp_model.UNKNOWN
     if probe.infeasible:
         code = cp_model.INFEASIBLE
-    elif race is None or not race.settled:
+    elif (race is None or not race.settled) and not monitor.stopped:
         v = build(instance, fairness=fairness, relax=frozenset(), partial=False)
         if lb:
             v.model.add(v.breaks >= lb)
         if probe.hint is not None:
             add_hint(v, probe.hint)
         v.model.minimize(v.breaks)
-        solver = new_solver(time_limit - (time.monotonic() - started), workers, race)
-        code = solver.solve(v.model)  # a MaxSAT answer arriving now stops it (the race's listener keeps stopping)
+        solver = new_solver(time_limit - (time.monotonic() - started), workers, race, monitor=monitor)
+        code = run(solver, v, monitor, minimising_breaks=True)  # a MaxSAT answer or a stop arriving now stops it
     elapsed = time.monotonic() - started
     if code == cp_model.INFEASIBLE:  # none with >= lb breaks, and none with fewer (the caller diagnoses why)
         return empty_schedule(instance, "infeasible", elapsed)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if probe.hint is None:
             return empty_schedule(instance, "unknown", elapsed)
-        return full_schedule(instance, probe.hint, status="feasible", bound=lb, seconds=elapsed)
+        return full_schedule(instance, probe.hint, status="feasible", bound=max(lb, monitor.bound or 0),
+                             seconds=elapsed)
     slots = slots_of(solver, v)
     breaks = round(solver.objective_value)
     bound = breaks if code == cp_model.OPTIMAL else min(breaks, max(lb, int(-(-solver.best_objective_bound // 1))))
@@ -271,7 +290,7 @@ class _Probe:
 
 
 def _probe(instance: Instance, *, fairness: int | None, budget: float, workers: int,
-           race: MaxSatRace | None = None) -> _Probe:
+           race: MaxSatRace | None = None, monitor: Monitor | None = None) -> _Probe:
     """Asks "a schedule with at most k breaks?" for k = 0, 1, ... while short solves answer it.
 
     CP-SAT's presolve refutes small k in a fraction of a second where the core-based search stalls (it proves
@@ -282,15 +301,18 @@ def _probe(instance: Instance, *, fairness: int | None, budget: float, workers: 
     most = sum(max(0, len(mine) - 1) for mine in instance.meetings_of())
     lb = 0
     hint: tuple[int | None, ...] | None = None
-    while (remaining := deadline - time.monotonic()) > 0.1 and lb <= most and (race is None or not race.settled):
+    while ((remaining := deadline - time.monotonic()) > 0.1 and lb <= most and (race is None or not race.settled)
+           and (monitor is None or not monitor.stopped)):
         bounded = not (lb == 1 and hint is None)
         v = build(instance, fairness=fairness, relax=frozenset(), partial=False)
         if bounded:
             v.model.add(v.breaks <= lb)
-        solver = new_solver(min(remaining, _PROBE_SECONDS), workers, race, subsolvers=())
+        solver = new_solver(min(remaining, _PROBE_SECONDS), workers, race, subsolvers=(), monitor=monitor)
         code = solver.solve(v.model)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             slots = slots_of(solver, v)
+            if monitor is not None:
+                monitor.found(sum(breaks_per_participant(instance, slots)), None, "cp-sat")
             if bounded:
                 return _Probe(lower=lb, optimal=slots, hint=slots)
             hint = slots
@@ -301,4 +323,6 @@ def _probe(instance: Instance, *, fairness: int | None, budget: float, workers: 
         if not bounded:
             return _Probe(lower=lb, infeasible=True)
         lb += 1
+        if monitor is not None:
+            monitor.proved(lb, "cp-sat")
     return _Probe(lower=lb, hint=hint)

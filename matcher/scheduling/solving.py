@@ -3,10 +3,14 @@
 When not every meeting fits (over-subscription), partial mode is lexicographic: first cover every participant
 who asked for a meeting, then keep the most weighted meetings (musts before wants, then match score), then
 minimise breaks; it hands an event where everything fits to the full model (and its race).
+
+Both report progress and obey a stop through one :class:`~matcher.scheduling.progress.Monitor` per call of
+:func:`solve` (see :mod:`matcher.scheduling.progress`).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,7 +18,7 @@ from dataclasses import replace
 from ortools.sat.python import cp_model
 
 from matcher.scheduling.analysis import has_family, left_out_reasons, static_reason
-from matcher.scheduling.cpsat import add_hint, build, new_solver, slots_of, solve_cpsat
+from matcher.scheduling.cpsat import add_hint, build, new_solver, run, slots_of, solve_cpsat
 from matcher.scheduling.model import (
     Instance,
     Schedule,
@@ -23,16 +27,22 @@ from matcher.scheduling.model import (
     empty_schedule,
     full_schedule,
 )
+from matcher.scheduling.progress import STAGE_BREAKS, Monitor, ProgressCallback
 from matcher.scheduling.race import MaxSatRace
 from matcher.scheduling.reasons import FAMILIES, Reason
 
 
 def solve(instance: Instance, *, fairness: int | None = 2, time_limit: float = 60.0, workers: int = 2,
-          allow_partial: bool = False) -> Schedule:
+          allow_partial: bool = False, progress: ProgressCallback | None = None,
+          stop: threading.Event | None = None) -> Schedule:
     """An optimal (or best found) schedule minimising total breaks under fairness ``d``; see :class:`Schedule`.
 
     ``workers`` CP-SAT threads; an instance of 30 meetings or more also gets the MaxSAT model in a child process
-    (one more thread) whenever fairness can be expressed there.
+    (one more thread) whenever fairness can be expressed there. ``progress`` is called with a
+    :class:`~matcher.scheduling.progress.Progress` whenever a solver reports a better schedule, a higher bound or
+    a new phase (last with phase "done"); setting ``stop`` ends the solve as a time-out would, with the best
+    schedule found so far (:mod:`matcher.scheduling.progress`). Without them nothing changes: no thread, no
+    callback.
     """
     if fairness is not None and fairness < 0:
         raise ValueError(f"fairness must be >= 0 or None, got {fairness}")
@@ -41,26 +51,42 @@ def solve(instance: Instance, *, fairness: int | None = 2, time_limit: float = 6
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     started = time.monotonic()
-    if allow_partial:
-        return solve_partial(instance, fairness=fairness, time_limit=time_limit, workers=workers, started=started)
+    with Monitor(instance, progress, stop) as monitor:
+        if allow_partial:
+            result = solve_partial(instance, fairness=fairness, time_limit=time_limit, workers=workers,
+                                   started=started, monitor=monitor)
+        else:
+            result = _solve_full(instance, fairness=fairness, time_limit=time_limit, workers=workers,
+                                 started=started, monitor=monitor)
+        monitor.finish(result)
+    return result
+
+
+def _solve_full(instance: Instance, *, fairness: int | None, time_limit: float, workers: int, started: float,
+                monitor: Monitor) -> Schedule:
+    """Every meeting held: static checks, CP-SAT raced against MaxSAT, and a diagnosis when there is no schedule."""
     if not instance.meetings:
         return Schedule(status="optimal", breaks=0, bound=0, seconds=0.0, slots=(), tables=(), left_out={},
                         infeasible_reason=None)
+    monitor.enter("static checks")
     static = static_reason(instance)
     if static is not None:
         return empty_schedule(instance, "infeasible", time.monotonic() - started, static)
-    with MaxSatRace.start(instance, fairness, time_limit) as race:
+    monitor.enter("solving")
+    with MaxSatRace.start(instance, fairness, time_limit, monitor) as race:
         found = solve_cpsat(instance, fairness=fairness, time_limit=time_limit, workers=workers, started=started,
-                            race=race)
+                            race=race, monitor=monitor)
     if found.status == "infeasible":
-        return _proven_infeasible(instance, fairness=fairness, time_limit=time_limit, workers=workers, started=started)
+        return _proven_infeasible(instance, fairness=fairness, time_limit=time_limit, workers=workers, started=started,
+                                  monitor=monitor)
     if race is None or found.status == "optimal":
         return found
     if race.answer is not None and race.answer.slots is not None:
         return full_schedule(instance, race.answer.slots, status="optimal", bound=race.answer.breaks or 0,
                              seconds=time.monotonic() - started)
     if race.answer is not None:  # MaxSAT proved there is no schedule at all
-        return _proven_infeasible(instance, fairness=fairness, time_limit=time_limit, workers=workers, started=started)
+        return _proven_infeasible(instance, fairness=fairness, time_limit=time_limit, workers=workers, started=started,
+                                  monitor=monitor)
     if found.breaks is None or found.bound is None:
         return found
     bound = min(found.breaks, max(found.bound, race.bound))
@@ -68,26 +94,29 @@ def solve(instance: Instance, *, fairness: int | None = 2, time_limit: float = 6
 
 
 def _proven_infeasible(instance: Instance, *, fairness: int | None, time_limit: float, workers: int,
-                       started: float) -> Schedule:
+                       started: float, monitor: Monitor) -> Schedule:
     """The answer once a solver proved there is no schedule: why, within what is left of the time (30 s at most)."""
+    monitor.enter("diagnosing")
     remaining = max(1.0, min(time_limit - (time.monotonic() - started), 30.0))
-    reason = _diagnose(instance, fairness=fairness, time_limit=remaining, workers=workers)
+    reason = _diagnose(instance, fairness=fairness, time_limit=remaining, workers=workers, monitor=monitor)
     return empty_schedule(instance, "infeasible", time.monotonic() - started, reason)
 
 
-def _diagnose(instance: Instance, *, fairness: int | None, time_limit: float, workers: int) -> Reason:
-    """Names the constraint families whose removal alone restores feasibility (bounded re-solves)."""
+def _diagnose(instance: Instance, *, fairness: int | None, time_limit: float, workers: int,
+              monitor: Monitor) -> Reason:
+    """Names the constraint families whose removal alone restores feasibility (bounded re-solves); after a stop,
+    the families not yet tried are undecided, as on a time-out."""
     present = [f for f in FAMILIES if has_family(instance, f, fairness)]
     deadline = time.monotonic() + time_limit
     culprits: list[str] = []
     undecided: list[str] = []
     for family in present:
         remaining = deadline - time.monotonic()
-        if remaining <= 0.05:
+        if remaining <= 0.05 or monitor.stopped:
             undecided.append(family)
             continue
         v = build(instance, fairness=fairness, relax=frozenset({family}), partial=False)
-        solver = new_solver(min(remaining, max(1.0, time_limit / max(1, len(present)))), workers)
+        solver = new_solver(min(remaining, max(1.0, time_limit / max(1, len(present)))), workers, monitor=monitor)
         code = solver.solve(v.model)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             culprits.append(family)
@@ -110,13 +139,25 @@ def _meeting_weights(instance: Instance) -> list[int]:
     return [want_total + 1 if m.priority == 2 else unit + round(100 * m.weight) for m in instance.meetings]
 
 
+def _kept(instance: Instance, weights: list[int], slots: tuple[int | None, ...]) -> tuple[int, int]:
+    """What partial mode's first two stages maximise, for a schedule: participants covered, weight held."""
+    covered = sum(any(slots[m] is not None for m in mine) for mine in instance.meetings_of() if mine)
+    return covered, sum(w for w, s in zip(weights, slots, strict=True) if s is not None)
+
+
 def solve_partial(instance: Instance, *, fairness: int | None, time_limit: float, workers: int,
-                  started: float) -> Schedule:
-    """Lexicographic: cover every participant, then maximise weighted meetings held, then minimise breaks."""
+                  started: float, monitor: Monitor | None = None) -> Schedule:
+    """Lexicographic: cover every participant, then maximise weighted meetings held, then minimise breaks.
+
+    Each stage starts from the previous stage's best schedule (the hint) and keeps it unless it finds a better
+    one; after a stop or a time-out the answer is the best schedule so far (status feasible).
+    """
+    monitor = monitor if monitor is not None else Monitor(instance)
     n = len(instance.meetings)
     if n == 0:
         return Schedule(status="optimal", breaks=0, bound=0, seconds=0.0, slots=(), tables=(), left_out={},
                         infeasible_reason=None)
+    monitor.enter("solving")
     v = build(instance, fairness=fairness, relax=frozenset(), partial=True)
     held = v.held
     if held is None:
@@ -129,39 +170,59 @@ def solve_partial(instance: Instance, *, fairness: int | None, time_limit: float
         ("held", lambda: sum(w * h for w, h in zip(weights, held, strict=True))),
     ]
     for i, (_, objective) in enumerate(phases):
+        if monitor.stopped:
+            proven = False
+            break
         budget = (time_limit - (time.monotonic() - started)) / (len(phases) + 1 - i)
+        monitor.stage = i
         expr = objective()
         v.model.maximize(expr)
         if hint is not None:
             add_hint(v, hint)
-        solver = new_solver(budget, workers)
-        code = solver.solve(v.model)
+            _report(monitor, instance, hint, score=_kept(instance, weights, hint)[i])
+        solver = new_solver(budget, workers, monitor=monitor)
+        code = run(solver, v, monitor, minimising_breaks=False)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return empty_schedule(instance, "unknown", time.monotonic() - started)
+            if hint is None:
+                return empty_schedule(instance, "unknown", time.monotonic() - started)
+            proven = False  # stopped or out of time before this stage found anything: the previous stage's best
+            break
         proven = proven and code == cp_model.OPTIMAL
-        hint = slots_of(solver, v)
-        v.model.add(expr >= round(solver.objective_value))
-    if hint is not None and all(s is not None for s in hint):  # everything fits: the full model, with the race
-        full = solve(instance, fairness=fairness, time_limit=max(0.1, time_limit - (time.monotonic() - started)),
-                     workers=workers)
-        if full.status in ("optimal", "feasible"):
+        if hint is None or round(solver.objective_value) >= _kept(instance, weights, hint)[i]:
+            hint = slots_of(solver, v)
+        v.model.add(expr >= _kept(instance, weights, hint)[i])
+    if hint is None:  # stopped before the first stage
+        return empty_schedule(instance, "unknown", time.monotonic() - started)
+    monitor.stage = STAGE_BREAKS
+    hint_breaks = _report(monitor, instance, hint)
+    if all(s is not None for s in hint) and not monitor.stopped:  # everything fits: the full model, with the race
+        full = _solve_full(instance, fairness=fairness, workers=workers, started=time.monotonic(), monitor=monitor,
+                           time_limit=max(0.1, time_limit - (time.monotonic() - started)))
+        if full.status == "optimal" or (full.status == "feasible" and (full.breaks or 0) <= hint_breaks):
             return replace(full, seconds=time.monotonic() - started)
     v.model.minimize(v.breaks)
-    if hint is not None:
-        add_hint(v, hint)
-    solver = new_solver(time_limit - (time.monotonic() - started), workers)
-    code = solver.solve(v.model)
+    add_hint(v, hint)
+    code = cp_model.UNKNOWN
+    if not monitor.stopped:
+        solver = new_solver(time_limit - (time.monotonic() - started), workers, monitor=monitor)
+        code = run(solver, v, monitor, minimising_breaks=True)
     elapsed = time.monotonic() - started
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) and round(solver.objective_value) <= hint_breaks:
         slots = slots_of(solver, v)
         breaks = round(solver.objective_value)
         optimal = proven and code == cp_model.OPTIMAL
-        bound = breaks if code == cp_model.OPTIMAL else min(breaks, max(0, int(-(-solver.best_objective_bound // 1))))
-    elif hint is not None:
+        proof = max(0, int(-(-solver.best_objective_bound // 1)), monitor.bound or 0)  # with a nested full solve's
+        bound = breaks if code == cp_model.OPTIMAL else min(breaks, proof)
+    else:  # the bounds reported so far (a nested full solve's or this stage's) hold for the hint's meetings
         slots, optimal = hint, False
-        breaks, bound = sum(breaks_per_participant(instance, slots)), 0
-    else:
-        return empty_schedule(instance, "unknown", elapsed)
+        breaks, bound = hint_breaks, min(hint_breaks, monitor.bound or 0)
     return Schedule(status="optimal" if optimal else "feasible", breaks=breaks, bound=bound, seconds=elapsed,
                     slots=slots, tables=assign_tables(instance, slots),
                     left_out=left_out_reasons(instance, slots, fairness), infeasible_reason=None)
+
+
+def _report(monitor: Monitor, instance: Instance, slots: tuple[int | None, ...], score: int | None = None) -> int:
+    """The stage's starting schedule goes to ``monitor`` (so that no worse one is reported); its breaks."""
+    breaks = sum(breaks_per_participant(instance, slots))
+    monitor.found(breaks, [s is not None for s in slots], "cp-sat", score)
+    return breaks
