@@ -2,6 +2,6 @@
 templates in ``templates/<journey>/``, its translations in ``translations/<lang>/<journey>.po`` and its
 styles in ``static/css/<journey>.css``."""
 
-from service.web.pages import clusters, common, firm, organiser, participant
+from service.web.pages import clusters, common, firm, organiser, participant, register
 
-ROUTERS = (common.router, firm.router, participant.router, organiser.router, clusters.router)
+ROUTERS = (common.router, firm.router, register.router, participant.router, organiser.router, clusters.router)
