@@ -44,7 +44,7 @@ def test_every_interface_string_is_translated(lang: str) -> None:
 @pytest.mark.parametrize("lang", ["ar", "fr"])
 def test_translations_keep_their_placeholders(lang: str) -> None:
     """A translation names the same %(name)s / {name} placeholders as its English message."""
-    pattern = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
+    pattern = re.compile(r"%\(\w+\)[sd]|\{\w+(?:![rsa])?\}")
     for message in i18n.read_catalogs(lang):
         if message.id and isinstance(message.id, str) and isinstance(message.string, str) and message.string:
             assert sorted(pattern.findall(message.id)) == sorted(pattern.findall(message.string)), message.id
@@ -57,6 +57,7 @@ def test_no_english_text_is_written_outside_gettext_in_templates() -> None:
         text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "", path.read_text(), flags=re.S)
         text = re.sub(r"<(script|style)\b.*?</\1>", "", text, flags=re.S)
         for chunk in re.findall(r">([^<]+)<", text):
+            chunk = re.sub(r'[\w-]+="[^"]*"', "", chunk)  # attributes written by a macro are not visible text
             words = [w for w in re.findall(r"[A-Za-z]{2,}", chunk) if w != "ccimatch"]  # the name is not translated
             if words:
                 offenders.append(f"{path.name}: {chunk.strip()[:40]!r}")
@@ -70,3 +71,32 @@ def test_language_negotiation() -> None:
     assert i18n.negotiate("fr", cookie="ar") == "ar"  # a choice made on the site wins
     assert i18n.negotiate("en;q=0, fr;q=0.1") == "fr"
     assert [i18n.language(c).dir for c in ("ar", "fr", "en")] == ["rtl", "ltr", "ltr"]
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_every_refusal_a_form_can_show_is_translated(lang: str) -> None:
+    """Validation messages (matcher.messages) reach forms translated: each template has a translation with the
+    same placeholders, and it renders with the message's parameters."""
+    from matcher.messages import TEMPLATES, Message, placeholders
+
+    from service.web.messages import translate
+
+    catalog = i18n.read_catalogs(lang)
+    missing = [code for code, template in TEMPLATES.items() if not (m := catalog.get(template)) or not m.string]
+    assert missing == []
+    for code, template in TEMPLATES.items():
+        translated = catalog.get(template).string
+        assert placeholders(translated) == placeholders(template), code
+        sample = Message.of(code, **dict.fromkeys(placeholders(template), "X"))
+        assert translate(sample, lang) == sample.render(translated)
+
+
+def test_a_country_hint_is_named_in_the_pages_language() -> None:
+    from matcher.profile import validate_record
+    from service.web.messages import field_error
+    from tests.conftest import record
+
+    _, errors = validate_record(record("x-1", country="Marocco"))
+    assert field_error(errors[0], "fr").endswith("vouliez-vous dire 'MA' (Maroc) ?")
+    assert "'MA' (المغرب)" in field_error(errors[0], "ar")
+    assert field_error(errors[0], "en") == errors[0].reason
