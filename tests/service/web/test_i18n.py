@@ -78,14 +78,15 @@ def test_every_refusal_a_form_can_show_is_translated(lang: str) -> None:
     """Validation messages (matcher.messages) reach forms translated: each template has a translation with the
     same placeholders, and it renders with the message's parameters."""
     from matcher.messages import TEMPLATES, Message, placeholders
-
     from service.web.messages import translate
 
     catalog = i18n.read_catalogs(lang)
     missing = [code for code, template in TEMPLATES.items() if not (m := catalog.get(template)) or not m.string]
     assert missing == []
     for code, template in TEMPLATES.items():
-        translated = catalog.get(template).string
+        found = catalog.get(template)
+        assert found is not None and isinstance(found.string, str)
+        translated = found.string
         assert placeholders(translated) == placeholders(template), code
         sample = Message.of(code, **dict.fromkeys(placeholders(template), "X"))
         assert translate(sample, lang) == sample.render(translated)
