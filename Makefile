@@ -43,6 +43,8 @@ demo: install
 	$(BIN)/ccimatch suggest jo-0902 --db $(DEMO_DB) --k 5
 	@echo; echo "== Who abroad could join the Marseille jewellery and fashion cluster (its profile lists its members)"
 	$(BIN)/ccimatch cluster extend fr-0006 --db $(DEMO_DB) --k 5
+	@echo; echo "== The web app (Arabic, French, English): run the line below, then open http://localhost:8000/"
+	@echo "   $(BIN)/ccimatch serve --db $(DEMO_DB) --demo"
 
 test: lint browser
 	$(BIN)/python -m pytest -q

@@ -25,7 +25,7 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     demo: Annotated[bool, typer.Option("--demo", help="Profiles and suggestions readable without a key.")] = False,
 ) -> None:
-    """Run the HTTP API (OpenAPI at /docs); the model and index load once at start-up."""
+    """Run the web app and the HTTP API (OpenAPI at /docs); the model and index load once at start-up."""
     import logging
 
     import uvicorn
@@ -36,6 +36,8 @@ def serve(
     if demo:
         settings = settings.model_copy(update={"open_reads": True})
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    say(f"ccimatch is starting: open http://{shown}:{port}/ in a browser (the API's documentation: /docs)")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 

@@ -121,6 +121,23 @@ class Unexpected:
                 await JSONResponse(body, 500)(scope, receive, send)
 
 
+def serve_docs(app: FastAPI) -> None:
+    """The OpenAPI page at /docs with Swagger UI served from the swagger-ui-bundle package, not a CDN (some
+    deployments are offline, and the fair's Wi-Fi is poor)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="ccimatch API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
+
+
 def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None = None) -> FastAPI:
     """The API; the catalogue (model + index) is built once in the lifespan unless one is given."""
     settings = settings or Settings()
@@ -134,7 +151,9 @@ def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None 
         yield
 
     app = FastAPI(title="ccimatch", version="0.1.0", lifespan=lifespan, default_response_class=JSONResponse,
-                  description="Partner matchmaking for the cultural and creative industries.")
+                  description="Partner matchmaking for the cultural and creative industries.", docs_url=None,
+                  redoc_url=None)
+    serve_docs(app)
     app.add_middleware(Unexpected)  # innermost: catches what the exception handlers do not
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                        allow_headers=["*"])

@@ -18,7 +18,7 @@ from service.web.pages import ROUTERS
 from service.web.security import security_headers, set_cookie
 from service.web.templating import STATIC, render
 
-API_ROOTS = frozenset({"profiles", "suggestions", "clusters", "events", "health", "ready", "docs", "redoc",
+API_ROOTS = frozenset({"profiles", "suggestions", "clusters", "events", "health", "ready", "docs", "docs-assets",
                        "openapi.json", "static"})
 
 

@@ -96,7 +96,7 @@ async def security_headers(request: Request, call_next: Callable[[Request], Awai
     """The headers above on every page and static file of the web app (the JSON API and its /docs keep
     their own: Swagger UI needs inline scripts)."""
     response = await call_next(request)
-    if not request.url.path.startswith(("/docs", "/redoc", "/openapi.json")):
+    if not request.url.path.startswith(("/docs", "/openapi.json")):
         for key, value in HEADERS.items():
             response.headers.setdefault(key, value)
     return response
