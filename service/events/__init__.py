@@ -1,8 +1,9 @@
 """B2B meeting events around the catalogue, one module per job: the event and its plan (:mod:`.plan`),
 meeting requests (:mod:`.requests`), recommended meetings (:mod:`.matching`), the schedule
-(:mod:`.scheduling`), agendas and the grid (:mod:`.agendas`), exports (:mod:`.exports`). Every function
-takes the :class:`EventService` (the catalogue and the database) first. The domain (values, the request
-state machine, row checks) is :mod:`matcher.events` and :mod:`matcher.event_rows`."""
+(:mod:`.scheduling`; in the background with live progress: :mod:`.jobs`), agendas and the grid
+(:mod:`.agendas`), exports (:mod:`.exports`). Every function takes the :class:`EventService` (the catalogue
+and the database) first. The domain (values, the request state machine, row checks) is :mod:`matcher.events`
+and :mod:`matcher.event_rows`."""
 
 from matcher.errors import InvalidFieldsError
 from matcher.events import (
@@ -14,6 +15,15 @@ from matcher.events import (
 )
 from service.events.agendas import AGENDA_COLUMNS, AgendaItem, agenda, agendas, grid, summary_rows
 from service.events.exports import calendar, export, ics
+from service.events.jobs import (
+    JobNotFoundError,
+    JobStatus,
+    event_job,
+    job_status,
+    start_schedule,
+    stop_schedule,
+    wait_schedule,
+)
 from service.events.matching import Recommendation, matches, prefill, recommend
 from service.events.plan import EventService, create_event, event, name_of
 from service.events.requests import (
@@ -32,9 +42,10 @@ from service.events.scheduling import LeftOut, ScheduleSummary, assignments, ins
 
 __all__ = [
     "AGENDA_COLUMNS", "AgendaItem", "DuplicateRequestError", "EventNotFoundError", "EventService",
-    "InvalidFieldsError", "LeftOut", "Recommendation", "RequestNotFoundError", "ScheduleSummary", "SlotPlan",
-    "TransitionError", "accept", "act", "agenda", "agendas", "assignments", "calendar", "cancel", "create_event",
-    "decline", "event", "expire", "export", "find_request", "get_request", "grid", "ics", "import_requests",
-    "instance_of", "list_requests", "matches", "name_of", "prefill", "recommend", "request", "schedule",
-    "summary_rows",
+    "InvalidFieldsError", "JobNotFoundError", "JobStatus", "LeftOut", "Recommendation", "RequestNotFoundError",
+    "ScheduleSummary", "SlotPlan", "TransitionError", "accept", "act", "agenda", "agendas", "assignments",
+    "calendar", "cancel", "create_event", "decline", "event", "event_job", "expire", "export", "find_request",
+    "get_request", "grid", "ics", "import_requests", "instance_of", "job_status", "list_requests", "matches",
+    "name_of", "prefill", "recommend", "request", "schedule", "start_schedule", "stop_schedule", "summary_rows",
+    "wait_schedule",
 ]

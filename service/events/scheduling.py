@@ -1,17 +1,19 @@
 """The event's schedule: every accepted request that fits gets a slot and a table (musts first), solved
 exactly by :mod:`matcher.scheduling`; the stored schedule is replaced atomically. Each request left out
 comes back with a structured reason (family, the requests, participants and slots concerned) that the
-front ends word in the user's language."""
+front ends word in the user's language. ``progress`` and ``stop`` pass through to the solver, for a run in the
+background (:mod:`service.events.jobs`)."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from matcher.events import Assignment, EventData, MeetingRequest
-from matcher.scheduling import Instance, Meeting, Reason, solve
+from matcher.scheduling import Instance, Meeting, Progress, Reason, solve
 from service.events.matching import matches
 from service.events.plan import EventService, event
 from storage import events as store
@@ -70,11 +72,14 @@ class ScheduleSummary:
 
 
 def schedule(svc: EventService, event_id: int, *, fairness: int | None = 2, time_limit: float = 60.0,
-             workers: int = 2) -> ScheduleSummary:
+             workers: int = 2, progress: Callable[[Progress], None] | None = None,
+             stop: threading.Event | None = None) -> ScheduleSummary:
     """Slot and table for every accepted request that fits; the stored schedule is replaced atomically.
 
     Musts go before wants. A participant's ``max_meetings`` is applied first: beyond it, the
-    lowest-priority (then lowest-score) requests are left out with that reason."""
+    lowest-priority (then lowest-score) requests are left out with that reason. ``progress`` gets the
+    solver's reports and ``stop`` ends the solve early with its best schedule, which is stored as any other
+    (:func:`matcher.scheduling.solve`); a stop before any schedule stores nothing."""
     data = event(svc, event_id)
     index = {p.profile_id: i for i, p in enumerate(data.participants)}
     accepted = [r for r in store.list_requests(svc.engine, event_id, ("accepted",))
@@ -107,7 +112,8 @@ def schedule(svc: EventService, event_id: int, *, fairness: int | None = 2, time
     kept.sort(key=lambda r: r.id)
     instance = instance_of(data, [(index[r.from_id], index[r.to_id], r.priority, weight(r)) for r in kept])
     ids = [p.profile_id for p in data.participants]
-    result = solve(instance, fairness=fairness, time_limit=time_limit, workers=workers, allow_partial=True)
+    result = solve(instance, fairness=fairness, time_limit=time_limit, workers=workers, allow_partial=True,
+                   progress=progress, stop=stop)
     assignments: list[Assignment] = []
     for i, r in enumerate(kept):
         slot = result.slots[i] if i < len(result.slots) else None
