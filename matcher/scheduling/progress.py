@@ -24,7 +24,9 @@ when the objective is breaks and up to 25 ms in partial mode's first stages (CP-
 expression, about 1 000 literals, in Python). Calls to ``progress`` are coalesced to at most one every
 :data:`INTERVAL` seconds (a later report replaces a pending one; a watcher thread delivers the pending one when
 it is due), phase changes and ``done`` at once. Calls come from the solvers' threads (CP-SAT's, the race
-listener's, the watcher's), one at a time and in order; the callable must be quick and must not raise.
+listener's, the watcher's), one at a time and in order; the callable must be quick. If it raises, the solve
+stops as on a stop request and :func:`~matcher.scheduling.solve` raises that exception once the solvers are
+done (a solver's thread is no place for it).
 
 Stop. When ``stop`` is set the watcher thread (it polls every :data:`POLL` seconds) calls ``stop_search`` on the
 running CP-SAT solve, and keeps calling it while the solve lasts (one may be starting); the probe loop, the
@@ -102,6 +104,7 @@ class Monitor:
         self._pending = False
         self._last = float("-inf")
         self._closed = threading.Event()
+        self.error: Exception | None = None  # what ``progress`` raised, if it did
         self._thread: threading.Thread | None = None
         if progress is not None or stop is not None:
             self._thread = threading.Thread(target=self._watch, name="schedule-monitor", daemon=True)
@@ -116,8 +119,8 @@ class Monitor:
 
     @property
     def stopped(self) -> bool:
-        """Whether the caller asked to stop."""
-        return self._stop is not None and self._stop.is_set()
+        """Whether the caller asked to stop (or its progress callable failed)."""
+        return self.error is not None or (self._stop is not None and self._stop.is_set())
 
     def watch(self, solver: cp_model.CpSolver) -> None:
         """The CP-SAT solver about to run, to be stopped once the caller asks."""
@@ -187,9 +190,14 @@ class Monitor:
             return
         self._pending = False
         self._last = now
-        self._progress(Progress(phase=self.phase, breaks=self.breaks, bound=self.bound, held=self.held,
-                                meetings=self.meetings, seconds=now - self._started, solver=self._solver_name,
-                                status=status))
+        if self.error is not None:  # it failed once: no more calls
+            return
+        try:
+            self._progress(Progress(phase=self.phase, breaks=self.breaks, bound=self.bound, held=self.held,
+                                    meetings=self.meetings, seconds=now - self._started, solver=self._solver_name,
+                                    status=status))
+        except Exception as exc:  # re-raised by solve() in the caller's thread
+            self.error = exc
 
     def _watch(self) -> None:
         """Stops the running CP-SAT solve while a stop is requested; delivers a pending progress call when due."""

@@ -59,6 +59,8 @@ def solve(instance: Instance, *, fairness: int | None = 2, time_limit: float = 6
             result = _solve_full(instance, fairness=fairness, time_limit=time_limit, workers=workers,
                                  started=started, monitor=monitor)
         monitor.finish(result)
+    if monitor.error is not None:
+        raise monitor.error
     return result
 
 

@@ -190,6 +190,16 @@ def test_partial_mode_reports_the_meetings_held() -> None:
     assert all(r.held is None or r.held <= 3 for r in reports)
 
 
+def test_a_failing_progress_callable_stops_the_solve_and_its_error_is_raised() -> None:
+    def broken(report: Progress) -> None:
+        if report.breaks is not None:
+            raise ValueError("the page went away")
+
+    with pytest.raises(ValueError, match="the page went away"):
+        solve(hard_event(), fairness=2, time_limit=300, progress=broken)
+    assert multiprocessing.active_children() == []
+
+
 def test_reports_are_coalesced_and_the_latest_one_is_delivered() -> None:
     calls: list[Progress] = []
     inst = small_event()
