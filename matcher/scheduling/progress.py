@@ -60,7 +60,7 @@ class Progress:
     """What is known so far: the phase, the best schedule's breaks and meetings held, the proven lower bound.
 
     ``breaks`` and ``held`` are None before the first schedule, ``bound`` before the first proof; ``solver``
-    names who found the latest news ("cp-sat" or "maxsat", "" before any); ``status`` is the returned
+    names who found the latest news (one of :data:`SOLVERS`, "" before any); ``status`` is the returned
     schedule's, in phase "done" only; ``meetings`` is the number of meetings asked for.
     """
 
