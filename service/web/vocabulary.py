@@ -4,6 +4,7 @@ Arabic), and sector, kind and partnership-type labels through the gettext catalo
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from matcher.taxonomy import COUNTRIES
 from service.web import i18n
@@ -56,11 +57,21 @@ def label(names: dict[str, str], code: str, lang: str) -> str:
     return i18n.translations(lang).gettext(names[code]) if code in names else code
 
 
-def countries(lang: str) -> list[tuple[str, str]]:
-    """(code, name) of every country, sorted by name in ``lang``."""
-    return sorted(((c, country_name(c, lang)) for c in COUNTRIES), key=lambda pair: pair[1].casefold())
+@cache
+def countries(lang: str) -> tuple[tuple[str, str], ...]:
+    """(code, name) of every country, sorted by name in ``lang`` (made once per language: every form shows it)."""
+    return tuple(sorted(((c, country_name(c, lang)) for c in COUNTRIES), key=lambda pair: pair[1].casefold()))
 
 
-def choices(names: dict[str, str], lang: str) -> list[tuple[str, str]]:
+VOCABULARIES = {"sectors": SECTOR_NAMES, "kinds": KIND_NAMES, "partnership_types": PARTNERSHIP_NAMES}
+
+
+def choices(names: dict[str, str], lang: str) -> tuple[tuple[str, str], ...]:
     """(code, label) of a vocabulary, sorted by label in ``lang``."""
-    return sorted(((c, label(names, c, lang)) for c in names), key=lambda pair: pair[1].casefold())
+    return _choices(next(k for k, v in VOCABULARIES.items() if v is names), lang)
+
+
+@cache
+def _choices(vocabulary: str, lang: str) -> tuple[tuple[str, str], ...]:
+    names = VOCABULARIES[vocabulary]
+    return tuple(sorted(((c, label(names, c, lang)) for c in names), key=lambda pair: pair[1].casefold()))
