@@ -1,7 +1,8 @@
 """B2B meeting events around the catalogue, one module per job: the event and its plan (:mod:`.plan`),
 meeting requests (:mod:`.requests`), recommended meetings (:mod:`.matching`), the schedule
 (:mod:`.scheduling`; in the background with live progress: :mod:`.jobs`), agendas and the grid
-(:mod:`.agendas`), exports (:mod:`.exports`). Every function takes the :class:`EventService` (the catalogue
+(:mod:`.agendas`), exports (:mod:`.exports`), the organiser's figures (:mod:`.dashboard`) and why two
+participants should meet (:mod:`.evidence`). Every function takes the :class:`EventService` (the catalogue
 and the database) first. The domain (values, the request state machine, row checks) is :mod:`matcher.events`
 and :mod:`matcher.event_rows`."""
 
@@ -13,7 +14,9 @@ from matcher.events import (
     SlotPlan,
     TransitionError,
 )
-from service.events.agendas import AGENDA_COLUMNS, AgendaItem, agenda, agendas, grid, summary_rows
+from service.events.agendas import AGENDA_COLUMNS, AgendaItem, agenda, agendas, grid, held, summary_rows
+from service.events.dashboard import Dashboard, ParticipantFigures, SectorFigures, dashboard, list_events
+from service.events.evidence import Recommended, explained, recommended
 from service.events.exports import calendar, export, ics
 from service.events.jobs import (
     JobNotFoundError,
@@ -41,11 +44,12 @@ from service.events.requests import (
 from service.events.scheduling import LeftOut, ScheduleSummary, assignments, instance_of, schedule
 
 __all__ = [
-    "AGENDA_COLUMNS", "AgendaItem", "DuplicateRequestError", "EventNotFoundError", "EventService",
-    "InvalidFieldsError", "JobNotFoundError", "JobStatus", "LeftOut", "Recommendation", "RequestNotFoundError",
-    "ScheduleSummary", "SlotPlan", "TransitionError", "accept", "act", "agenda", "agendas", "assignments",
-    "calendar", "cancel", "create_event", "decline", "event", "event_job", "expire", "export", "find_request",
-    "get_request", "grid", "ics", "import_requests", "instance_of", "job_status", "list_requests", "matches",
-    "name_of", "prefill", "recommend", "request", "schedule", "start_schedule", "stop_schedule", "summary_rows",
-    "wait_schedule",
+    "AGENDA_COLUMNS", "AgendaItem", "Dashboard", "DuplicateRequestError", "EventNotFoundError", "EventService",
+    "InvalidFieldsError", "JobNotFoundError", "JobStatus", "LeftOut", "ParticipantFigures", "Recommendation",
+    "Recommended", "RequestNotFoundError", "ScheduleSummary", "SectorFigures", "SlotPlan", "TransitionError",
+    "accept", "act", "agenda", "agendas", "assignments", "calendar", "cancel", "create_event", "dashboard",
+    "decline", "event", "event_job", "expire", "explained", "export", "find_request", "get_request", "grid", "held",
+    "ics", "import_requests", "instance_of", "job_status", "list_events", "list_requests", "matches", "name_of",
+    "prefill", "recommend", "recommended", "request", "schedule", "start_schedule", "stop_schedule",
+    "summary_rows", "wait_schedule",
 ]
