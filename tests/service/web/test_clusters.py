@@ -63,7 +63,7 @@ def test_seed_from_the_form_then_swap_a_member_and_see_the_cohesion_change(web: 
     swap.click()
 
     assert "members=" in page.url and page.inner_text("#proposal-title") == "Votre cluster, avec vos échanges"
-    assert page.locator("tr.swapped bdi.name").all_inner_texts() == [arriving]
+    assert page.locator("tr.swapped th bdi.name").all_inner_texts() == [arriving]
     assert leaving not in members(page).locator("th bdi.name").all_inner_texts()
     assert meter_value(page) != before and page.inner_text("#cohesion-value") != shown_before
     change = page.inner_text("#cohesion-change")
