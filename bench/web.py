@@ -86,7 +86,7 @@ def run(*, quick: bool) -> list[Figure]:
                    unit="ms", target=20.0, op="<=", note="page median minus in-process median")]
 
 
-class socket_port:  # noqa: N801 - used as a context manager that yields a free loopback port
+class socket_port:
     def __enter__(self) -> int:
         import socket
 

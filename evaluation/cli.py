@@ -9,39 +9,21 @@ on stderr and exit code 2 here, so the command behaves the same whichever entry 
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from matcher.text import printable
+from service.cli.common import print_json, say
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
                   help="Evaluate on real partnerships (CORDIS), Tatoeba translations and the sample pairs.")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout: data/sample_*.csv for 'sample'
-# Characters json.dumps keeps raw that a terminal or a JSON reader may act on (C1 controls, line and
-# paragraph separators, bidirectional overrides): written as \u escapes, as every ccimatch --json does.
-_RAW_IN_JSON = re.compile("[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def _say(text: object = "", *, err: bool = False) -> None:
-    """One line for a person: characters no text may hold are shown as U+FFFD, never sent raw."""
-    typer.echo(printable(str(text)), err=err)
-
-
-def _print_json(data: Any) -> None:
-    """JSON for programs: exact values, the controls json.dumps keeps raw written as \\u escapes."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    typer.echo(_RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
-
-
 def _fail(message: str) -> typer.Exit:
     """``error: message`` on stderr; the caller raises the returned exit (code 2, a user's error)."""
-    _say(f"error: {message}", err=True)
+    say(f"error: {message}", err=True)
     return typer.Exit(2)
 
 
@@ -70,8 +52,8 @@ def evaluate(
         raise _fail(str(exc)) from None
     if as_json:
         hidden = ("markdown", "run")
-        _print_json(plain({k: {kk: vv for kk, vv in v.items() if kk not in hidden} for k, v in parts.items()}))
+        print_json(plain({k: {kk: vv for kk, vv in v.items() if kk not in hidden} for k, v in parts.items()}))
     else:
-        _say("\n\n".join(v["markdown"] for v in parts.values()))
+        say("\n\n".join(v["markdown"] for v in parts.values()))
         if name == "all":
-            _say(f"\nwrote {out / 'evaluation.md'} and {out / 'evaluation.json'}")
+            say(f"\nwrote {out / 'evaluation.md'} and {out / 'evaluation.json'}")

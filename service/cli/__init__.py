@@ -25,8 +25,16 @@ app.add_typer(admin.index_app, name="index")
 app.add_typer(admin.keys_app, name="keys")
 app.add_typer(clusters.app, name="cluster")
 app.add_typer(events.app, name="event")
-for plugin in entry_points(group="ccimatch.cli"):  # e.g. evaluation.cli:app adds 'ccimatch eval'
-    app.add_typer(plugin.load())
+_plugged: list[str] = []
+
+
+def add_plugins() -> None:
+    """Commands of higher layers (``ccimatch.cli`` entry points, e.g. evaluation.cli:app adds 'ccimatch eval'),
+    loaded when the command line runs, not when this package is imported (they import it)."""
+    for plugin in entry_points(group="ccimatch.cli"):
+        if plugin.name not in _plugged:
+            _plugged.append(plugin.name)
+            app.add_typer(plugin.load())
 
 
 def main() -> None:
@@ -37,6 +45,7 @@ def main() -> None:
     from matcher.errors import CcimatchError, InvalidFieldsError
 
     try:
+        add_plugins()
         app()  # standalone: click reports usage errors itself (exit 2) and exits with the command's code
     except InvalidFieldsError as exc:
         echo_errors(exc.errors)

@@ -31,7 +31,7 @@ def test_search_with_filters_explains_every_result(web: LiveServer, page: Any, l
     page.click("form.search button[type=submit]")
     results = page.locator("ol.results > li")
     assert results.count() >= 3
-    assert f"q=" in page.url and f"home={home}" in page.url  # one URL per page: the search is bookmarkable
+    assert "q=" in page.url and f"home={home}" in page.url  # one URL per page: the search is bookmarkable
     first = results.first
     assert first.locator("meter").count() == 1 and 0 < float(first.locator("meter").get_attribute("value")) <= 1
     assert first.locator("mark").count() >= 1  # the matching phrases, highlighted

@@ -42,7 +42,8 @@ def test_register_preview_approve_and_edit(web: LiveServer, page: Any, chromium:
     assert page.input_value("#name") == "Atelier Nour de Safi"  # what was typed is kept
     assert serious_violations(page) == []
     fill(page, country="Maroc", description="Atelier de poterie émaillée à Safi, pièces tournées à la main.",
-         offers="plats en céramique émaillée\nbols et tajines décorés", needs="distributeur en France pour la céramique")
+         offers="plats en céramique émaillée\nbols et tajines décorés",
+         needs="distributeur en France pour la céramique")
     page.check("input[name=sectors][value=crafts]")
     page.click("button[value=preview]")
     assert page.locator("ol.results > li").count() >= 3  # the first suggestions, nothing saved yet
