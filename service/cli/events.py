@@ -208,7 +208,7 @@ def schedule(
     """Give every accepted request a slot and a table (musts first); replaces the stored schedule."""
     from service import events
 
-    summary = events.schedule(_service(db), event_id, fairness=None if no_fairness else fairness,
+    summary = events.schedule_now(_service(db), event_id, fairness=None if no_fairness else fairness,
                               time_limit=time_limit, workers=workers)
     if as_json:
         print_json(summary.to_dict())

@@ -23,6 +23,7 @@ from service.events.jobs import (
     JobStatus,
     event_job,
     job_status,
+    schedule_now,
     start_schedule,
     stop_schedule,
     wait_schedule,
@@ -50,6 +51,6 @@ __all__ = [
     "accept", "act", "agenda", "agendas", "assignments", "calendar", "cancel", "create_event", "dashboard",
     "decline", "event", "event_job", "expire", "explained", "export", "find_request", "get_request", "grid", "held",
     "ics", "import_requests", "instance_of", "job_status", "list_events", "list_requests", "matches", "name_of",
-    "prefill", "recommend", "recommended", "request", "schedule", "start_schedule", "stop_schedule",
+    "prefill", "recommend", "recommended", "request", "schedule", "schedule_now", "start_schedule", "stop_schedule",
     "summary_rows", "wait_schedule",
 ]

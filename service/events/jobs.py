@@ -32,10 +32,10 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from matcher.errors import CcimatchError, InvalidValueError, NotFoundError
+from matcher.errors import CcimatchError, ConflictError, InvalidValueError, NotFoundError
 from matcher.scheduling import Progress
 from service.events.plan import EventService, event
-from service.events.scheduling import schedule
+from service.events.scheduling import ScheduleSummary, schedule
 from storage import jobs as store
 
 HEARTBEAT = 0.5  # seconds between two writes of a worker's progress (and looks at the stop flag)
@@ -143,6 +143,17 @@ def event_job(svc: EventService, event_id: int) -> JobStatus | None:
     _ensure(svc)
     job = store.latest(svc.engine, event_id)
     return job_status(svc, job.id) if job is not None else None
+
+
+def schedule_now(svc: EventService, event_id: int, *, fairness: int | None = 2, time_limit: float = 60.0,
+                 workers: int = 2) -> ScheduleSummary:
+    """:func:`schedule`, in the caller's thread (the CLI, ``POST /events/{id}/schedule``), refused while a
+    background job schedules the same event: two solves would each replace the stored schedule."""
+    running = event_job(svc, event_id)
+    if running is not None and running.state == "running":
+        raise ConflictError(f"a scheduling job (id {running.job_id}) is running for event {event_id}; wait for it "
+                            "to finish or stop it")
+    return schedule(svc, event_id, fairness=fairness, time_limit=time_limit, workers=workers)
 
 
 def wait_schedule(svc: EventService, job_id: int, *, timeout: float) -> JobStatus:

@@ -73,7 +73,7 @@ def schedule(event_id: EventId, svc: EventsDep, key: OrganiserDep,
              time_limit: Annotated[float, Query(gt=0, le=600)] = 60.0,
              fairness: Annotated[int | None, Query(ge=0, le=100)] = 2) -> dict[str, Any]:
     """Solve and store the schedule of the accepted requests (musts first); returns the summary."""
-    return events.schedule(svc, event_id, fairness=fairness, time_limit=time_limit).to_dict()
+    return events.schedule_now(svc, event_id, fairness=fairness, time_limit=time_limit).to_dict()
 
 
 @router.get("/{event_id}/grid", response_model=list[GridRow])

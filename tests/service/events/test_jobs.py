@@ -294,3 +294,24 @@ def test_the_real_solver_reports_progress_and_stops_with_a_valid_schedule(tmp_pa
     assert final.held == final.summary["held"] == len(ev.assignments(second, eid)) > 0
     check_stored(second, eid)
     second.engine.dispose()
+
+
+
+def test_a_direct_schedule_is_refused_while_a_job_runs(two: tuple[EventService, EventService], stand_in: StandIn,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI and POST /events/{id}/schedule solve in the caller's thread; during a background job (in any
+    process) they are refused with a conflict, not run alongside it (both would replace the stored schedule)."""
+    from matcher.errors import ConflictError
+    from service.events import schedule_now, start_schedule, wait_schedule
+
+    first, second = two
+    eid = small_event(first)
+    job = start_schedule(first, eid, time_limit=30)
+    with pytest.raises(ConflictError, match=rf"job \(id {job}\) is running for event {eid}"):
+        schedule_now(second, eid, time_limit=5)
+    stand_in.release.set()
+    assert wait_schedule(first, job, timeout=WAIT).state == "done"
+    import service.events.scheduling as module
+
+    monkeypatch.setattr(module, "solve", scheduling.solve)  # the real solver for the direct run
+    assert schedule_now(second, eid, time_limit=5).stored
