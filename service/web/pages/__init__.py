@@ -2,6 +2,7 @@
 templates in ``templates/<journey>/``, its translations in ``translations/<lang>/<journey>.po`` and its
 styles in ``static/css/<journey>.css``."""
 
-from service.web.pages import clusters, common, firm, organiser, participant, register
+from service.web.pages import clusters, common, firm, organiser, participant, register, schedule
 
-ROUTERS = (common.router, firm.router, register.router, participant.router, organiser.router, clusters.router)
+ROUTERS = (common.router, firm.router, register.router, participant.router, organiser.router, schedule.router,
+           clusters.router)
