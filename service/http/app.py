@@ -31,7 +31,7 @@ from service.catalogue import Catalogue
 from service.http.responses import JSONResponse
 from service.http.routes import ROUTERS
 from service.settings import Settings
-from service.web import attach
+from service.web import attach, is_page
 from storage.files import FileFormatError
 
 log = logging.getLogger("ccimatch.http")
@@ -65,7 +65,9 @@ def _invalid(request: Request, exc: InvalidRequestError) -> dict[str, Any]:
 
 
 class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes (413), by header or while streaming."""
+    """Refuse request bodies over ``limit`` bytes (413), by header or while streaming. A page's form (a browser
+    uploading too large a file) gets the error page in its language from the app's HTTP error handler (the web
+    app's), with no English detail; the API gets its JSON."""
 
     def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], limit: int) -> None:
         self.app, self.limit = app, limit
@@ -74,9 +76,15 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        page = is_page(Request(scope))
+        detail = "" if page else f"request body over {self.limit} bytes"
         length = dict(scope.get("headers", [])).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.limit:
-            await JSONResponse({"detail": f"request body over {self.limit} bytes"}, 413)(scope, receive, send)
+            handler = scope["app"].exception_handlers.get(StarletteHTTPException) if page and "app" in scope \
+                else None
+            response = await handler(Request(scope), StarletteHTTPException(413, detail)) if handler is not None \
+                else JSONResponse({"detail": detail}, 413)
+            await response(scope, receive, send)
             return
         seen = 0
 
@@ -85,7 +93,7 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
-                raise StarletteHTTPException(413, f"request body over {self.limit} bytes")
+                raise StarletteHTTPException(413, detail)
             return message
 
         await self.app(scope, counted, send)
