@@ -52,8 +52,8 @@ def create_event(svc: EventService, *, name: str, venue: str, timezone: str, pla
         if (problem := text_problem(value, multiline=False, bidi=False)) is not None:
             raise InvalidRequestError(f"event: field {key!r} = {printable(value)!r}: {problem}")
     zone(timezone)
-    if not allow_past and (past := plan.past_day(timezone, today)) is not None:
-        raise InvalidRequestError(past)
+    if not allow_past and (past := plan.past_day_issue(timezone, today)) is not None:
+        raise InvalidRequestError(f"event: {past.text}", message=past)
     if not 1 <= tables <= MAX_TABLES:
         raise InvalidRequestError(f"event: field 'tables' = {tables}: must be 1 to {MAX_TABLES}")
     slots = plan.slots(timezone)

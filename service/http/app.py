@@ -50,18 +50,21 @@ def field_errors(errors: Sequence[FieldError]) -> dict[str, Any]:
             item |= {"row": e.row, "id": e.record_id}
         if "valid_values" in listed:
             item["valid_values"] = listed["valid_values"]
+        if e.code:
+            item |= {"code": e.code, "params": dict(e.params)}
         detail.append(item)
     return {"detail": detail, "error_count": report["error_count"], "valid_values": report["valid_values"]}
 
 
 def _invalid(request: Request, exc: InvalidRequestError) -> dict[str, Any]:
     """One refused value or request: where it was (a query or body field, the uploaded file) and why."""
+    coded = exc.message.to_dict() if exc.message is not None else {}  # code and params, for translations
     if isinstance(exc, InvalidValueError):
         place = "query" if request.method in ("GET", "DELETE") else "body"
-        return {"loc": [place, exc.field], "msg": str(exc), "type": "value_error", "input": exc.value}
+        return {"loc": [place, exc.field], "msg": str(exc), "type": "value_error", "input": exc.value, **coded}
     if isinstance(exc, FileFormatError):
         return {"loc": ["body", "file"], "msg": str(exc), "type": "value_error"}
-    return {"loc": ["body"], "msg": str(exc), "type": "value_error"}
+    return {"loc": ["body"], "msg": str(exc), "type": "value_error", **coded}
 
 
 class BodyLimit:

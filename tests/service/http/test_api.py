@@ -252,3 +252,14 @@ def test_control_characters_are_refused_everywhere_with_field_and_code_point(api
     r = client.post("/profiles", content=json.dumps(body("x", name="x\ud800")),  # sent as the escape \\ud800
                     headers={**h["editor"], "Content-Type": "application/json"})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "name"]  # pydantic refuses it first
+
+
+def test_422_bodies_carry_the_message_code_and_params_for_translations(api) -> None:
+    client, h = api
+    r = client.post("/profiles", json=body("x", country="Marocco"), headers=h["editor"])
+    assert r.json()["detail"][0]["code"] == "unknown_country_hint"
+    assert r.json()["detail"][0]["params"]["hint"] == "MA"
+    client.post("/profiles", json=body("tn-1"), headers=h["editor"])
+    r = client.get("/profiles/tn-1/suggestions?countries=Tunisi", headers=h["reader"])
+    assert r.status_code == 422 and r.json()["detail"][0]["code"] == "unknown_country_name_hint"
+    assert r.json()["detail"][0]["loc"] == ["query", "countries"]
