@@ -231,7 +231,7 @@ def left_out_reason(item: Mapping[str, Any], lang: str, name: Callable[[str], st
         case "no_common_free_slot":
             return _("{a} and {b} have no free slot in common.").format(a=a, b=b)
         case "tables_full":
-            return _("All {tables} tables are taken in slots {slots}, where both are free.").format(
+            return _("No table is free in slots {slots}, where both are available (tables in all: {tables}).").format(
                 tables=count(0), slots=slots)
         case "order":
             return _("No free slot respects the required order of meetings.")

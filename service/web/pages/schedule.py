@@ -66,6 +66,7 @@ def _schedule_page(request: Request, lang: str, eid: int, data: EventData, *, fo
     accepted = len(events.list_requests(svc, eid, ("accepted",)))
     return render(request, lang, "events/schedule.html", status=status, data=data, days=event_days(data, lang),
                   view=job_view(events.event_job(svc, eid), lang, names_of(request)), accepted=accepted,
+                  stored=len(events.assignments(svc, eid)),
                   capacity=len(data.slots) * len(data.tables), form=form or {"fairness": "2",
                                                                                "time_limit": DEFAULT_TIME_LIMIT},
                   errors=errors or {}, max_time_limit=MAX_TIME_LIMIT)
@@ -84,7 +85,8 @@ def progress(request: Request, lang: Lang, event_id: str, session: SessionDep) -
     eid, _data = organised(request, lang, session, event_id)
     svc = event_service(request)
     return render(request, lang, "events/_job.html", view=job_view(events.event_job(svc, eid), lang,
-                                                                     names_of(request)), eid=eid)
+                                                                     names_of(request)),
+                  stored=len(events.assignments(svc, eid)))
 
 
 @router.post("/{lang}/organise/{event_id}/schedule", dependencies=[CsrfChecked])

@@ -93,7 +93,13 @@ def test_organiser_journey_in_french(web: LiveServer, chromium: Any, sample_cata
 
     svc = events.EventService(sample_catalogue)
     page = organiser_page(web, chromium, sample_catalogue, "fr", viewport={"width": 1280, "height": 900})
-    page.on("dialog", lambda dialog: dialog.accept())
+    asked: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
     assert serious_violations(page) == []
     before = event_count(sample_catalogue)
 
@@ -167,10 +173,13 @@ def test_organiser_journey_in_french(web: LiveServer, chromium: Any, sample_cata
     assert page.inner_text("#job .job-state") == "En cours"
     # the best schedule so far, swapped in by htmx without a reload
     expect(page.locator("#job .job-held")).to_have_text(re.compile(r"\d+ / \d+"), timeout=20000)
-    assert page.inner_text("#job .job-phase") in ("Vérification des contraintes", "Recherche du meilleur planning",
-                                                 "Recherche de ce qui ne tient pas", "Finalisation")
-    page.click("#job button.danger")
+    assert page.inner_text("#job .job-phase") in ("Démarrage", "Vérification des contraintes",
+                                                 "Recherche du meilleur planning", "Recherche de ce qui ne tient pas")
+    with page.expect_response(lambda response: response.url.endswith("/schedule/progress")):
+        pass  # one more swap
+    page.click("#job button.danger")  # a button htmx swapped in: it still asks first
     page.wait_for_selector("#job.job-stopped", timeout=15000)
+    assert asked == ["Arrêter le planificateur maintenant ? Le meilleur planning trouvé jusqu'ici est conservé."]
     assert page.inner_text("#job .job-state") == "Arrêté"
     job = events.event_job(svc, event_id)
     summary = job.summary if job is not None else None
