@@ -82,7 +82,10 @@ def attach(app: FastAPI) -> None:
         if not is_page(request) or exc.status_code < 400:
             return await api_handler(request, exc)
         lang = first if first in i18n.LANGUAGES else i18n.negotiate(request.headers.get("accept-language"))
+        settings = getattr(request.app.state, "settings", None)
+        limit_mb = round((settings.max_body_bytes if settings else 10 * 1024 * 1024) / 1024 / 1024, 1)
         return render(request, lang, "error.html", status=exc.status_code, status_code=exc.status_code,
+                      limit_mb=f"{limit_mb:g}",
                       detail=exc.detail if exc.status_code not in (404, 500) else None)
 
     app.exception_handlers[StarletteHTTPException] = http_error
