@@ -223,6 +223,32 @@ def schedule(
 
 
 @app.command()
+def links(
+    event_id: EventArg,
+    base_url: Annotated[str, typer.Option("--base-url", help="The address participants open, e.g. "
+                                                             "https://fair.example.org.")],
+    lang: Annotated[str, typer.Option(help="Language of the participants' pages: ar, fr or en.")] = "en",
+    out: Annotated[Path | None, typer.Option(help="Write a CSV (profile_id, name, link) instead of printing.")]
+    = None,
+    db: DbOpt = None,
+) -> None:
+    """A personal link for each participant (a new participant key each, shown only now)."""
+    from service import events
+    from storage.sheets import write_csv
+
+    if lang not in ("ar", "fr", "en"):
+        raise InvalidRequestError(f"--lang: {lang!r}: choose ar, fr or en")
+    found = events.personal_links(_service(db), event_id, base_url, lang=lang)
+    if out is not None:
+        write_csv(out, ["profile_id", "name", "link"],
+                  [{"profile_id": x.profile_id, "name": x.name, "link": x.url} for x in found])
+        say(f"wrote {len(found)} personal links to {out}")
+        return
+    for x in found:
+        say(f"{x.profile_id}\t{x.name}\t{x.url}")
+
+
+@app.command()
 def export(
     event_id: EventArg,
     out: Annotated[Path, typer.Option(help="Folder for agendas (CSV, .ics), the grid (CSV, Excel) and summaries.")],

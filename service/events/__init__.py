@@ -28,6 +28,7 @@ from service.events.jobs import (
     stop_schedule,
     wait_schedule,
 )
+from service.events.links import PersonalLink, personal_links
 from service.events.matching import Recommendation, matches, prefill, recommend
 from service.events.plan import EventService, create_event, event, name_of
 from service.events.requests import (
@@ -46,11 +47,11 @@ from service.events.scheduling import LeftOut, ScheduleSummary, assignments, ins
 
 __all__ = [
     "AGENDA_COLUMNS", "AgendaItem", "Dashboard", "DuplicateRequestError", "EventNotFoundError", "EventService",
-    "InvalidFieldsError", "JobNotFoundError", "JobStatus", "LeftOut", "ParticipantFigures", "Recommendation",
-    "Recommended", "RequestNotFoundError", "ScheduleSummary", "SectorFigures", "SlotPlan", "TransitionError",
-    "accept", "act", "agenda", "agendas", "assignments", "calendar", "cancel", "create_event", "dashboard",
-    "decline", "event", "event_job", "expire", "explained", "export", "find_request", "get_request", "grid", "held",
-    "ics", "import_requests", "instance_of", "job_status", "list_events", "list_requests", "matches", "name_of",
-    "prefill", "recommend", "recommended", "request", "schedule", "schedule_now", "start_schedule", "stop_schedule",
-    "summary_rows", "wait_schedule",
+    "InvalidFieldsError", "JobNotFoundError", "JobStatus", "LeftOut", "ParticipantFigures", "PersonalLink",
+    "Recommendation", "Recommended", "RequestNotFoundError", "ScheduleSummary", "SectorFigures", "SlotPlan",
+    "TransitionError", "accept", "act", "agenda", "agendas", "assignments", "calendar", "cancel", "create_event",
+    "dashboard", "decline", "event", "event_job", "expire", "explained", "export", "find_request", "get_request",
+    "grid", "held", "ics", "import_requests", "instance_of", "job_status", "list_events", "list_requests", "matches",
+    "name_of", "personal_links", "prefill", "recommend", "recommended", "request", "schedule", "schedule_now",
+    "start_schedule", "stop_schedule", "summary_rows", "wait_schedule",
 ]

@@ -24,6 +24,7 @@ from matcher.events import PRIORITIES, STATES, EventData, SlotPlan, zone
 from matcher.messages import Message
 from matcher.text import text_issue
 from service import events, params
+from service.web import i18n
 from service.web import vocabulary as vocab
 from service.web.messages import field_error, translate
 from service.web.pages.common import Lang
@@ -40,6 +41,7 @@ from service.web.pages.participant import number
 from service.web.security import CsrfChecked, SessionDep
 from service.web.templating import gettext_for, render
 from storage.files import FileFormatError, read_records
+from storage.sheets import write_csv
 from storage.web import WebSession
 
 router = APIRouter(include_in_schema=False)
@@ -307,6 +309,27 @@ def participants_page(request: Request, lang: Lang, event_id: str, session: Sess
                      "forbidden": ", ".join(str(s + 1) for s in sorted(p.forbidden))})
     return render(request, lang, "events/participants.html", data=data, days=event_days(data, lang), rows=rows,
                   slots=len(data.slots), tables=len(data.tables))
+
+
+@router.post("/{lang}/organise/{event_id}/participants/links", dependencies=[CsrfChecked])
+async def participant_links(request: Request, lang: Lang, event_id: str, session: SessionDep) -> Response:
+    """A CSV of personal links, one per participant (new participant keys, shown only in this file), in the
+    language chosen for the participants' pages; to send each participant theirs."""
+    eid, _data = organised(request, lang, session, event_id)
+    form = await request.form()
+    link_lang = form.get("link_lang")
+    link_lang = link_lang if isinstance(link_lang, str) and link_lang in i18n.LANGUAGES else lang
+    base = f"{request.url.scheme}://{request.url.netloc}"
+    links = events.personal_links(event_service(request), eid, base, lang=link_lang)
+    _ = gettext_for(lang)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "links.csv"
+        write_csv(path, ["profile_id", "name", "link"],
+                  [{"profile_id": x.profile_id, "name": x.name, "link": x.url} for x in links])
+        body = path.read_bytes()
+    return Response(body, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="personal-links-event-{eid}.csv"',
+        "Cache-Control": "no-store"})
 
 
 # --- the request board ----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from service.events import (
 )
 from tests.conftest import cli_invoker
 from tests.service.events.helpers import (
+    MEMBERS,
     make_event,
     rows,
 )
@@ -77,3 +78,26 @@ def test_cli_participant_key_for_a_registered_participant(monkeypatch: pytest.Mo
     assert code == 0 and out.startswith("cci_")
     code, out, _ = keys("list", "--db", db)
     assert code == 0 and "participant active" in out and f"event {eid}, participant tn-1" in out
+
+
+def test_personal_links_open_each_participants_pages(event_cli, svc: EventService, tmp_path: Path) -> None:
+    """'event links' makes one participant key per participant, bound to the event and the profile."""
+    import csv
+
+    from storage.keys import identify
+
+    eid = make_event(svc)
+    code, _, err = event_cli("links", str(eid), "--base-url", "fair.example.org")
+    assert code == 2 and "https://fair.example.org" in err
+    out = tmp_path / "links.csv"
+    code, printed, _ = event_cli("links", str(eid), "--base-url", "https://fair.example.org/", "--lang", "fr",
+                                 "--out", str(out))
+    assert code == 0 and f"wrote {len(MEMBERS)} personal links" in printed
+    with out.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["profile_id"] for r in rows] == sorted(MEMBERS)
+    for r in rows:
+        assert r["link"].startswith("https://fair.example.org/fr/key/cci_")
+        info = identify(svc.engine, r["link"].rsplit("/", 1)[1])
+        assert info is not None and (info.role, info.event_id, info.profile_id) == ("participant", eid,
+                                                                                      r["profile_id"])

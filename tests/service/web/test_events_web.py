@@ -410,3 +410,24 @@ def test_an_oversized_upload_is_refused_with_a_page_in_its_language(small_limit:
     assert "request body" not in page.inner_text("main")
     assert event_count(sample_catalogue) == before
     page.context.close()
+
+
+def test_the_organiser_downloads_personal_links_that_open_each_participants_pages(
+        web: LiveServer, chromium: Any, sample_catalogue: Any, small_event: int) -> None:
+    import csv
+    import io
+
+    page = organiser_page(web, chromium, sample_catalogue, "fr")
+    page.goto(f"{web.url}/fr/organise/{small_event}/participants")
+    page.select_option("#link_lang", "ar")
+    with page.expect_download() as download:
+        page.click("text=Télécharger les liens personnels (CSV)")
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    assert rows and all(r["link"].startswith(f"{web.url}/ar/key/cci_") for r in rows)
+    visitor = chromium.new_context(viewport={"width": 375, "height": 667}, is_mobile=True)
+    participant = visitor.new_page()
+    participant.goto(rows[0]["link"])
+    assert participant.url == f"{web.url}/ar/events/{small_event}/me"
+    assert "/key/" not in participant.url and direction(participant) == ("rtl", "rtl")
+    visitor.close()
+    page.context.close()
