@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from matcher.errors import FieldError
+from matcher.errors import FieldError, InvalidFieldsError
 from matcher.messages import Message, Refusal
 from matcher.taxonomy import (
     COUNTRIES,
@@ -306,3 +306,11 @@ def validate_record(raw: Mapping[str, Any], *, row: int | None = None) -> tuple[
     if errors:
         return None, errors
     return Profile(**values), []
+
+
+def valid_profile(raw: Mapping[str, Any]) -> Profile:
+    """The :class:`Profile` of one record, or :class:`InvalidFieldsError` listing every problem."""
+    profile, errors = validate_record(raw)
+    if profile is None:
+        raise InvalidFieldsError(errors)
+    return profile

@@ -32,23 +32,34 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     """Records in file order. Every cell is read as text so that codes like "NA" stay codes."""
     if not path.is_file():
         raise FileFormatError(f"{path}: no such file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FileFormatError(f"{path}: cannot read: {_short(exc)}") from None
+    return read_upload(str(path), data)
+
+
+def read_upload(name: str, data: bytes) -> list[dict[str, Any]]:
+    """:func:`read_records` of a file's bytes, e.g. an upload; ``name`` (as the sender called the file) gives
+    the format by its suffix and starts every error message."""
+    path = Path(name)
     suffix = path.suffix.lower()
     reader = _READERS.get(suffix)
     if reader is None:
-        raise FileFormatError(f"{path}: unsupported file type {suffix!r}; use one of {', '.join(SUFFIXES)}")
+        raise FileFormatError(f"{name}: unsupported file type {suffix or '(none)'!r}; use one of "
+                              f"{', '.join(SUFFIXES)}")
     try:
-        data = path.read_bytes()
         if not data.strip():
             raise FileFormatError("the file is empty")
         return reader(data, path)
     except FileFormatError as exc:
-        raise FileFormatError(f"{path}: {exc}") from None
+        raise FileFormatError(f"{name}: {exc}") from None
     except RecursionError:
-        raise FileFormatError(f"{path}: nested too deeply to be a table of records") from None
+        raise FileFormatError(f"{name}: nested too deeply to be a table of records") from None
     except MemoryError:
-        raise FileFormatError(f"{path}: too large to read") from None
+        raise FileFormatError(f"{name}: too large to read") from None
     except Exception as exc:  # see the module docstring: any parser failure is a file problem
-        raise FileFormatError(f"{path}: cannot read as {suffix[1:]}: {_short(exc)}") from None
+        raise FileFormatError(f"{name}: cannot read as {suffix[1:]}: {_short(exc)}") from None
 
 
 def _short(exc: BaseException) -> str:

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from matcher.errors import ConflictError, InvalidFieldsError, InvalidValueError, NotFoundError
-from matcher.profile import Profile, validate_record
+from matcher.errors import ConflictError, InvalidValueError, NotFoundError
+from matcher.profile import Profile, valid_profile
 from service import params
 from service.catalogue.index import Catalogue
 from service.catalogue.profiles import put
@@ -41,13 +41,6 @@ def new_id(name: str, country: str, taken: Any) -> str:
             return candidate
 
 
-def _valid(record: Mapping[str, Any]) -> Profile:
-    profile, errors = validate_record(record)
-    if profile is None:
-        raise InvalidFieldsError(errors)
-    return profile
-
-
 def submit_new(cat: Catalogue, record: Mapping[str, Any]) -> Sent:
     """A new organisation from the web form: validated (every problem at once), kept pending, with an edit token."""
     store.ensure_schema(cat.engine)
@@ -58,7 +51,7 @@ def submit_new(cat: Catalogue, record: Mapping[str, Any]) -> Sent:
         code = "xx"
     draft["id"] = new_id(str(draft.get("name") or ""), code, lambda i: cat.find(i) is not None
                          or store.latest(cat.engine, i) is not None)
-    profile = _valid(draft)
+    profile = valid_profile(draft)
     submission_id, token = store.submit(cat.engine, profile_id=profile.id, change="new",
                                         record=profile.to_record(private=True), new_owner=True)
     return Sent(profile=profile, submission_id=submission_id, token=token)
@@ -85,7 +78,7 @@ def editable(cat: Catalogue, token: str) -> tuple[str, dict[str, Any]]:
 def submit_edit(cat: Catalogue, token: str, record: Mapping[str, Any]) -> Sent:
     """A change sent through an edit link: validated, kept pending; the published profile stays as it is."""
     profile_id, _current = editable(cat, token)
-    profile = _valid({**record, "id": profile_id})
+    profile = valid_profile({**record, "id": profile_id})
     submission_id, _ = store.submit(cat.engine, profile_id=profile_id, change="edit",
                                     record=profile.to_record(private=True), new_owner=False)
     return Sent(profile=profile, submission_id=submission_id, token=None)

@@ -12,7 +12,7 @@ import numpy as np
 
 from matcher.errors import ConflictError, FieldError, InvalidFieldsError, error_report
 from matcher.messages import Message
-from matcher.profile import Profile, validate_record
+from matcher.profile import Profile, valid_profile, validate_record
 from matcher.suggestions import check_text
 from service.catalogue.index import Catalogue, UnknownProfileError
 from storage import repository as repo
@@ -79,17 +79,10 @@ def _write(cat: Catalogue, profiles: Sequence[Profile], *, create_only: bool = F
     return len(existed), len(new), len(cached)
 
 
-def _valid(record: Mapping[str, Any]) -> Profile:
-    profile, errors = validate_record(record)
-    if profile is None:
-        raise InvalidFieldsError(errors)
-    return profile
-
-
 def create(cat: Catalogue, record: Mapping[str, Any]) -> Profile:
     """Add one profile; :class:`ConflictError` if the id exists, :class:`InvalidFieldsError` if bad.
     The database decides (a plain INSERT), so two processes creating one id get one success, one 409."""
-    profile = _valid(record)
+    profile = valid_profile(record)
     conflict = ConflictError(f"a profile with id {profile.id!r} already exists")
     if cat.find(profile.id) is not None:  # known here already: no need to encode anything
         raise conflict
@@ -102,7 +95,7 @@ def create(cat: Catalogue, record: Mapping[str, Any]) -> Profile:
 
 def put(cat: Catalogue, record: Mapping[str, Any]) -> Profile:
     """Create or replace one profile; searchable (with its new text) on return."""
-    profile = _valid(record)
+    profile = valid_profile(record)
     _write(cat, [profile])
     return profile
 

@@ -3,8 +3,6 @@ rules (roles, an event's scope, a participant's own requests) as FastAPI depende
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request, UploadFile
@@ -15,7 +13,7 @@ from service.catalogue import Catalogue
 from service.events import EventService
 from service.settings import Settings
 from storage import keys
-from storage.files import SUFFIXES, FileFormatError, read_records
+from storage.files import read_upload
 
 EventId = Annotated[int, FastPath(ge=1, le=2**31 - 1)]
 RequestId = Annotated[int, FastPath(ge=1, le=2**31 - 1)]
@@ -140,14 +138,4 @@ def own(key: KeyInfo, profile_id: str | None, what: str) -> str | None:
 def upload_records(file: UploadFile) -> list[dict[str, Any]]:
     """Records of an uploaded CSV/Excel/JSON/Parquet file; :class:`FileFormatError` names the file (as the
     client called it) and the problem."""
-    name = file.filename or "upload"
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise FileFormatError(f"{name}: unsupported file type {suffix or '(none)'!r}; use {', '.join(SUFFIXES)}")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(file.file.read())
-        try:
-            return read_records(path)
-        except FileFormatError as exc:
-            raise FileFormatError(str(exc).replace(str(path), name)) from None
+    return read_upload(file.filename or "upload", file.file.read())

@@ -13,14 +13,10 @@ from babel.numbers import format_decimal
 from matcher.taxonomy import SECTOR_GROUPS
 from service.web import vocabulary as vocab
 from service.web.templating import gettext_for
+from service.web.vocabulary import N_
 
 # kinds a coordinator may require in the role mix (firms and individuals fill the other slots)
 ROLE_KINDS: tuple[str, ...] = ("education", "support_org", "public_body", "funder", "association", "cluster")
-
-
-def N_(message: str) -> str:
-    """Mark ``message`` as a msgid (translated later, in the page's language)."""
-    return message
 
 
 GROUP_NAMES: dict[str, str] = {

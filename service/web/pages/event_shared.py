@@ -25,13 +25,8 @@ from service.events import EventService
 from service.web import vocabulary as vocab
 from service.web.security import catalogue_of
 from service.web.templating import gettext_for
+from service.web.vocabulary import N_
 from storage.web import WebSession
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction; it is translated where it is shown."""
-    return message
-
 
 STATE_NAMES: dict[str, str] = {
     "pending": N_("Awaiting an answer"), "accepted": N_("Accepted"), "declined": N_("Declined"),

@@ -40,7 +40,7 @@ from service.web.pages.event_shared import (
 from service.web.pages.participant import number
 from service.web.security import CsrfChecked, SessionDep
 from service.web.templating import gettext_for, render
-from storage.files import FileFormatError, read_records
+from storage.files import FileFormatError, read_upload
 from storage.sheets import write_csv
 from storage.web import WebSession
 
@@ -200,15 +200,11 @@ def _records(upload: UploadFile | str | None, errors: dict[str, str], lang: str)
     if suffix not in UPLOAD_SUFFIXES:
         errors["participants"] = _("Send a CSV (.csv) or Excel (.xlsx) file.")
         return None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"participants{suffix}"
-        path.write_bytes(upload.file.read())
-        try:
-            return read_records(path)
-        except FileFormatError as exc:
-            errors["participants"] = _("This file cannot be read: {problem}").format(
-                problem=str(exc).replace(str(path), name))
-            return None
+    try:
+        return read_upload(name, upload.file.read())
+    except FileFormatError as exc:
+        errors["participants"] = _("This file cannot be read: {problem}").format(problem=str(exc))
+        return None
 
 
 def _row_errors(problems: tuple[FieldError, ...], lang: str) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 
 from matcher.constraints import Constraints
 from matcher.errors import FieldError, InvalidFieldsError, InvalidRequestError, NotFoundError
-from matcher.profile import validate_record
+from matcher.profile import valid_profile
 from matcher.suggestions import Draft, SuggestionList
 from matcher.taxonomy import LANGUAGES
 from service.catalogue import moderation, suggest
@@ -109,10 +109,7 @@ async def _handle(request: Request, lang: str, *, token: str | None) -> Response
     cat = catalogue_of(request)
     try:
         if form.get("intent") == "preview":
-            checked = {**record, "id": "preview"}
-            profile, problems = validate_record(checked)
-            if profile is None:
-                raise InvalidFieldsError(problems)
+            profile = valid_profile({**record, "id": "preview"})
             return _form_page(request, lang, values=form_values(record), errors={}, action=action,
                               editing=token, preview=_preview(request, lang, profile.to_record()))
         sent = moderation.submit_edit(cat, token, record) if token else moderation.submit_new(cat, record)
