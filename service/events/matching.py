@@ -16,6 +16,8 @@ from service.catalogue import suggest_many
 from service.events.plan import EventService, event
 from storage import events as store
 
+PREFILL_MESSAGE = "Suggested by the organiser"  # stored on prefilled requests; pages show it translated
+
 
 @dataclass(frozen=True, kw_only=True)
 class Recommendation:
@@ -68,7 +70,7 @@ def prefill(svc: EventService, event_id: int, *, k: int = 5, priority: str = "wa
             continue
         taken.add(pair)
         new.append(NewRequest(from_id=rec.participant, to_id=rec.partner, priority=priority,
-                              message="Suggested by the organiser", expires_at=expires_at, score=rec.score,
+                              message=PREFILL_MESSAGE, expires_at=expires_at, score=rec.score,
                               reason=rec.reason))
     return store.add_requests(svc.engine, event_id, new) if new else []
 

@@ -18,8 +18,11 @@ from markupsafe import Markup
 from matcher.language import detect
 from service.web import i18n
 from service.web.security import csrf_token, current_session, page_cookies
+from service.web.vocabulary import N_
 
 TEMPLATES = Path(__file__).parent / "templates"
+# Texts ccimatch itself stores (e.g. the message of a prefilled request, PREFILL_MESSAGE): pages translate them.
+SYSTEM_TEXTS = frozenset({N_("Suggested by the organiser")})
 STATIC = Path(__file__).parent / "static"
 
 
@@ -40,6 +43,7 @@ def environment(lang: str) -> Environment:
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals["static"] = static
     env.globals["lang_attr"] = lang_attr
+    env.globals["stored"] = lambda text: i18n.translations(lang).gettext(text) if text in SYSTEM_TEXTS else text
     return env
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -101,3 +102,14 @@ def test_a_country_hint_is_named_in_the_pages_language() -> None:
     assert field_error(errors[0], "fr").endswith("vouliez-vous dire 'MA' (Maroc) ?")
     assert "'MA' (المغرب)" in field_error(errors[0], "ar")
     assert field_error(errors[0], "en") == errors[0].reason
+
+
+def test_texts_ccimatch_stores_itself_are_shown_translated() -> None:
+    from service.events.matching import PREFILL_MESSAGE
+    from service.web.templating import SYSTEM_TEXTS, environment
+
+    assert PREFILL_MESSAGE in SYSTEM_TEXTS
+    french: Any = environment("fr").globals["stored"]
+    arabic: Any = environment("ar").globals["stored"]
+    assert french(PREFILL_MESSAGE) == "Suggéré par l'organisateur"
+    assert arabic("a message a participant wrote") == "a message a participant wrote"
