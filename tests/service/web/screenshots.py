@@ -49,14 +49,22 @@ QUERIES = {"ar": "موزع للأواني الخزفية المصنوعة يدو
 
 def prepare(folder: Path) -> tuple[Any, dict[str, Any]]:
     """The catalogue, an event with a schedule, a pending registration and keys."""
-    from service import events
-    from service.catalogue import Catalogue, ingest, moderation
+    from service.catalogue import Catalogue, ingest
     from service.settings import Settings
     from storage.files import read_records
-    from storage.keys import create_key
 
     cat = Catalogue.open(Settings(db=str(folder / "screens.db")))
     ingest(cat, read_records(ROOT / "data" / "sample_profiles.csv"), atomic=True)
+    return cat, stage(cat)
+
+
+def stage(cat: Any) -> dict[str, Any]:
+    """On a catalogue of the sample data: an event a week from now with scheduled meetings, a pending
+    registration, and an editor's, an organiser's and a participant's keys."""
+    from service import events
+    from service.catalogue import moderation
+    from storage.keys import create_key
+
     members = [m for m in EVENT_MEMBERS if cat.find(m) is not None]
     svc = events.EventService(cat)
     day = date.today() + timedelta(days=7)
@@ -74,7 +82,7 @@ def prepare(folder: Path) -> tuple[Any, dict[str, Any]]:
             "organiser": create_key(cat.engine, "organiser", "screenshots"),
             "participant": create_key(cat.engine, "participant", "screenshots", event_id=event,
                                       profile_id=members[0])}
-    return cat, {"event": event, "keys": keys}
+    return {"event": event, "keys": keys}
 
 
 def main() -> None:
