@@ -98,6 +98,15 @@ TEMPLATES: dict[str, str] = {
     "needs_utc_offset": "give a UTC offset, e.g. 2026-11-20T18:00:00+01:00",
     "pair_active": "this pair already has an active request (id {request})",
     "duplicate_pair": "duplicate pair (first on row {first_row})",
+    # --- relationships between profiles (matcher.relationships) -------------------------------------------
+    "self_relationship": "a profile cannot be in a relationship with itself",
+    "derived_relationship": "{relationship!r} relationships are derived (from a cluster's members, or from "
+                            "meetings held at events), never imported; choose {choices}",
+    "invalid_date": "not a date: give YYYY-MM-DD, or a year (YYYY)",
+    "date_in_future": "{day} is in the future (today is {today}): record a relationship once it exists",
+    "date_too_early": "{day} is before {earliest}",
+    "duplicate_relationship": "the same relationship is on row {first_row} already (same pair, kind and "
+                              "reference)",
     # --- the slot plan (matcher.events) -------------------------------------------------------------------
     "unknown_timezone": "field 'timezone' = {timezone!r}: unknown IANA timezone (e.g. 'Africa/Tunis', "
                         "'Europe/Paris')",

@@ -24,6 +24,7 @@ from matcher.events import (
     Table,
 )
 from storage.db import Base, writing
+from storage.repository import RELATIONSHIPS_KEY, bump_version
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -125,7 +126,8 @@ def _request(row: RequestRow) -> MeetingRequest:
 
 def ensure_schema(engine: Engine) -> None:
     """Create the event tables if missing (``open_database`` does it when this module was imported first)."""
-    names = {"events", "event_slots", "event_tables", "event_participants", "event_requests", "event_assignments"}
+    names = {"events", "event_slots", "event_tables", "event_participants", "event_requests", "event_assignments",
+             "meta"}  # meta: the relationships version that schedule changes bump
     Base.metadata.create_all(writing(engine), tables=[t for name, t in Base.metadata.tables.items() if name in names])
 
 
@@ -217,13 +219,16 @@ def set_request_state(engine: Engine, request_id: int, *, from_states: Iterable[
                       decided_by: str | None) -> bool:
     """Compare-and-set: move the request to ``state`` only if it is still in ``from_states``.
 
-    Leaving the accepted state drops the request's assignment in the same transaction."""
+    Leaving the accepted state drops the request's assignment in the same transaction (and bumps the
+    relationships version: a scheduled meeting is a ``met_at_event`` relationship once its slot starts)."""
     with Session(writing(engine)) as s, s.begin():
         done = s.execute(sql_update(RequestRow).where(RequestRow.id == request_id,
                                                       RequestRow.state.in_(tuple(from_states)))
                          .values(state=state, decided_by=decided_by))
         if state != "accepted":
-            s.execute(delete(AssignmentRow).where(AssignmentRow.request_id == request_id))
+            dropped = s.execute(delete(AssignmentRow).where(AssignmentRow.request_id == request_id))
+            if getattr(dropped, "rowcount", 0):
+                bump_version(s, RELATIONSHIPS_KEY)
         return bool(getattr(done, "rowcount", 0))
 
 
@@ -249,11 +254,13 @@ def requested_pairs(engine: Engine, event_id: int) -> set[frozenset[str]]:
 
 # --- schedule -------------------------------------------------------------------------------------
 def replace_assignments(engine: Engine, event_id: int, assignments: Sequence[Assignment]) -> None:
-    """The event's schedule becomes exactly ``assignments`` (one transaction)."""
+    """The event's schedule becomes exactly ``assignments`` (one transaction, which bumps the relationships
+    version: scheduled meetings become ``met_at_event`` relationships once their slot starts)."""
     with Session(writing(engine)) as s, s.begin():
         s.execute(delete(AssignmentRow).where(AssignmentRow.event_id == event_id))
         s.add_all(AssignmentRow(event_id=event_id, request_id=a.request_id, slot=a.slot, table=a.table)
                   for a in assignments)
+        bump_version(s, RELATIONSHIPS_KEY)
 
 
 def load_assignments(engine: Engine, event_id: int) -> list[Assignment]:

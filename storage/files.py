@@ -137,8 +137,9 @@ def _json(data: bytes, path: Path) -> list[dict[str, Any]]:
         raise FileFormatError(f"not valid JSON: {exc}") from None
     except RecursionError:
         raise FileFormatError("nested too deeply to be a table of records") from None
-    if isinstance(parsed, dict) and isinstance(parsed.get("profiles"), list):
-        parsed = parsed["profiles"]
+    for key in ("profiles", "relationships"):  # {"profiles": [...]}, {"relationships": [...]}
+        if isinstance(parsed, dict) and isinstance(parsed.get(key), list):
+            parsed = parsed[key]
     if not isinstance(parsed, list):
         raise FileFormatError("expected a JSON array of objects (or {\"profiles\": [...]})")
     return [_object(item, i) for i, item in enumerate(parsed, 1)]

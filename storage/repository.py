@@ -18,6 +18,7 @@ from matcher.protocols import Role
 from storage.db import EmbeddingRow, MetaRow, ProfileRow, snapshot, writing
 
 VERSION_KEY = "catalogue_version"
+RELATIONSHIPS_KEY = "relationships_version"  # bumped by writes of relationships and of what they derive from
 _CHUNK = 500  # ids or rows per statement (well under every database's parameter limit)
 _LIST_FIELDS = ("sectors", "offers", "needs", "partnership_types", "languages", "members")
 
@@ -46,8 +47,9 @@ class ExistingProfileError(ValueError):
     """A create-only write met ids that are already stored (perhaps just now, by another process)."""
 
 
-def bump_version(session: Session) -> int:
-    """Add one to the catalogue version and return it, in one statement: a read-modify-write lets two
+def bump_version(session: Session, key: str = VERSION_KEY) -> int:
+    """Add one to the catalogue version (or another counter of the meta table, ``key``) and return it, in one
+    statement: a read-modify-write lets two
     concurrent writers on PostgreSQL (READ COMMITTED) both write the same number, and then a process's index
     would claim a version whose content it does not hold. SQLite and PostgreSQL: an UPSERT with RETURNING;
     other databases: an UPDATE by expression (atomic under its row lock), inserting the row when absent."""
@@ -55,13 +57,13 @@ def bump_version(session: Session) -> int:
     incremented = sa_cast(sa_cast(meta.c.value, Integer) + 1, String)
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        statement = _dialect_insert(dialect)(meta).values(key=VERSION_KEY, value="1")
+        statement = dialect_insert(dialect)(meta).values(key=key, value="1")
         statement = statement.on_conflict_do_update(index_elements=[meta.c.key], set_={"value": incremented})
         return int(session.execute(statement.returning(meta.c.value)).scalar_one())
-    done = session.execute(update(meta).where(meta.c.key == VERSION_KEY).values(value=incremented))
+    done = session.execute(update(meta).where(meta.c.key == key).values(value=incremented))
     if not getattr(done, "rowcount", 0):
-        session.execute(insert(meta).values(key=VERSION_KEY, value="1"))
-    return int(session.execute(select(meta.c.value).where(meta.c.key == VERSION_KEY)).scalar_one())
+        session.execute(insert(meta).values(key=key, value="1"))
+    return int(session.execute(select(meta.c.value).where(meta.c.key == key)).scalar_one())
 
 
 def catalogue_version(engine: Engine) -> int:
@@ -98,7 +100,7 @@ def write_profiles(engine: Engine, profiles: Sequence[Profile], *, model_id: str
             except IntegrityError as exc:  # PostgreSQL: another process inserted one of them since the SELECT
                 raise ExistingProfileError(f"already stored: {', '.join(ids)}") from exc
         elif dialect in ("sqlite", "postgresql"):
-            statement = _dialect_insert(dialect)(table)
+            statement = dialect_insert(dialect)(table)
             statement = statement.on_conflict_do_update(
                 index_elements=[table.c.id],
                 set_={c.name: statement.excluded[c.name] for c in table.columns if c.name != "id"})
@@ -183,13 +185,13 @@ def _merge_vectors(s: Session, model_id: str, vectors: dict[str, np.ndarray]) ->
         for row in rows:
             s.merge(EmbeddingRow(**row))
         return
-    statement = _dialect_insert(dialect)(cast(Table, EmbeddingRow.__table__)).on_conflict_do_nothing()
+    statement = dialect_insert(dialect)(cast(Table, EmbeddingRow.__table__)).on_conflict_do_nothing()
     conn = s.connection()
     for start in range(0, len(rows), _CHUNK):
         conn.execute(statement, rows[start : start + _CHUNK])
 
 
-def _dialect_insert(dialect: str) -> Callable[[Table], Any]:
+def dialect_insert(dialect: str) -> Callable[[Table], Any]:
     """The INSERT construct with ON CONFLICT of SQLite or PostgreSQL."""
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert

@@ -18,6 +18,7 @@ from matcher.errors import FieldError, InvalidFieldsError, InvalidRequestError, 
 from matcher.events import Event, EventData, Participant, SlotPlan
 from matcher.messages import TEMPLATES, Message, Refusal, placeholders
 from matcher.profile import parse_list, validate_record
+from matcher.relationships import relationship_rows
 from matcher.taxonomy import COUNTRIES
 from matcher.text import text_issue, text_problem
 from service import params
@@ -160,6 +161,11 @@ def _row_errors() -> list[FieldError]:
         with pytest.raises(InvalidFieldsError) as caught:
             call()
         out += caught.value.errors
+    relationships: list[dict[str, Any]] = [
+        {"source": "a", "target": "a", "date": "1899"}, {"source": "a", "target": "b", "date": "2999-01-01"},
+        {"source": "a", "target": "b", "kind": "cluster_member", "date": "no"},
+        {"source": "b", "target": "a", "date": "2020"}, {"source": "b", "target": "a", "date": "2021"}]
+    out += relationship_rows(relationships, known=lambda p: True, today=date(2026, 1, 1))[1]
     return out
 
 

@@ -1,0 +1,211 @@
+"""Relationships between profiles. Partnerships are stored (``relationships``: one row per unordered pair, kind
+and reference, upserted); the other kinds are derived at read time, so they can never disagree with what they
+come from: ``cluster_member`` from the ``members`` of kind=cluster profiles (dated by the cluster profile's last
+write), ``met_at_event`` from the meetings of events (accepted, scheduled, slot started, and not recorded a
+no-show by every side that answered; dated by the meeting's day at the venue, with the best outcome either side
+recorded). Relationships whose profiles have left the catalogue are not returned.
+
+:func:`load_relationships` reads everything in three queries in one snapshot; :func:`relationships_version`
+changes whenever its answer may (see there), so readers can cache on it."""
+
+from __future__ import annotations
+
+import datetime
+import weakref
+from collections.abc import Sequence
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import (
+    Date,
+    Engine,
+    Integer,
+    Select,
+    String,
+    Table,
+    UniqueConstraint,
+    and_,
+    delete,
+    func,
+    select,
+    tuple_,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from matcher.events import zone
+from matcher.relationships import Relationship, best_outcome, partnership
+from storage import outcomes
+from storage.db import Base, MetaRow, ProfileRow, snapshot, writing
+from storage.events import AssignmentRow, EventRow, RequestRow, SlotRow, UtcDateTime
+from storage.outcomes import OutcomeRow
+from storage.repository import RELATIONSHIPS_KEY, VERSION_KEY, bump_version, dialect_insert
+
+_CHUNK = 300  # keys per statement (four parameters each)
+_STARTED_BITS = 24  # relationships_version: the low bits count the meetings whose slot has started
+
+
+class RelationshipRow(Base):
+    """A stored partnership (the other kinds are derived, never stored)."""
+
+    __tablename__ = "relationships"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)  # the smaller id of the pair
+    target: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    day: Mapped[datetime.date] = mapped_column(Date)
+    origin: Mapped[str] = mapped_column(String(100), default="")
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime.datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("source", "target", "kind", "reference", name="one_relationship_per_key"),)
+
+
+def _relationship(row: RelationshipRow) -> Relationship:
+    return partnership(row.source, row.target, date=row.day, origin=row.origin or "", reference=row.reference or "",
+                       id=row.id)
+
+
+_READY: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the tables relationships are read from, once per engine (the events', outcomes' and this one)."""
+    if engine in _READY:
+        return
+    outcomes.ensure_schema(engine)
+    Base.metadata.create_all(writing(engine), tables=[cast(Table, RelationshipRow.__table__)])
+    _READY.add(engine)
+
+
+# --- partnerships -----------------------------------------------------------------------------------------
+def write_partnerships(engine: Engine, found: Sequence[Relationship]) -> tuple[int, int]:
+    """Insert or update partnerships (a stored one with the same pair, kind and reference gets the new date and
+    origin), in one transaction; returns (inserted, updated)."""
+    ensure_schema(engine)
+    rows = sorted(({"source": r.source, "target": r.target, "kind": r.kind, "day": r.date, "origin": r.origin,
+                    "reference": r.reference} for r in found),
+                  key=lambda x: (x["source"], x["target"], x["kind"], x["reference"]))
+    if not rows:
+        return 0, 0
+    table = cast(Table, RelationshipRow.__table__)
+    key = tuple_(table.c.source, table.c.target, table.c.kind, table.c.reference)
+    now = datetime.datetime.now(datetime.UTC)
+    with Session(writing(engine)) as s, s.begin():
+        existing: set[tuple[str, str, str, str]] = set()
+        for start in range(0, len(rows), _CHUNK):
+            wanted = [(x["source"], x["target"], x["kind"], x["reference"]) for x in rows[start : start + _CHUNK]]
+            existing.update(tuple(k) for k in s.execute(select(table.c.source, table.c.target, table.c.kind,
+                                                                table.c.reference).where(key.in_(wanted))))
+        dialect = s.get_bind().dialect.name
+        conn = s.connection()
+        if dialect in ("sqlite", "postgresql"):
+            statement = dialect_insert(dialect)(table)
+            statement = statement.on_conflict_do_update(
+                index_elements=[table.c.source, table.c.target, table.c.kind, table.c.reference],
+                set_={"day": statement.excluded.day, "origin": statement.excluded.origin})
+            for start in range(0, len(rows), _CHUNK):
+                conn.execute(statement, [{**x, "created_at": now} for x in rows[start : start + _CHUNK]])
+        else:
+            for x in rows:
+                k = (x["source"], x["target"], x["kind"], x["reference"])
+                if k in existing:
+                    s.execute(table.update().where(key == k).values(day=x["day"], origin=x["origin"]))
+                else:
+                    s.execute(table.insert().values(**x, created_at=now))
+        bump_version(s, RELATIONSHIPS_KEY)
+    updated = sum((x["source"], x["target"], x["kind"], x["reference"]) in existing for x in rows)
+    return len(rows) - updated, updated
+
+
+def find_partnership(engine: Engine, found: Relationship) -> Relationship | None:
+    """The stored partnership with the same pair, kind and reference as ``found``."""
+    ensure_schema(engine)
+    low, high, kind, reference = found.key
+    with Session(engine) as s:
+        row = s.scalars(select(RelationshipRow).where(RelationshipRow.source == low, RelationshipRow.target == high,
+                                                      RelationshipRow.kind == kind,
+                                                      RelationshipRow.reference == reference)).first()
+        return _relationship(row) if row is not None else None
+
+
+def get_partnership(engine: Engine, relationship_id: int) -> Relationship | None:
+    ensure_schema(engine)
+    with Session(engine) as s:
+        row = s.get(RelationshipRow, relationship_id)
+        return _relationship(row) if row is not None else None
+
+
+def delete_partnership(engine: Engine, relationship_id: int) -> bool:
+    """Delete one stored partnership; whether it existed."""
+    ensure_schema(engine)
+    with Session(writing(engine)) as s, s.begin():
+        done = s.execute(delete(RelationshipRow).where(RelationshipRow.id == relationship_id))
+        if not getattr(done, "rowcount", 0):
+            return False
+        bump_version(s, RELATIONSHIPS_KEY)
+        return True
+
+
+# --- every relationship -----------------------------------------------------------------------------------
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
+
+
+def _held(query: Query, now: datetime.datetime) -> Query:
+    """``query`` (on the requests) joined to the slots of the accepted, scheduled meetings whose slot has started
+    at ``now``."""
+    return (query.join(AssignmentRow, AssignmentRow.request_id == RequestRow.id)
+            .join(SlotRow, and_(SlotRow.event_id == AssignmentRow.event_id, SlotRow.index == AssignmentRow.slot))
+            .where(RequestRow.state == "accepted", SlotRow.start <= now))
+
+
+def load_relationships(engine: Engine, *, now: datetime.datetime | None = None) -> list[Relationship]:
+    """Every relationship between profiles of the catalogue: stored partnerships (by id), then the derived
+    cluster members (by cluster, as listed) and meetings held at events (by meeting). ``now`` (default: now)
+    decides which meetings have started. Three queries, in one snapshot."""
+    ensure_schema(engine)
+    moment = now or datetime.datetime.now(datetime.UTC)
+    with Session(snapshot(engine)) as s, s.begin():
+        profiles = s.execute(select(ProfileRow.id, ProfileRow.kind, ProfileRow.members, ProfileRow.updated_at)).all()
+        stored = s.scalars(select(RelationshipRow).order_by(RelationshipRow.id)).all()
+        meetings = s.execute(_held(
+            select(RequestRow.id, RequestRow.event_id, RequestRow.from_id, RequestRow.to_id, SlotRow.start,
+                   EventRow.name, EventRow.timezone, OutcomeRow.outcome).select_from(RequestRow), moment)
+            .join(EventRow, EventRow.id == RequestRow.event_id)
+            .outerjoin(OutcomeRow, OutcomeRow.request_id == RequestRow.id)
+            .order_by(RequestRow.id, OutcomeRow.profile_id)).all()
+        out = [_relationship(r) for r in stored]
+    ids = {p.id for p in profiles}
+    out = [r for r in out if r.source in ids and r.target in ids]
+    for p in sorted(profiles, key=lambda p: p.id):
+        if p.kind == "cluster" and p.members:
+            day = p.updated_at.date()
+            out += [Relationship(source=p.id, target=m, kind="cluster_member", date=day)
+                    for m in dict.fromkeys(p.members) if m in ids and m != p.id]
+    said: dict[int, list[str]] = {}
+    first: dict[int, tuple[int, str, str, datetime.datetime, str, str]] = {}
+    for rid, event_id, a, b, start, name, timezone, outcome in meetings:
+        first.setdefault(rid, (event_id, a, b, start, name, timezone))
+        said.setdefault(rid, []).extend([outcome] if outcome else [])
+    for rid, (event_id, a, b, start, name, timezone) in first.items():
+        best = best_outcome(said[rid])
+        if best == "no_show" or a not in ids or b not in ids:
+            continue
+        out.append(Relationship(source=a, target=b, kind="met_at_event", date=start.astimezone(zone(timezone)).date(),
+                                origin=name, reference=f"event:{event_id}", outcome=best))
+    return out
+
+
+def relationships_version(engine: Engine, *, now: datetime.datetime | None = None) -> int:
+    """A number that changes whenever :func:`load_relationships` may answer differently, and never goes down:
+    the catalogue version (profiles, and so cluster members) plus the relationships counter (partnerships
+    written or deleted, outcomes recorded, schedules replaced, scheduled meetings cancelled), shifted left, plus
+    the number of scheduled meetings whose slot has started at ``now`` (meetings become relationships as time
+    passes; anything that lowers this number also bumps the counter). Two queries."""
+    ensure_schema(engine)
+    moment = now or datetime.datetime.now(datetime.UTC)
+    with Session(snapshot(engine)) as s, s.begin():
+        counters = {key: value for key, value in s.execute(
+            select(MetaRow.key, MetaRow.value).where(MetaRow.key.in_((VERSION_KEY, RELATIONSHIPS_KEY))))}
+        started = s.scalar(_held(select(func.count(RequestRow.id)).select_from(RequestRow), moment)) or 0
+    written = sum(int(counters.get(k, 0)) for k in (VERSION_KEY, RELATIONSHIPS_KEY))
+    return (written << _STARTED_BITS) + min(int(started), (1 << _STARTED_BITS) - 1)
