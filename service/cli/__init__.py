@@ -1,8 +1,8 @@
 """``ccimatch``: the command line. One module per command group (:mod:`.profiles`, :mod:`.clusters`,
-:mod:`.events`, :mod:`.admin`); commands of higher layers (``ccimatch eval`` from :mod:`evaluation`) join
-through the ``ccimatch.cli`` entry-point group, so this package never imports them. Errors of the
-:mod:`matcher.errors` family become exit codes here, in one place: refused rows 1, any other user error 2
-(one line on stderr, never a traceback), a bug 3."""
+:mod:`.events`, :mod:`.relationships`, :mod:`.admin`); commands of higher layers (``ccimatch eval`` from
+:mod:`evaluation`) join through the ``ccimatch.cli`` entry-point group, so this package never imports them.
+Errors of the :mod:`matcher.errors` family become exit codes here, in one place: refused rows 1, any other user
+error 2 (one line on stderr, never a traceback), a bug 3."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from service.cli import admin, clusters, events, profiles
+from service.cli import admin, clusters, events, profiles, relationships
 from service.cli.common import echo_errors, say
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app.add_typer(admin.index_app, name="index")
 app.add_typer(admin.keys_app, name="keys")
 app.add_typer(clusters.app, name="cluster")
 app.add_typer(events.app, name="event")
+app.add_typer(relationships.app, name="relationships")
 _plugged: list[str] = []
 
 

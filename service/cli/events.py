@@ -259,3 +259,49 @@ def export(
 
     files = events.export(_service(db), event_id, out)
     say(f"wrote {len(files)} files to {out}")
+
+
+@app.command()
+def outcome(
+    event_id: EventArg,
+    request_id: RequestArg,
+    value: Annotated[str, typer.Argument(metavar="OUTCOME", help="no_show, not_relevant, useful, follow_up or "
+                                                                 "agreement.")],
+    by: Annotated[str, typer.Option("--by", help="Profile id of the side who says it.")],
+    note: Annotated[str, typer.Option(help="A short note (at most 500 characters).")] = "",
+    db: DbOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Record what came of a scheduled meeting (once its slot has started), for one of its sides."""
+    from service import events
+
+    found = events.record_outcome(_service(db), event_id, request_id, by=by, outcome=value, note=note)
+    if as_json:
+        print_json(found.to_dict())
+    else:
+        say(f"meeting {found.request_id}: {found.profile_id} recorded {found.outcome}")
+
+
+def _share(x: Any) -> str:
+    return f"{x.fruitful} of {x.held}" + (f" ({x.share:.0%})" if x.share is not None else "")
+
+
+@app.command()
+def outcomes(event_id: EventArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """What came of the meetings: the share that led to a follow-up or an agreement (overall, by sector, by pair
+    of countries) and the counts per outcome."""
+    from service import events
+
+    found = events.outcome_summary(_service(db), event_id)
+    if as_json:
+        print_json(found.to_dict())
+        return
+    say(f"event {event_id}: {found.held} of {found.scheduled} scheduled meetings held; follow-up or agreement: "
+        f"{_share(found.overall)}")
+    say("by outcome (each meeting by the best either side recorded): " + ", ".join(
+        f"{code} {n}" for code, n in [*found.counts.items(), ("unrecorded", found.unrecorded)]))
+    say("by sector:")
+    for sector, x in found.by_sector.items():
+        say(f"  {sector:<24} {_share(x)}")
+    say("by pair of countries:")
+    for (a, b), x in found.by_country_pair.items():
+        say(f"  {a}-{b}  {_share(x)}")

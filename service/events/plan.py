@@ -17,6 +17,7 @@ from matcher.events import EventData, EventNotFoundError, SlotPlan, Table, zone
 from matcher.text import printable, text_problem
 from service.catalogue import Catalogue
 from storage import events as store
+from storage import outcomes as outcome_store
 
 MAX_NAME, MAX_VENUE, MAX_TABLES = 200, 300, 1000
 
@@ -32,7 +33,7 @@ class EventService:
     def __post_init__(self) -> None:
         if self.engine is None:
             object.__setattr__(self, "engine", self.catalogue.engine)
-        store.ensure_schema(self.engine)
+        outcome_store.ensure_schema(self.engine)  # the event tables, and the outcomes recorded after
 
 
 def create_event(svc: EventService, *, name: str, venue: str, timezone: str, plan: SlotPlan, tables: int,

@@ -164,3 +164,65 @@ class AgendaItemOut(BaseModel):
 
 
 GridRow = dict[str, str]  # slot, start, end, session, then one column per table name
+
+
+Outcome = Literal["no_show", "not_relevant", "useful", "follow_up", "agreement"]
+
+
+class OutcomeIn(BaseModel):
+    """What came of a meeting, said by one side: a participant key for itself, the organiser for ``by``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Annotated[str, StringConstraints(max_length=40)] = Field(
+        description="no_show, not_relevant, useful, follow_up or agreement")
+    note: Annotated[str, StringConstraints(max_length=2000)] = Field("", description="at most 500 characters")
+    by: ProfileId | None = Field(None, description="the side who says it (a participant key: itself)")
+
+
+class OutcomeOut(BaseModel):
+    event_id: int
+    request_id: int
+    profile_id: str
+    outcome: Outcome
+    note: str
+    recorded_at: Timestamp
+
+
+class MeetingOut(BaseModel):
+    request_id: int
+    slot: int = Field(description="1-based")
+    start: Timestamp
+    local_start: str = Field(description="in the event's timezone, e.g. 2026-12-01 09:00")
+    table: int
+    from_id: str
+    to_id: str
+    started: bool = Field(description="whether its outcome may be recorded (the slot has started)")
+    outcomes: list[OutcomeOut] = Field(description="what each side recorded (a participant key: its own)")
+
+
+class ShareOut(BaseModel):
+    held: int
+    fruitful: int = Field(description="held meetings whose best outcome is follow_up or agreement")
+    share: float | None = Field(description="fruitful / held; null without a held meeting")
+
+
+class SectorShareOut(ShareOut):
+    sector: str
+
+
+class CountryPairShareOut(ShareOut):
+    countries: list[str] = Field(description="two ISO codes, sorted")
+
+
+class OutcomeSummaryOut(BaseModel):
+    event_id: int
+    scheduled: int = Field(description="scheduled meetings")
+    held: int = Field(description="scheduled meetings whose slot has started")
+    fruitful: int
+    share: float | None
+    counts: dict[str, int] = Field(description="held meetings by their best outcome")
+    unrecorded: int = Field(description="held meetings neither side has recorded")
+    answers: dict[str, int] = Field(description="outcomes recorded, each side counted")
+    by_sector: list[SectorShareOut]
+    by_country_pair: list[CountryPairShareOut]

@@ -213,3 +213,44 @@ class ClusterExtendOut(BaseModel):
     members: list[str]
     missing_members: list[str] = Field(description="members the cluster profile lists that are not in the catalogue")
     candidates: list[ClusterCandidateOut]
+
+
+class RelationshipIn(BaseModel):
+    """A partnership between two profiles (the other kinds are derived, never sent)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    target: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    kind: Annotated[str, StringConstraints(max_length=40)] = "partnership"
+    date: Annotated[str, StringConstraints(max_length=40)] = Field(
+        description="when it began: YYYY-MM-DD, or a year (YYYY); not in the future")
+    origin: Annotated[str, StringConstraints(max_length=300)] = Field(
+        "", description="where it is known from, e.g. CORDIS or EEN (at most 100 characters)")
+    reference: Annotated[str, StringConstraints(max_length=300)] = Field(
+        "", description="the project's or contract's reference (at most 200 characters)")
+
+
+class RelationshipOut(BaseModel):
+    id: int | None = Field(description="stored partnerships only; derived relationships have none")
+    source: str = Field(description="profile id (cluster_member: the cluster; partnership: the smaller id)")
+    target: str = Field(description="profile id (cluster_member: the member)")
+    kind: Literal["partnership", "cluster_member", "met_at_event"]
+    date: str = Field(description="YYYY-MM-DD")
+    origin: str = Field(description="partnership: its source (CORDIS, EEN...); met_at_event: the event's name")
+    reference: str = Field(description="partnership: the project's reference; met_at_event: event:<id>")
+    outcome: Literal["", "no_show", "not_relevant", "useful", "follow_up", "agreement"] = Field(
+        description="met_at_event: the best outcome either side recorded ('' if none)")
+
+
+class RelationshipImportReport(BaseModel):
+    records: int
+    written: int
+    inserted: int
+    updated: int
+    rejected_rows: int
+    atomic: bool
+    errors: list[dict[str, Any]] = Field(description="the first 100 errors (error_count says how many in all)")
+    error_count: int
+    errors_listed: int
+    valid_values: dict[str, list[str]]

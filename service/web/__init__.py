@@ -20,8 +20,8 @@ from service.web.pages import ROUTERS
 from service.web.security import HEADERS, set_cookie
 from service.web.templating import STATIC, render
 
-API_ROOTS = frozenset({"profiles", "suggestions", "clusters", "events", "health", "ready", "docs", "docs-assets",
-                       "openapi.json", "static"})
+API_ROOTS = frozenset({"profiles", "relationships", "suggestions", "clusters", "events", "health", "ready", "docs",
+                       "docs-assets", "openapi.json", "static"})
 
 
 def is_page(request: Request) -> bool:

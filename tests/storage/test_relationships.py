@@ -76,7 +76,8 @@ def test_partnerships_are_upserted_by_unordered_pair_kind_and_reference(engine: 
         ("a", "b", date(2021, 6, 1), "EEN", "P1"), ("a", "c", date(2021, 1, 1), "", ""),
         ("a", "b", date(2019, 1, 1), "", "P2")]
     found = rel.find_partnership(engine, partnership("b", "a", date=date(2000, 1, 1), reference="P1"))
-    assert found is not None and found.id == stored[0].id and rel.get_partnership(engine, found.id) == found
+    assert found is not None and found.id is not None and found.id == stored[0].id
+    assert rel.get_partnership(engine, found.id) == found
     assert rel.delete_partnership(engine, found.id) and not rel.delete_partnership(engine, found.id)
     assert rel.get_partnership(engine, found.id) is None
     assert rel.write_partnerships(engine, []) == (0, 0)
@@ -115,7 +116,7 @@ def test_meetings_held_are_met_at_event_with_the_best_outcome(engine: Engine) ->
 
 
 def test_relationships_of_profiles_that_left_are_not_returned(engine: Engine) -> None:
-    eid, ids = fair(engine)
+    fair(engine)
     rel.write_partnerships(engine, [partnership("a", "d", date=date(2020, 1, 1)),
                                     partnership("b", "c", date=date(2020, 1, 1))])
     repo.delete_profiles(engine, ["a"])

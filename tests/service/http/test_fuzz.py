@@ -63,7 +63,8 @@ def client() -> Iterator[tuple[TestClient, int]]:
 
 def _post_everywhere(client: tuple[TestClient, int], name: str, data: bytes, atomic: bool) -> None:
     c, event = client
-    for url in (f"/profiles/import?atomic={str(atomic).lower()}", f"/events/{event}/requests/import"):
+    for url in (f"/profiles/import?atomic={str(atomic).lower()}", f"/events/{event}/requests/import",
+                f"/relationships/import?atomic={str(atomic).lower()}"):
         r = c.post(url, files={"file": (name, data)}, headers={"X-API-Key": _ADMIN})
         assert r.status_code < 500, (url, r.status_code, r.text[:300])
         assert "Traceback" not in r.text
