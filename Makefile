@@ -51,7 +51,7 @@ test: lint browser
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy matcher embeddings storage service evaluation bench tests
+	$(BIN)/mypy matcher embeddings storage learning service evaluation bench tests
 	$(BIN)/lint-imports
 
 fuzz: install

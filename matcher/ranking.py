@@ -24,13 +24,14 @@ from matcher.asker import Asker, asker_constraints
 from matcher.candidates import CHANNELS, Calibration, candidate_pool
 from matcher.constraints import CatalogueArrays, Constraints, constraint_mask
 from matcher.diversity import diversify
+from matcher.learned import Learned, feature_names
 from matcher.protocols import VectorIndex
 from matcher.ranking_params import RankingParams, Weights
 from matcher.scoring import COMPONENTS, Signal, best_per_row, score_rows
 from matcher.similarity import IndexSimilarity, MatrixSimilarity, Similarity
 
 __all__ = [
-    "CHANNELS", "COMPONENTS", "Asker", "Calibration", "IndexSimilarity", "MatrixSimilarity", "Ranked",
+    "CHANNELS", "COMPONENTS", "Asker", "Calibration", "IndexSimilarity", "Learned", "MatrixSimilarity", "Ranked",
     "RankingParams", "Signal", "Similarity", "Weights", "asker_constraints", "best_per_row", "candidate_pool",
     "diversify", "rank", "score_rows",
 ]
@@ -46,17 +47,21 @@ class Ranked:
     raw: dict[str, np.ndarray]  # semantic / need_match / offer_match -> (m,) raw cosine, nan if n/a
     eligible: int
     cap_relaxed: bool = False
+    learned: bool = False  # ordered by a learned model (scores are its predictions squashed to (0, 1))
 
 
 def rank(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], constraints: Constraints,
          *, k: int, names: list[str], params: RankingParams | None = None, exhaustive: bool = False,
-         signals: Mapping[str, Signal] | None = None, similarity: Similarity | None = None) -> Ranked:
+         signals: Mapping[str, Signal] | None = None, similarity: Similarity | None = None,
+         learned: Learned | None = None) -> Ranked:
     """Top-k partner rows for ``asker`` under ``constraints`` (already including asker_constraints).
 
     ``names`` (n,) are the catalogue's names, for near-duplicate detection. ``exhaustive`` scores every
     eligible row instead of the merged view candidates (a reference for tests and evaluation).
     ``signals`` are extra named components (see :class:`Signal`). ``similarity`` replaces the index
     searches with precomputed cosines (:class:`MatrixSimilarity`; the default reads ``indexes``).
+    ``learned`` orders the candidates, and the asker's partners-of-partners, by a trained model instead of
+    the weighted mean (:mod:`matcher.learned`); None ranks by the weighted mean alone (the cold start).
     """
     signals = signals or {}
     params = params or RankingParams()
@@ -69,11 +74,19 @@ def rank(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex],
         eligible_rows = np.flatnonzero(mask)
         best = eligible_rows[np.argsort(-signal.scores[eligible_rows], kind="stable")[: params.pool]]
         rows = np.union1d(rows, best).astype(np.int64)
+    q = learned.asker_row(asker.id) if learned is not None else -1
+    if learned is not None:
+        learned.check(feature_names(signals))
+        rows = np.union1d(rows, learned.graph_candidates(q, mask)).astype(np.int64)
     if exhaustive:
         rows = np.flatnonzero(mask).astype(np.int64)
     elif len(rows) == 0 and eligible:
         rows = np.flatnonzero(mask)[: params.pool].astype(np.int64)  # nothing to embed against: metadata only
     scores, components, raw = score_rows(asker, rows, cat, indexes, calib, params, signals, similarity)
+    if learned is not None and len(rows):
+        x = learned.features(q, rows, components, scores, {s: components[s] for s in signals},
+                             indexes["overall"].vectors)
+        scores = learned.scores(x)
     order = np.lexsort((rows, -scores))
     cap = math.ceil(k / 3) if params.country_cap is None else params.country_cap
     overall = indexes["overall"].vectors(rows) if len(rows) else np.zeros((0, 1), np.float32)
@@ -81,4 +94,5 @@ def rank(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex],
                                 near_duplicate=params.near_duplicate)
     pick = np.array(chosen, dtype=np.int64)
     return Ranked(rows=rows[pick], scores=scores[pick], components={c: v[pick] for c, v in components.items()},
-                  raw={c: v[pick] for c, v in raw.items()}, eligible=eligible, cap_relaxed=relaxed)
+                  raw={c: v[pick] for c, v in raw.items()}, eligible=eligible, cap_relaxed=relaxed,
+                  learned=learned is not None)
