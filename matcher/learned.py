@@ -45,15 +45,18 @@ def feature_names(signals: Iterable[str] = ()) -> tuple[str, ...]:
 @dataclass(frozen=True, kw_only=True)
 class Learned:
     """What ranking with a learned model reads: the graph over catalogue rows, the row of each id, the
-    model. ``pool`` partners-of-partners (most shared partners first) join the candidates."""
+    model (None: compute the feature rows only, to train one). ``pool`` partners-of-partners (most shared
+    partners first) join the candidates."""
 
     graph: RelationGraph
     row_of: Mapping[str, int]
-    model: PairModel
+    model: PairModel | None
     pool: int = 100
 
     def check(self, names: tuple[str, ...]) -> None:
         """Refuse a model whose features are not ``names`` (raises :class:`ModelMismatchError`)."""
+        if self.model is None:
+            return
         if tuple(self.model.features) != names:
             missing = sorted(set(names) - set(self.model.features))
             extra = sorted(set(self.model.features) - set(names))
@@ -84,5 +87,7 @@ class Learned:
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         """The model's predictions squashed to (0, 1) by the logistic function (order unchanged)."""
+        if self.model is None:
+            raise ValueError("a Learned without a model computes features only")
         raw = np.asarray(self.model.predict(x), np.float64)
         return np.asarray(1.0 / (1.0 + np.exp(-raw)))

@@ -31,9 +31,9 @@ from matcher.scoring import COMPONENTS, Signal, best_per_row, score_rows
 from matcher.similarity import IndexSimilarity, MatrixSimilarity, Similarity
 
 __all__ = [
-    "CHANNELS", "COMPONENTS", "Asker", "Calibration", "IndexSimilarity", "Learned", "MatrixSimilarity", "Ranked",
-    "RankingParams", "Signal", "Similarity", "Weights", "asker_constraints", "best_per_row", "candidate_pool",
-    "diversify", "rank", "score_rows",
+    "CHANNELS", "COMPONENTS", "Asker", "Calibration", "Candidates", "IndexSimilarity", "Learned", "MatrixSimilarity",
+    "Ranked", "RankingParams", "Signal", "Similarity", "Weights", "asker_constraints", "best_per_row", "candidate_pool",
+    "candidates", "diversify", "rank", "score_rows",
 ]
 
 
