@@ -63,30 +63,14 @@ def rank(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex],
     ``learned`` orders the candidates, and the asker's partners-of-partners, by a trained model instead of
     the weighted mean (:mod:`matcher.learned`); None ranks by the weighted mean alone (the cold start).
     """
-    signals = signals or {}
     params = params or RankingParams()
-    mask = constraint_mask(constraints, cat)
-    eligible = int(mask.sum())
     if params.pool < k:  # each channel must be able to return k rows on its own
         params = replace(params, pool=k)
-    rows, calib = candidate_pool(asker, cat, indexes, mask, params, similarity)
-    for signal in signals.values():  # the rows a signal likes best are candidates too
-        eligible_rows = np.flatnonzero(mask)
-        best = eligible_rows[np.argsort(-signal.scores[eligible_rows], kind="stable")[: params.pool]]
-        rows = np.union1d(rows, best).astype(np.int64)
-    q = learned.asker_row(asker.id) if learned is not None else -1
-    if learned is not None:
-        learned.check(feature_names(signals))
-        rows = np.union1d(rows, learned.graph_candidates(q, mask)).astype(np.int64)
-    if exhaustive:
-        rows = np.flatnonzero(mask).astype(np.int64)
-    elif len(rows) == 0 and eligible:
-        rows = np.flatnonzero(mask)[: params.pool].astype(np.int64)  # nothing to embed against: metadata only
-    scores, components, raw = score_rows(asker, rows, cat, indexes, calib, params, signals, similarity)
-    if learned is not None and len(rows):
-        x = learned.features(q, rows, components, scores, {s: components[s] for s in signals},
-                             indexes["overall"].vectors)
-        scores = learned.scores(x)
+    pool = candidates(asker, cat, indexes, constraints, params=params, exhaustive=exhaustive, signals=signals,
+                      similarity=similarity, learned=learned)
+    rows, scores, components, raw = pool.rows, pool.scores, pool.components, pool.raw
+    if learned is not None and pool.features is not None and learned.model is not None:
+        scores = learned.scores(pool.features)
     order = np.lexsort((rows, -scores))
     cap = math.ceil(k / 3) if params.country_cap is None else params.country_cap
     overall = indexes["overall"].vectors(rows) if len(rows) else np.zeros((0, 1), np.float32)
@@ -94,5 +78,49 @@ def rank(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex],
                                 near_duplicate=params.near_duplicate)
     pick = np.array(chosen, dtype=np.int64)
     return Ranked(rows=rows[pick], scores=scores[pick], components={c: v[pick] for c, v in components.items()},
-                  raw={c: v[pick] for c, v in raw.items()}, eligible=eligible, cap_relaxed=relaxed,
-                  learned=learned is not None)
+                  raw={c: v[pick] for c, v in raw.items()}, eligible=pool.eligible, cap_relaxed=relaxed,
+                  learned=learned is not None and learned.model is not None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Candidates:
+    """Every candidate row :func:`rank` scores, before the cap per country: weighted-mean scores,
+    components, and with a :class:`Learned` the feature rows its model reads (None without)."""
+
+    rows: np.ndarray  # (m,) int64, sorted
+    scores: np.ndarray  # (m,) the weighted mean
+    components: dict[str, np.ndarray]
+    raw: dict[str, np.ndarray]
+    eligible: int
+    features: np.ndarray | None  # (m, len(feature_names(signals)))
+
+
+def candidates(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], constraints: Constraints,
+               *, params: RankingParams, exhaustive: bool = False, signals: Mapping[str, Signal] | None = None,
+               similarity: Similarity | None = None, learned: Learned | None = None) -> Candidates:
+    """The candidate rows and their scores, as :func:`rank` sees them; training a model reads the same
+    feature rows through here (a :class:`Learned` whose ``model`` is None computes features only)."""
+    signals = signals or {}
+    mask = constraint_mask(constraints, cat)
+    eligible = int(mask.sum())
+    rows, calib = candidate_pool(asker, cat, indexes, mask, params, similarity)
+    for signal in signals.values():  # the rows a signal likes best are candidates too
+        eligible_rows = np.flatnonzero(mask)
+        best = eligible_rows[np.argsort(-signal.scores[eligible_rows], kind="stable")[: params.pool]]
+        rows = np.union1d(rows, best).astype(np.int64)
+    q = learned.asker_row(asker.id) if learned is not None else -1
+    if learned is not None:
+        if learned.model is not None:
+            learned.check(feature_names(signals))
+        rows = np.union1d(rows, learned.graph_candidates(q, mask)).astype(np.int64)
+    if exhaustive:
+        rows = np.flatnonzero(mask).astype(np.int64)
+    elif len(rows) == 0 and eligible:
+        rows = np.flatnonzero(mask)[: params.pool].astype(np.int64)  # nothing to embed against: metadata only
+    scores, components, raw = score_rows(asker, rows, cat, indexes, calib, params, signals, similarity)
+    features = None
+    if learned is not None:
+        features = learned.features(q, rows, components, scores, {s: components[s] for s in signals},
+                                    indexes["overall"].vectors)
+    return Candidates(rows=rows, scores=scores, components=components, raw=raw, eligible=eligible,
+                      features=features)
