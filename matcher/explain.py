@@ -11,6 +11,7 @@ import numpy as np
 from matcher.affinity import SECTOR_AFFINITY, VALUE_CHAIN
 from matcher.constraints import Constraints
 from matcher.profile import Profile
+from matcher.relation_evidence import RelationEvidence
 from matcher.taxonomy import SECTORS
 
 MENTION = 0.5  # scaled component from which a match is worth a sentence
@@ -87,6 +88,7 @@ class Suggestion:
     evidence: tuple[Evidence, ...]
     admitted_by: tuple[str, ...]
     reason: str
+    relations: tuple[RelationEvidence, ...] = ()  # shared partners, a meeting already held
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -96,6 +98,7 @@ class Suggestion:
             "evidence": [{"mine": e.mine, "theirs": e.theirs, "similarity": e.similarity, "relation": e.relation}
                          for e in self.evidence],
             "admitted_by": list(self.admitted_by), "reason": self.reason,
+            "relations": [r.to_dict() for r in self.relations],
         }
 
 

@@ -14,9 +14,11 @@ import numpy as np
 from matcher.constraints import ITEM_SIDES, CatalogueArrays, Constraints, UnitLayout
 from matcher.errors import InvalidValueError
 from matcher.explain import Evidence, Suggestion, admitted_by, best_pair, reason, sector_phrase
+from matcher.learned import Learned
 from matcher.profile import Profile
 from matcher.protocols import VectorIndex
 from matcher.ranking import COMPONENTS, Asker, MatrixSimilarity, RankingParams, asker_constraints, rank
+from matcher.relation_evidence import Relations, relation_evidence
 from matcher.text import printable, text_issue
 
 
@@ -64,9 +66,12 @@ class SuggestionList:
     eligible: int
     suggestions: tuple[Suggestion, ...]
     cap_relaxed: bool
+    ranking: str = "weighted_mean"  # or "learned": ordered by the saved ranking model
+    ranking_note: str = ""  # why the weighted mean when a model is saved but not used
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "eligible": self.eligible, "cap_relaxed": self.cap_relaxed,
+                "ranking": self.ranking, "ranking_note": self.ranking_note,
                 "suggestions": [s.to_dict() for s in self.suggestions]}
 
 
@@ -97,9 +102,11 @@ def asker_of(draft: Draft, encoded: np.ndarray, *, id: str | None = None,
 def suggest(view: CatalogueView, me: Profile | None, draft: Draft, encoded: np.ndarray, *, k: int,
             constraints: Constraints, allow_same_country: bool = False, shared_language: bool = False,
             prefer_countries: frozenset[str] = frozenset(), params: RankingParams | None = None,
-            exhaustive: bool = False, similarity: MatrixSimilarity | None = None) -> SuggestionList:
+            exhaustive: bool = False, similarity: MatrixSimilarity | None = None, learned: Learned | None = None,
+            relations: Relations | None = None, ranking_note: str = "") -> SuggestionList:
     """Rank and explain for one asker (a stored profile ``me``, or None for a draft) whose query vectors
-    ``encoded`` (1 + offers + needs, d) are known."""
+    ``encoded`` (1 + offers + needs, d) are known. ``learned`` orders by a trained model (None: the weighted
+    mean); ``relations`` adds the relationship reasons (shared partners, a meeting held) to each explanation."""
     if me is not None:
         query: dict[str, Any] = {"id": me.id, "name": me.name, "country": me.country, "kind": me.kind,
                                  "sectors": list(me.sectors)}
@@ -110,7 +117,9 @@ def suggest(view: CatalogueView, me: Profile | None, draft: Draft, encoded: np.n
     hard = asker_constraints(constraints, asker, allow_same_country=allow_same_country,
                              shared_language=shared_language)
     ranked = rank(asker, view.arrays, view.indexes, hard, k=k, names=list(view.names), params=params,
-                  exhaustive=exhaustive, similarity=similarity)
+                  exhaustive=exhaustive, similarity=similarity, learned=learned)
+    q = view.row_of(me.id) if me is not None and relations is not None else None
+    countries = view.arrays.countries
 
     def their_items(side: str, row: int) -> np.ndarray:
         units, _ = view.arrays.items[side].units_of(np.array([row]))
@@ -131,15 +140,21 @@ def suggest(view: CatalogueView, me: Profile | None, draft: Draft, encoded: np.n
                                  relation="similar activity")]
         components = {c: float(ranked.components[c][i]) for c in (*COMPONENTS, "need_match", "offer_match")}
         shared = [c for c in them.languages if c in draft.languages]
+        related = relation_evidence(relations, q, row, view.names, countries) \
+            if relations is not None and q is not None else ()
+        why = reason(components, evidence, sector_phrase(draft.sectors, them.sectors), shared)
+        if related:
+            why = "; ".join([r.text() for r in related] + ([why] if why != "closest eligible profile" else []))
         out.append(Suggestion(
             id=them.id, name=them.name, country=them.country, city=them.city, kind=them.kind,
             sectors=them.sectors, score=float(ranked.scores[i]),
             components={c: components[c] for c in COMPONENTS}, evidence=tuple(evidence),
             admitted_by=tuple(admitted_by(hard, draft.country, them)),
-            reason=reason(components, evidence, sector_phrase(draft.sectors, them.sectors), shared),
+            reason=why, relations=related,
         ))
     return SuggestionList(query=query, eligible=ranked.eligible, suggestions=tuple(out),
-                          cap_relaxed=ranked.cap_relaxed)
+                          cap_relaxed=ranked.cap_relaxed, ranking="learned" if ranked.learned else "weighted_mean",
+                          ranking_note=ranking_note)
 
 
 # --- many askers at once (an event's participants) ------------------------------------------------

@@ -22,9 +22,12 @@ from matcher.errors import NotFoundError
 from matcher.profile import VIEWS, Profile
 from matcher.protocols import Encoder, Role
 from matcher.suggestions import CatalogueView
+from service.catalogue.graph_state import GraphState, build_graph_state
 from service.settings import Settings
 from storage import repository as repo
 from storage.db import database_url, open_database
+from storage.models import latest_model_id
+from storage.relationships import relationships_version
 
 log = logging.getLogger("ccimatch.catalogue")
 
@@ -62,6 +65,7 @@ class Catalogue:
         self._encoder: Encoder | None = None
         self._index_params = dict(index_params or {})
         self._state: State | None = None
+        self._graph: GraphState | None = None
         self.lock = threading.RLock()  # serialises this process's writers and index rebuilds
         self.rebuilt = False  # whether the last refresh had to rebuild the index
 
@@ -119,6 +123,21 @@ class Catalogue:
                                 names=current.names,
                                 indexes=loaded if loaded is not None else self._build_indexes(current))
             self._state = current
+            return current
+
+    def graph_state(self, st: State) -> GraphState:
+        """The relationship graph over ``st``'s rows, the dismissals and the usable ranking model
+        (:mod:`.graph_state`), rebuilt when the catalogue, the relationships or the saved model changed (three
+        small queries per call to know; measured in bench/learned.py)."""
+        key = (st.version, relationships_version(self.engine), latest_model_id(self.engine))
+        current = self._graph
+        if current is not None and current.key == key:
+            return current
+        with self.lock:
+            current = self._graph
+            if current is None or current.key != key:
+                current = build_graph_state(self.engine, st, key)
+                self._graph = current
             return current
 
     def profile(self, profile_id: str) -> Profile:

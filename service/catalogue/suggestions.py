@@ -5,7 +5,7 @@ embedding cache; ranking and explanations are :mod:`matcher.suggestions`."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -62,19 +62,30 @@ def suggest(cat: Catalogue, who: str | Draft, *, k: int = 10, constraints: Const
             allow_same_country: bool = False, shared_language: bool = False,
             prefer_countries: frozenset[str] = frozenset(), params: RankingParams | None = None,
             exhaustive: bool = False) -> SuggestionList:
-    """Partners for a stored profile (by id) or a draft, ranked and explained (see matcher.ranking)."""
+    """Partners for a stored profile (by id) or a draft, ranked and explained (see matcher.ranking).
+
+    A stored profile is ranked by the saved ranking model when one is usable (:mod:`.graph_state`), never
+    suggested the partners it marked ``not_relevant`` after a meeting, and told the relationships it shares with
+    each candidate; a draft has no relationships, so it is ranked by the weighted mean."""
     st = cat.state()
+    graph = cat.graph_state(st)
+    constraints = constraints or Constraints()
     if isinstance(who, str):
         me: Profile | None = cat.profile(who)
         draft = draft_of(me)  # type: ignore[arg-type]
+        gone = graph.dismissed.get(who, frozenset())
+        if gone:
+            constraints = replace(constraints, exclude_ids=constraints.exclude_ids | gone)
     else:
         who.check()
         me, draft = None, who
     # one cache lookup and one encoder batch for all of the asker's texts
     encoded = cat.vectors(draft.query_texts(), role="query")
-    return rank_and_explain(st, me, draft, encoded, k=k, constraints=constraints or Constraints(),
+    return rank_and_explain(st, me, draft, encoded, k=k, constraints=constraints,
                             allow_same_country=allow_same_country, shared_language=shared_language,
-                            prefer_countries=prefer_countries, params=params, exhaustive=exhaustive)
+                            prefer_countries=prefer_countries, params=params, exhaustive=exhaustive,
+                            learned=graph.learned if me is not None else None, relations=graph.relations,
+                            ranking_note=graph.note)
 
 
 def suggest_many(cat: Catalogue, ids: Sequence[str], *, k: int | Mapping[str, int] = 10,

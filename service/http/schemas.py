@@ -111,6 +111,22 @@ class Evidence(BaseModel):
     relation: str
 
 
+class RelatedPartner(BaseModel):
+    name: str
+    country: str
+
+
+class RelationOut(BaseModel):
+    """A relationship reason: partners shared with you (up to two named, ``more`` others) or a meeting held."""
+
+    kind: Literal["shared_partners", "met_at_event"]
+    partners: list[RelatedPartner]
+    more: int
+    event: str
+    outcome: str
+    text: str
+
+
 class SuggestionOut(BaseModel):
     id: str
     name: str
@@ -123,12 +139,15 @@ class SuggestionOut(BaseModel):
     evidence: list[Evidence]
     admitted_by: list[str]
     reason: str
+    relations: list[RelationOut] = []
 
 
 class SuggestionsOut(BaseModel):
     query: dict[str, Any]
     eligible: int
     cap_relaxed: bool
+    ranking: Literal["learned", "weighted_mean"] = "weighted_mean"
+    ranking_note: str = ""  # why the weighted mean although a ranking model is saved ("" otherwise)
     suggestions: list[SuggestionOut]
 
 

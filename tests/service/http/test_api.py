@@ -192,7 +192,9 @@ def test_draft_suggestions_same_shape_as_cli(api) -> None:
     r = client.post("/suggestions", json={"text": "distribution de céramique", "country": "TN", "k": 5},
                     headers=h["reader"])
     data = r.json()
-    assert r.status_code == 200 and set(data) == {"query", "eligible", "cap_relaxed", "suggestions"}
+    assert r.status_code == 200 and set(data) == {"query", "eligible", "cap_relaxed", "ranking", "ranking_note",
+                                                  "suggestions"}
+    assert data["ranking"] == "weighted_mean" and data["ranking_note"] == ""
     s = data["suggestions"][0]
     assert set(s) >= {"id", "name", "country", "kind", "sectors", "score", "components", "evidence", "reason"}
     assert set(s["components"]) == {"semantic", "complementarity", "sector", "preference"}

@@ -1,0 +1,69 @@
+"""Why a suggestion is there, from who already worked with whom: the partners the asker and the candidate share
+(:meth:`matcher.graph.RelationGraph.common`, strongest first, up to two named and how many more) and a meeting
+they already held at an event (with its best outcome). Shown beside the text evidence in the API, the CLI and
+the web pages; the web pages translate them from the fields, the API and CLI read :meth:`RelationEvidence.text`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from matcher.graph import RelationGraph
+
+NAMED = 2  # shared partners named; the others are counted
+
+
+@dataclass(frozen=True, kw_only=True)
+class RelationEvidence:
+    """One relationship reason: ``shared_partners`` (``partners`` named as (name, country), ``more`` not
+    named) or ``met_at_event`` (``event`` name, ``outcome`` code, "" if none recorded)."""
+
+    kind: str
+    partners: tuple[tuple[str, str], ...] = ()
+    more: int = 0
+    event: str = ""
+    outcome: str = ""
+
+    def text(self) -> str:
+        """In English, e.g. "works with Terres du Sud (FR), who also works with you"."""
+        if self.kind == "met_at_event":
+            said = f" ({self.outcome.replace('_', '-')})" if self.outcome else ""
+            return f"already met at {self.event}{said}"
+        named = [f"{name} ({country})" for name, country in self.partners]
+        if self.more:
+            named.append(f"{self.more} more")
+        listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+        return f"works with {listed}, who also {'works' if len(named) == 1 else 'work'} with you"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "partners": [{"name": n, "country": c} for n, c in self.partners],
+                "more": self.more, "event": self.event, "outcome": self.outcome, "text": self.text()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Relations:
+    """What explanations read: the graph over catalogue rows (every relationship, at today's strengths) and the
+    meetings held, by unordered pair of rows: (event name, best outcome), the most recent meeting."""
+
+    graph: RelationGraph
+    meetings: Mapping[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+
+
+def relation_evidence(relations: Relations, q: int, c: int, names: Sequence[str], countries: np.ndarray
+                      ) -> tuple[RelationEvidence, ...]:
+    """The relationship reasons for candidate row ``c`` of asker row ``q`` (none for a draft, q = -1)."""
+    if q < 0:
+        return ()
+    out = []
+    shared = relations.graph.common(q, c).tolist()
+    if shared:
+        out.append(RelationEvidence(kind="shared_partners",
+                                    partners=tuple((names[z], str(countries[z])) for z in shared[:NAMED]),
+                                    more=max(len(shared) - NAMED, 0)))
+    met = relations.meetings.get((min(q, c), max(q, c)))
+    if met is not None:
+        out.append(RelationEvidence(kind="met_at_event", event=met[0], outcome=met[1]))
+    return tuple(out)
