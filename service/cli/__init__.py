@@ -1,5 +1,5 @@
 """``ccimatch``: the command line. One module per command group (:mod:`.profiles`, :mod:`.clusters`,
-:mod:`.events`, :mod:`.relationships`, :mod:`.admin`); commands of higher layers (``ccimatch eval`` from
+:mod:`.events`, :mod:`.relationships`, :mod:`.admin`, :mod:`.model`); commands of higher layers (``ccimatch eval`` from
 :mod:`evaluation`) join through the ``ccimatch.cli`` entry-point group, so this package never imports them.
 Errors of the :mod:`matcher.errors` family become exit codes here, in one place: refused rows 1, any other user
 error 2 (one line on stderr, never a traceback), a bug 3."""
@@ -11,7 +11,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from service.cli import admin, clusters, events, profiles, relationships
+from service.cli import admin, clusters, events, model, profiles, relationships
 from service.cli.common import echo_errors, say
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(profiles.app)
 app.add_typer(admin.app)
+model.register(admin.model_app)
 app.add_typer(admin.model_app, name="model")
 app.add_typer(admin.index_app, name="index")
 app.add_typer(admin.keys_app, name="keys")

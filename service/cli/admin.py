@@ -14,7 +14,8 @@ from service.cli.common import DbOpt, JsonOpt, print_json, say
 
 app = typer.Typer()
 keys_app = typer.Typer(no_args_is_help=True, help="API keys for the HTTP service (stored hashed).")
-model_app = typer.Typer(no_args_is_help=True, help="Prepare the offline encoder.")
+model_app = typer.Typer(no_args_is_help=True, help="Prepare the offline encoder; train, show or drop the "
+                        "learned ranking model (service/cli/model.py).")
 index_app = typer.Typer(no_args_is_help=True, help="Maintain the vector index (derived from the database).")
 
 
