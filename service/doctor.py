@@ -1,5 +1,6 @@
 """``ccimatch doctor``: values stored before today's checks existed (or written around them) that today's
-validation refuses: control characters, bidi overrides, bad codes. Each finding names the record, the field
+validation refuses: control characters, bidi overrides, bad codes; and a saved ranking model suggest refuses
+(trained on other features: suggestions fall back to the weighted mean). Each finding names the record, the field
 and the reason, and says how to fix it; exports and pages never break on them (they show U+FFFD), but a
 person should still correct them at the source."""
 
@@ -12,6 +13,7 @@ from sqlalchemy import Engine
 
 from matcher.profile import validate_record
 from matcher.text import text_problem
+from service.catalogue.graph_state import saved_model
 from storage import events as event_store
 from storage import repository as repo
 from storage.keys import list_keys
@@ -40,10 +42,12 @@ class Checkup:
     requests: int
     keys: int
     findings: tuple[Finding, ...]
+    ranking: str = "weighted_mean"  # or "learned": what suggest orders by (a saved, usable ranking model)
 
     def to_dict(self) -> dict[str, Any]:
         return {"checked": {"profiles": self.profiles, "events": self.events, "requests": self.requests,
-                            "keys": self.keys}, "problems": [f.to_dict() for f in self.findings]}
+                            "keys": self.keys}, "ranking": self.ranking,
+                "problems": [f.to_dict() for f in self.findings]}
 
 
 def _short(value: str) -> str | None:
@@ -77,5 +81,9 @@ def checkup(engine: Engine) -> Checkup:
         if (reason := _short(k.label)) is not None:
             findings.append(Finding(record=f"key {k.prefix}", field="label", reason=reason,
                                     fix="revoke it and create a new key"))
+    model, model_id, note = saved_model(engine)
+    if note:
+        findings.append(Finding(record=f"ranking model {model_id}", field="features", reason=note,
+                                fix="ccimatch model train-ranker, or ccimatch model drop"))
     return Checkup(profiles=len(profiles), events=len(events), requests=requests, keys=len(keys),
-                   findings=tuple(findings))
+                   findings=tuple(findings), ranking="learned" if model is not None else "weighted_mean")

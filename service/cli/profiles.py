@@ -135,4 +135,5 @@ def doctor(db: DbOpt = None, as_json: JsonOpt = False) -> None:
             say(f"problem: {finding}")
         say(f"checked {result.profiles} profile(s), {result.events} event(s), {result.requests} request(s), "
             f"{result.keys} key(s): " + (f"{len(result.findings)} problem(s)" if result.findings else "no problem"))
+        say("ranking: " + ("learned (the saved ranking model)" if result.ranking == "learned" else "weighted mean"))
     raise typer.Exit(1 if result.findings else 0)

@@ -146,9 +146,16 @@ def test_a_model_with_other_features_is_refused_and_the_ranking_falls_back(small
     assert [(s.id, s.score) for s in result.suggestions] == expected
     assert result.ranking == "weighted_mean"
     assert "trained on other features" in result.ranking_note and "something_else" in result.ranking_note
+    from service.doctor import checkup  # ccimatch doctor names it, with the fix
+
+    found = checkup(small.engine)
+    assert found.ranking == "weighted_mean" and found.to_dict()["ranking"] == "weighted_mean"
+    assert [(f.field, f.fix) for f in found.findings] == [
+        ("features", "ccimatch model train-ranker, or ccimatch model drop")]
+    assert "something_else" in found.findings[0].reason
     # a model with this ranking's features is used at once (the model id is part of the cache key)
     save_model(small.engine, tiny_model(feature_names()).to_json(), catalogue_version=1)
-    assert suggest(small, "p003").ranking == "learned"
+    assert suggest(small, "p003").ranking == "learned" and checkup(small.engine).ranking == "learned"
 
 
 def test_too_little_history_is_refused_with_the_figures(small: Catalogue) -> None:
