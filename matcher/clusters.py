@@ -11,6 +11,11 @@ Objective, for a set S of members:
   match), so producers, buyers, designers and trainers who need each other score together;
 - ``cover(S)``: number of distinct value-chain sectors and kinds present (diminishing returns).
 
+Given a relationship graph (who already worked with whom), each member's gain also counts its ties
+(:mod:`matcher.ties`): ``λ_rel · relation(i, S)`` (mean tie to the members before it: a direct link and
+shared partners) and ``λ_brk · broker(i, S)`` (it is linked to members in several of the group's
+countries); the pool then also holds the best-tied rows to the anchors. Without a graph F is unchanged.
+
 Why greedy. The fit and coverage terms are monotone submodular (a sum of modular terms and a
 coverage function); the complementarity term is a normalised sum over pairs, close to modular once
 a few members are in. For monotone submodular maximisation under a cardinality constraint the
@@ -31,8 +36,10 @@ import numpy as np
 
 from matcher.affinity import SECTOR_AFFINITY, VALUE_CHAINS
 from matcher.constraints import CatalogueArrays, Constraints, constraint_mask
+from matcher.graph import RelationGraph
 from matcher.protocols import VectorIndex
 from matcher.taxonomy import SECTORS
+from matcher.ties import GroupTies, ties_to_group
 
 ROLE_OF_KIND = {"firm": "producer or buyer", "cluster": "cluster", "association": "association",
                 "education": "training body", "public_body": "public body", "funder": "funder",
@@ -49,6 +56,8 @@ class ClusterParams:
     complementarity: float = 1.0  # λ_comp
     coverage: float = 0.15  # λ_cov per new sector or kind
     alternatives: int = 2
+    relations: float = 1.0  # λ_rel, with a graph only
+    brokers: float = 0.5  # λ_brk, with a graph only
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +77,7 @@ class Member:
     complements: tuple[int, ...]  # rows whose needs this member's offers answer best
     new_country: bool
     anchor: bool
+    worked_with: tuple[int, ...] = ()  # rows of the other members it is linked to (with a graph)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,23 +130,41 @@ def complementarity(rows: np.ndarray, cat: CatalogueArrays, indexes: Mapping[str
     return out
 
 
-def seed_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus: Focus, constraints: Constraints,
-                 params: ClusterParams, *, anchors: Sequence[int] = ()) -> Seeded:
-    """Greedy maximisation of F under the role mix, the country minimum and the anchors (rows)."""
-    if params.size < max(1, len(anchors)):
-        raise ValueError(f"size {params.size} is smaller than the {len(anchors)} anchors")
-    if sum(params.require.values()) > params.size:
-        needed = sum(params.require.values())
-        raise ValueError(f"the required roles need {needed} members, more than the size {params.size}")
+def _candidates(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus: Focus, constraints: Constraints,
+                params: ClusterParams, anchors: Sequence[int], graph: RelationGraph | None
+                ) -> tuple[np.ndarray, list[int]]:
+    """Fit of every row (n,) and the candidate pool: the ``params.pool`` best-fitting eligible rows, then,
+    with a graph, up to as many eligible rows tied to the anchors (best tied first)."""
+    if graph is not None and graph.size != len(cat):
+        raise ValueError(f"the graph has {graph.size} rows, the catalogue {len(cat)}")
     eligible = constraint_mask(constraints, cat)
     eligible[list(anchors)] = True
     overall = indexes["overall"].vectors(np.arange(len(cat)))
     fit = fit_scores(focus, cat, overall, eligible)
     order = np.lexsort((np.arange(len(cat)), -fit))
     candidates = [int(r) for r in order if eligible[r]][: params.pool]
+    if graph is not None and anchors:
+        near = np.where(eligible, ties_to_group(graph, anchors), 0.0)
+        taken = set(candidates)
+        tied = [int(r) for r in np.lexsort((np.arange(len(cat)), -near)) if near[r] > 0][: params.pool]
+        candidates += [r for r in tied if r not in taken]
+    return fit, candidates
+
+
+def seed_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus: Focus, constraints: Constraints,
+                 params: ClusterParams, *, anchors: Sequence[int] = (), graph: RelationGraph | None = None) -> Seeded:
+    """Greedy maximisation of F under the role mix, the country minimum and the anchors (rows); with a
+    ``graph`` over the catalogue's rows, ties to the members chosen so far count too."""
+    if params.size < max(1, len(anchors)):
+        raise ValueError(f"size {params.size} is smaller than the {len(anchors)} anchors")
+    if sum(params.require.values()) > params.size:
+        needed = sum(params.require.values())
+        raise ValueError(f"the required roles need {needed} members, more than the size {params.size}")
+    fit, candidates = _candidates(cat, indexes, focus, constraints, params, anchors, graph)
     rows = np.array(sorted(set(candidates) | set(anchors)), dtype=np.int64)
     pos = {int(r): i for i, r in enumerate(rows)}
     comp = complementarity(rows, cat, indexes)
+    ties = GroupTies(graph=graph, rows=rows, countries=cat.countries[rows]) if graph is not None else None
     chain_of = {s: {i for i, chain in enumerate(VALUE_CHAINS) if s in chain} for s in SECTORS}
 
     chosen: list[int] = []  # positions in rows
@@ -157,7 +185,10 @@ def seed_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus
         sectors, kinds, chains = base[0]
         cover = (len(row_sectors[p] - sectors) + (str(cat.kinds[rows[p]]) not in kinds)
                  + 0.5 * len(row_chains[p] - chains))
-        return float(fit[rows[p]] + params.complementarity * pair + params.coverage * math.sqrt(cover))
+        value = fit[rows[p]] + params.complementarity * pair + params.coverage * math.sqrt(cover)
+        if ties is not None:
+            value += params.relations * ties.relation(p, chosen) + params.brokers * ties.broker(p, chosen)
+        return float(value)
 
     def countries(members: list[int]) -> set[str]:
         return {str(cat.countries[rows[m]]) for m in members}
@@ -210,7 +241,8 @@ def seed_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus
         members.append(Member(row=int(rows[m]), role=ROLE_OF_KIND.get(str(cat.kinds[rows[m]]), "member"),
                               gain=round(gains.get(m, 0.0), 4), fit=round(float(fit[rows[m]]), 4),
                               complements=tuple(int(rows[o]) for o in best if comp[m, o] > 0.5),
-                              new_country=country not in seen_countries, anchor=int(rows[m]) in anchors))
+                              new_country=country not in seen_countries, anchor=int(rows[m]) in anchors,
+                              worked_with=_worked_with(graph, int(rows[m]), [int(rows[o]) for o in others])))
         seen_countries.add(country)
     pair = [comp[i, j] for i in chosen for j in chosen if i != j]
     parts = [float(np.mean([fit[rows[m]] for m in chosen]))] if chosen else []
@@ -221,11 +253,22 @@ def seed_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus
         if int(rows[m]) in anchors:
             continue
         same_kind = [f for f in free if f not in chosen and cat.kinds[rows[f]] == cat.kinds[rows[m]]]
+        if not params.alternatives:
+            same_kind = []  # none asked: skip scoring them (an evaluation's many seeds)
         ranked = sorted(same_kind, key=lambda f: (-gain(f), int(rows[f])))[: params.alternatives]
         alternatives[int(rows[m])] = tuple(int(rows[f]) for f in ranked)
     sectors, _, _ = covered(chosen)
     return Seeded(members=tuple(members), cohesion=round(cohesion, 4), sectors_covered=tuple(sorted(sectors)),
                   alternatives=alternatives, unmet=tuple(unmet))
+
+
+def _worked_with(graph: RelationGraph | None, row: int, others: Sequence[int]) -> tuple[int, ...]:
+    """The rows of ``others`` that ``row`` is linked to, strongest link first (none without a graph)."""
+    if graph is None:
+        return ()
+    partners, links = graph.partners(row), graph.links(row)
+    strength = dict(zip(partners.tolist(), links.tolist(), strict=True))
+    return tuple(sorted((o for o in others if o in strength), key=lambda o: (-strength[o], o)))
 
 
 def extend_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], members: Sequence[int],
@@ -298,7 +341,8 @@ class Evaluation:
 
 
 def evaluate_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus: Focus, constraints: Constraints,
-                     params: ClusterParams, members: Sequence[int], *, anchors: Sequence[int] = ()) -> Evaluation:
+                     params: ClusterParams, members: Sequence[int], *, anchors: Sequence[int] = (),
+                     graph: RelationGraph | None = None) -> Evaluation:
     """Score ``members`` (rows, in the order shown) with the objective of :func:`seed_cluster`, so that a
     coordinator who swaps a member sees what the group gains or loses.
 
@@ -307,19 +351,16 @@ def evaluate_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], f
     members), so the seed's own members get exactly the seed's cohesion and alternatives. A member outside
     that pool (a hand-made set) widens the pool by one row, which moves the calibration a little. Alternatives
     are ranked by the seed's gain against the whole set; anchors get none. ``params.size`` is the size asked
-    (a shorter set is a shortfall); the role mix and the country minimum are checked, never enforced."""
+    (a shorter set is a shortfall); the role mix and the country minimum are checked, never enforced. With the
+    seed's ``graph``, the gains and alternatives count the ties as the seed does."""
     chosen_rows = [int(r) for r in members]
     if len(set(chosen_rows)) != len(chosen_rows):
         raise ValueError("a member is listed twice")
-    eligible = constraint_mask(constraints, cat)
-    eligible[list(anchors)] = True
-    overall = indexes["overall"].vectors(np.arange(len(cat)))
-    fit = fit_scores(focus, cat, overall, eligible)
-    order = np.lexsort((np.arange(len(cat)), -fit))
-    candidates = [int(r) for r in order if eligible[r]][: params.pool]
+    fit, candidates = _candidates(cat, indexes, focus, constraints, params, anchors, graph)
     rows = np.array(sorted(set(candidates) | set(anchors) | set(chosen_rows)), dtype=np.int64)
     pos = {int(r): i for i, r in enumerate(rows)}
     comp = complementarity(rows, cat, indexes)
+    ties = GroupTies(graph=graph, rows=rows, countries=cat.countries[rows]) if graph is not None else None
     chain_of = {s: {i for i, chain in enumerate(VALUE_CHAINS) if s in chain} for s in SECTORS}
     row_sectors = [{SECTORS[c] for c in np.flatnonzero(cat.sectors[r])} for r in rows]
     row_chains = [{ch for sec in secs for ch in chain_of[sec]} for secs in row_sectors]
@@ -333,7 +374,10 @@ def evaluate_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], f
         kinds = {str(cat.kinds[rows[o]]) for o in others}
         cover = (len(row_sectors[p] - sectors) + (str(cat.kinds[rows[p]]) not in kinds)
                  + 0.5 * len(row_chains[p] - chains))
-        return float(fit[rows[p]] + params.complementarity * pair + params.coverage * math.sqrt(cover))
+        value = fit[rows[p]] + params.complementarity * pair + params.coverage * math.sqrt(cover)
+        if ties is not None:
+            value += params.relations * ties.relation(p, others) + params.brokers * ties.broker(p, others)
+        return float(value)
 
     evaluated, seen = [], set()
     for m in chosen:
@@ -343,7 +387,8 @@ def evaluate_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], f
         evaluated.append(Member(row=int(rows[m]), role=ROLE_OF_KIND.get(str(cat.kinds[rows[m]]), "member"),
                                 gain=round(gain(m, others), 4), fit=round(float(fit[rows[m]]), 4),
                                 complements=tuple(int(rows[o]) for o in best if comp[m, o] > 0.5),
-                                new_country=country not in seen, anchor=int(rows[m]) in anchors))
+                                new_country=country not in seen, anchor=int(rows[m]) in anchors,
+                                worked_with=_worked_with(graph, int(rows[m]), [int(rows[o]) for o in others])))
         seen.add(country)
     pair = [comp[i, j] for i in chosen for j in chosen if i != j]
     mean_fit = float(np.mean([fit[rows[m]] for m in chosen])) if chosen else 0.0

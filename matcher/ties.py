@@ -1,0 +1,93 @@
+"""A candidate's tie to a group on the relationship graph (:class:`matcher.graph.RelationGraph`), for cluster
+seeding: members who already worked together, and who links two countries of the group (a broker).
+
+- ``tie(c, g)`` in [0, 1] between a candidate c and a member g: the mean of the direct link's strength
+  (0 when they never worked together) and of the shared partners, Adamic–Adar with each path weighted by
+  the strengths of its two links and squashed to [0, 1) by x / (1 + x), so a hub shared with everyone
+  counts little and an old link less than a recent one;
+- ``relation(c, G)``: the mean tie to the group's members (so it is on the scale of the other per-member
+  terms of the cluster objective, whatever the group's size);
+- ``broker(c, G)`` in [0, 1]: among the group's countries, how many c is directly linked to beyond the
+  first, over how many there are beyond the first (0 for a one-country group).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matcher.graph import RelationGraph
+
+
+def tie_to(graph: RelationGraph, member: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n,) tie of every row to ``member`` in [0, 1] (0 for the member itself) and (n,) direct link strength."""
+    direct = np.zeros(graph.size)
+    partners, links = graph.partners(member), graph.links(member)
+    direct[partners] = links
+    segment, reached, strength = graph.gather(partners)
+    path = links[segment] * strength * graph.inverse_log_degree[partners][segment]
+    shared = np.bincount(reached, weights=path, minlength=graph.size)
+    shared[member] = 0.0
+    tie = 0.5 * direct + 0.5 * shared / (1.0 + shared)
+    return tie, direct
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupTies:
+    """Ties of the positions of ``rows`` (catalogue rows) to a group of those positions; each member's
+    column is computed once, when a group first contains it."""
+
+    graph: RelationGraph
+    rows: np.ndarray  # (m,) catalogue rows
+    countries: np.ndarray  # (m,) their countries
+    _columns: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)
+    _columns_of_group: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def _column(self, g: int) -> tuple[np.ndarray, np.ndarray]:
+        if g not in self._columns:
+            tie, direct = tie_to(self.graph, int(self.rows[g]))
+            self._columns[g] = (tie[self.rows], direct[self.rows] > 0)
+        return self._columns[g]
+
+    def _terms(self, group: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(m,) relation and broker of every position to ``group``, for positions outside it; the last group
+        asked is kept, as a greedy search asks about one group for every candidate in turn."""
+        key = tuple(group)
+        if key not in self._columns_of_group:
+            self._columns_of_group.clear()
+            m = len(self.rows)
+            columns = [self._column(g) for g in key]
+            relation = np.mean([c[0] for c in columns], axis=0) if columns else np.zeros(m)
+            countries = sorted({str(self.countries[g]) for g in key})
+            broker = np.zeros(m)
+            if len(countries) >= 2:
+                linked = np.zeros((len(countries), m), bool)
+                for g, (_, direct) in zip(key, columns, strict=True):
+                    linked[countries.index(str(self.countries[g]))] |= direct
+                broker = np.maximum(linked.sum(axis=0) - 1, 0) / (len(countries) - 1)
+            self._columns_of_group[key] = (relation, broker)
+        return self._columns_of_group[key]
+
+    def relation(self, p: int, group: Sequence[int]) -> float:
+        """Mean tie of position ``p`` to the other positions in ``group`` (0 when there are none)."""
+        others = [g for g in group if g != p]
+        return float(self._terms(others)[0][p]) if others else 0.0
+
+    def broker(self, p: int, group: Sequence[int]) -> float:
+        """Share of the group's countries beyond the first that ``p`` is directly linked to beyond the first
+        (the group's other members)."""
+        others = [g for g in group if g != p]
+        return float(self._terms(others)[1][p]) if others else 0.0
+
+
+def ties_to_group(graph: RelationGraph, group: Sequence[int]) -> np.ndarray:
+    """(n,) summed tie of every row to the rows of ``group`` (the group's own rows get 0): who worked with
+    them, for widening a candidate pool or a graph-only ranking."""
+    total = np.zeros(graph.size)
+    for g in group:
+        total += tie_to(graph, int(g))[0]
+    total[list(group)] = 0.0
+    return total
