@@ -7,10 +7,16 @@ Methods, all on the same queries and candidates (other countries, organisations 
 - ``same_topic``: shared call topics (1 each) and programme themes (0.25 each) with the query's history;
 - ``tfidf``: TF-IDF cosine of the profile texts (history titles and topics; scikit-learn);
 - ``semantic``: cosine of profile centroids, each the mean of one e5 vector per history project;
+- ``co_partners``: how many past partners the candidate shares with the query (ties by activity), on the
+  history graph (:mod:`evaluation.cordis_graph`);
+- ``collaborative``: cosine between the candidate and the mean profile of the query's past partners
+  (organisations like my partners), ties by activity;
 - ``ranking``: the product's ranking (``matcher.ranking.rank``: calibrated semantic channel, cross-border
   constraint, country cap) with two documented non-text signals a real directory would have too:
   track record (log-scaled history size) and topic overlap (1 - exp(-shared topics)). Their weights
-  are chosen on a validation split carved out of the history (never on the held-out projects).
+  are chosen on a validation split carved out of the history (never on the held-out projects);
+- ``learned``: the same ranking with the learned model (:mod:`evaluation.cordis_learned`): the candidates
+  plus the query's partners-of-partners, ordered by LambdaRank over the components and the graph features.
 
 Each method ranks one query at a time from arrays built once: ``state = prepare(protocol, vectors, dim)``,
 then ``rank_query(state, org)`` (the product's ranking) or ``rank_baseline(state, org, method, rng)``, each
@@ -28,8 +34,11 @@ import numpy as np
 
 from embeddings.index_faiss import FaissIndex
 from evaluation.cordis import Cordis, Protocol, Split, build_protocol, slices, time_split, topic_sets
+from evaluation.cordis_graph import history_graph
 from evaluation.metrics import ndcg_at_k, recall_at_k, reciprocal_rank
 from matcher.constraints import CatalogueArrays, Constraints
+from matcher.graph import RelationGraph
+from matcher.learned import Learned, PairModel
 from matcher.profile import Profile
 from matcher.protocols import Encoder, VectorIndex
 from matcher.ranking import Asker, RankingParams, Signal, Weights, asker_constraints, rank
@@ -37,7 +46,10 @@ from storage.db import open_database
 from storage.repository import cached_vectors, store_vectors, text_hash
 
 K, KMAX = 10, 50
-METHODS = ("random", "most_active", "same_topic", "tfidf", "semantic", "ranking")
+METHODS = ("random", "most_active", "same_topic", "tfidf", "semantic", "co_partners", "collaborative", "ranking",
+           "learned")
+PRODUCT = ("ranking", "learned")  # the product's rankings; the other methods are baselines
+POPULAR_SHARE = 0.01  # the most connected 1 % of organisations, for the popularity figure
 GRID = ((0.5, 0.25, 0.25), (0.6, 0.3, 0.1), (0.4, 0.4, 0.2), (0.34, 0.33, 0.33), (0.5, 0.4, 0.1), (0.7, 0.2, 0.1),
         (0.3, 0.5, 0.2), (0.5, 0.1, 0.4), (1.0, 0.0, 0.0))  # (semantic, topic, activity)
 
@@ -51,6 +63,8 @@ class Run:
     groups: np.ndarray  # (q,) held-out project of each query (bootstrap unit)
     slices: dict[str, np.ndarray]  # slice -> (q,) bool
     weights: tuple[float, float, float]
+    popular: dict[str, float] | None = None  # method -> share of top-10 slots taken by the most connected 1 %
+    popular_truth: float | None = None  # their share among the true partners
 
 
 def embed_history(protocol: Protocol, encoder: Encoder, cache_db: Path, *, show_progress: bool = False
@@ -120,17 +134,19 @@ class CordisState:
     names: list[str]  # (n,) names, for near-duplicate detection
     weights: tuple[float, float, float]  # (semantic, topic, activity)
     params: RankingParams
+    graph: RelationGraph | None = None  # the history graph (co_partners, collaborative, learned)
+    learned: Learned | None = None  # the learned ranker (``learned`` method), see evaluation.cordis_learned
 
 
 def prepare(protocol: Protocol, vectors: dict[int, np.ndarray], dim: int, *,
             weights: tuple[float, float, float] | None = None, near_duplicate: float = 2.0,
-            tfidf: bool = False) -> CordisState:
+            tfidf: bool = False, graph: bool = False) -> CordisState:
     """The arrays, index and ranking parameters every query of ``protocol`` is ranked with.
 
     ``weights`` (semantic, topic, activity) default to (0.5, 0.25, 0.25). Near-duplicate removal is off
     by default here (``near_duplicate`` > 1): two organisations whose only history is the same project
     get identical profile vectors without being the same body. ``tfidf`` also builds the TF-IDF
-    baseline's matrix (scikit-learn; only :func:`rank_baseline` reads it).
+    baseline's matrix (scikit-learn; only :func:`rank_baseline` reads it); ``graph`` the history graph.
     """
     ids = protocol.org_ids
     n_history = np.array([len(protocol.history_of[o]) for o in ids], dtype=np.float64)
@@ -146,6 +162,7 @@ def prepare(protocol: Protocol, vectors: dict[int, np.ndarray], dim: int, *,
         centroids=cents, tfidf=_tfidf(protocol) if tfidf else None,
         catalogue=CatalogueArrays.from_profiles(profiles), index=FaissIndex(cents),
         names=[p.name for p in profiles], weights=(0.5, 0.25, 0.25), params=RankingParams(),
+        graph=history_graph(protocol, {o: i for i, o in enumerate(ids)}) if graph else None,
     )
     return with_weights(base, weights or base.weights, near_duplicate=near_duplicate)
 
@@ -161,11 +178,9 @@ def with_weights(state: CordisState, weights: tuple[float, float, float], *, nea
     return replace(state, weights=weights, params=params)
 
 
-def rank_query(state: CordisState, org: str) -> np.ndarray:
-    """The product's ranking for organisation ``org`` (one with a history): its best ``KMAX`` candidate
-    ids, best first, as :func:`matcher.ranking.rank` orders them: the calibrated semantic channel, the
-    cross-border constraint, the country cap, and two non-text signals, topic overlap
-    (1 - exp(-shared topics)) and track record."""
+def query_inputs(state: CordisState, org: str) -> tuple[Asker, Constraints, dict[str, Signal]]:
+    """What the product's ranking reads for ``org``: who asks, the constraints (other countries) and the
+    two non-text signals, topic overlap (1 - exp(-shared topics)) and track record."""
     q = state.row_of[org]
     overlap = np.asarray(state.topics @ state.topics[q].T.toarray()).ravel()
     asker = Asker(id=state.ids[q], country=state.countries[q] or None, sectors=(), languages=(),
@@ -173,8 +188,19 @@ def rank_query(state: CordisState, org: str) -> np.ndarray:
                   needs=np.zeros((0, state.dim), np.float32))
     signals = {"topic": Signal(weight=state.weights[1], scores=1.0 - np.exp(-overlap)),
                "activity": Signal(weight=state.weights[2], scores=state.activity)}
-    result = rank(asker, state.catalogue, {"overall": state.index}, asker_constraints(Constraints(), asker), k=KMAX,
-                  names=state.names, params=state.params, signals=signals)
+    return asker, asker_constraints(Constraints(), asker), signals
+
+
+def rank_query(state: CordisState, org: str, *, learned: bool = False) -> np.ndarray:
+    """The product's ranking for organisation ``org`` (one with a history): its best ``KMAX`` candidate
+    ids, best first, as :func:`matcher.ranking.rank` orders them: the calibrated semantic channel, the
+    cross-border constraint, the country cap, and the two signals of :func:`query_inputs`; with
+    ``learned``, ordered by the state's learned model instead of the weighted mean."""
+    if learned and (state.learned is None or state.learned.model is None):
+        raise ValueError("the learned method needs a state with a trained model (evaluation.cordis_learned)")
+    asker, constraints, signals = query_inputs(state, org)
+    result = rank(asker, state.catalogue, {"overall": state.index}, constraints, k=KMAX, names=state.names,
+                  params=state.params, signals=signals, learned=state.learned if learned else None)
     ranked: np.ndarray = state.ids[result.rows]
     return ranked
 
@@ -195,7 +221,22 @@ def baseline_scores(state: CordisState, org: str, method: str, rng: np.random.Ge
         return np.asarray((state.tfidf @ state.tfidf[q].T).toarray()).ravel()
     if method == "semantic":
         return np.asarray(state.centroids @ state.centroids[q])
-    raise ValueError(f"unknown baseline {method!r}; choose one of {', '.join(METHODS[:-1])}")
+    if method in ("co_partners", "collaborative"):
+        if state.graph is None:
+            raise ValueError(f"the {method} baseline needs prepare(..., graph=True)")
+        ties = 1e-6 * state.activity  # < 1 shared partner, < any cosine step that matters
+        if method == "co_partners":
+            rows, counts = state.graph.two_hop(q)
+            shared = np.zeros(len(state.ids))
+            shared[rows] = counts
+            return shared + ties
+        partners = state.graph.partners(q)
+        if not len(partners):
+            return ties
+        mean = state.centroids[partners].mean(axis=0)
+        return np.asarray(state.centroids @ mean) + ties
+    baselines = ", ".join(m for m in METHODS if m not in PRODUCT)
+    raise ValueError(f"unknown baseline {method!r}; choose one of {baselines}")
 
 
 def rank_baseline(state: CordisState, org: str, method: str, rng: np.random.Generator) -> np.ndarray:
@@ -216,11 +257,15 @@ def run_queries(state: CordisState, protocol: Protocol, *, methods: Sequence[str
     rng = np.random.default_rng(seed)
     values: dict[str, dict[str, list[float]]] = {m: {"recall@10": [], "ndcg@10": [], "mrr": []} for m in methods}
     curves: dict[str, list[np.ndarray]] = {m: [] for m in methods}
+    popular = _most_connected(state)
+    slots = {m: [0, 0] for m in methods}  # method -> [popular slots, slots] in the top 10
     for query in protocol.queries:
         for method in methods:
-            found = rank_query(state, query.org) if method == "ranking" else rank_baseline(
-                state, query.org, method, rng)
+            found = rank_query(state, query.org, learned=method == "learned") if method in PRODUCT else (
+                rank_baseline(state, query.org, method, rng))
             ranked: list[str] = found.tolist()
+            slots[method][0] += sum(r in popular for r in ranked[:K])
+            slots[method][1] += len(ranked[:K])
             values[method]["recall@10"].append(recall_at_k(ranked, query.relevant, K))
             values[method]["ndcg@10"].append(ndcg_at_k(ranked, query.relevant, K))
             values[method]["mrr"].append(reciprocal_rank(ranked, query.relevant))
@@ -234,14 +279,35 @@ def run_queries(state: CordisState, protocol: Protocol, *, methods: Sequence[str
         groups=np.array([query.project for query in protocol.queries]),
         slices={s: np.array([s in mem for mem in memberships]) for s in slice_names},
         weights=state.weights,
+        popular={m: a / max(b, 1) for m, (a, b) in slots.items()} if popular else None,
+        popular_truth=float(np.mean([r in popular for query in protocol.queries for r in query.relevant]))
+        if popular else None,
     )
 
 
+def _most_connected(state: CordisState) -> frozenset[str]:
+    """The ids of the 1 % of organisations with the most past partners (empty without a graph)."""
+    if state.graph is None:
+        return frozenset()
+    top = max(1, round(POPULAR_SHARE * len(state.ids)))
+    rows = np.argsort(-state.graph.degree, kind="stable")[:top]
+    return frozenset(state.ids[rows].tolist())
+
+
 def evaluate_protocol(protocol: Protocol, vectors: dict[int, np.ndarray], dim: int, *,
-                      weights: tuple[float, float, float] | None = None, methods: Sequence[str] = METHODS,
-                      seed: int = 0, near_duplicate: float = 2.0) -> Run:
-    """Run ``methods`` over every query of ``protocol``: :func:`prepare` once, then :func:`run_queries`."""
-    state = prepare(protocol, vectors, dim, weights=weights, near_duplicate=near_duplicate, tfidf="tfidf" in methods)
+                      weights: tuple[float, float, float] | None = None, methods: Sequence[str] | None = None,
+                      seed: int = 0, near_duplicate: float = 2.0, model: PairModel | None = None) -> Run:
+    """Run ``methods`` (default: every method, ``learned`` only with a ``model``, the trained ranker it uses)
+    over every query of ``protocol``: :func:`prepare` once, then :func:`run_queries`."""
+    if methods is None:
+        methods = METHODS if model is not None else tuple(m for m in METHODS if m != "learned")
+    graph = any(m in methods for m in ("co_partners", "collaborative", "learned"))
+    state = prepare(protocol, vectors, dim, weights=weights, near_duplicate=near_duplicate,
+                    tfidf="tfidf" in methods, graph=graph)
+    if "learned" in methods:
+        if model is None or state.graph is None:
+            raise ValueError("the learned method needs a trained model")
+        state = replace(state, learned=Learned(graph=state.graph, row_of=state.row_of, model=model))
     return run_queries(state, protocol, methods=methods, seed=seed)
 
 

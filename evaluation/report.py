@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from evaluation.cordis_eval import KMAX, METHODS, Run
+from evaluation.cordis_eval import KMAX, METHODS, PRODUCT, Run
 from evaluation.metrics import bootstrap_ci, paired_bootstrap_diff
 
 METRICS = ("recall@10", "ndcg@10", "mrr")
@@ -34,8 +34,10 @@ class Figure:
 class Comparison:
     protocol: str
     metric: str
-    method: str  # compared with the full ranking
-    diff: float  # ranking - method
+    method: str  # the baseline
+    diff: float  # best - method
+    best: str = "ranking"  # the product's ranking compared (ranking, or learned)
+    slice: str = "all"
     ci_low: float
     ci_high: float
     outside_ci: bool
@@ -52,16 +54,23 @@ def figures(run: Run, protocol: str = "cordis") -> list[Figure]:
     return out
 
 
-def comparisons(run: Run, protocol: str = "cordis", best: str = "ranking") -> list[Comparison]:
-    """Paired bootstrap (whole held-out projects resampled) of the full ranking minus each baseline."""
+def comparisons(run: Run, protocol: str = "cordis", best: tuple[str, ...] = PRODUCT,
+                slices: tuple[str, ...] = ("all", "firms")) -> list[Comparison]:
+    """Paired bootstrap (whole held-out projects resampled) of each product ranking in ``best`` minus every
+    other method (the learned ranking also minus the weighted mean), per slice."""
     out = []
-    for metric in ("ndcg@10", "recall@10", "mrr"):
-        for method in run.methods:
-            if method == best:
-                continue
-            iv = paired_bootstrap_diff(run.methods[best][metric], run.methods[method][metric], run.groups)
-            out.append(Comparison(protocol=protocol, metric=metric, method=method, diff=iv.mean, ci_low=iv.low,
-                                  ci_high=iv.high, outside_ci=iv.excludes_zero and iv.mean > 0))
+    for slice_name in slices:
+        member = run.slices[slice_name]
+        for top in (b for b in best if b in run.methods):
+            for metric in ("ndcg@10", "recall@10", "mrr"):
+                for method in run.methods:
+                    if method == top or (method in PRODUCT and PRODUCT.index(method) > PRODUCT.index(top)):
+                        continue
+                    iv = paired_bootstrap_diff(run.methods[top][metric][member], run.methods[method][metric][member],
+                                               run.groups[member])
+                    out.append(Comparison(protocol=protocol, metric=metric, method=method, diff=iv.mean,
+                                          ci_low=iv.low, ci_high=iv.high, outside_ci=iv.excludes_zero and iv.mean > 0,
+                                          best=top, slice=slice_name))
     return out
 
 
@@ -75,7 +84,7 @@ def plot_curves(run: Run, path: Path) -> None:
     ks = np.arange(1, KMAX + 1)
     for method in METHODS:
         if method in run.curves:
-            ax.plot(ks, np.nanmean(run.curves[method], axis=0), label=method, linewidth=2 if method == "ranking" else 1)
+            ax.plot(ks, np.nanmean(run.curves[method], axis=0), label=method, linewidth=2 if method in PRODUCT else 1)
     ax.set_xlabel("k")
     ax.set_ylabel("recall@k")
     ax.set_title("CORDIS held-out consortia: recall@k (cross-border partners)")
@@ -129,6 +138,7 @@ def cordis_markdown(figs: list[Figure], comps: list[Comparison], info: dict[str,
         f"with a history); {info['skipped']:,} members had none and are not queries. Profiles use history only.",
         f"Weights of the full ranking (semantic, topic, track record) = {info['weights']}, chosen on a validation "
         f"split inside the history (nDCG@10 there: {info['validation']}).",
+        *_learned_lines(info),
         "",
         "Values: mean [95% CI]; CIs resample whole held-out projects (1,000 bootstrap draws).",
         "Near-duplicate removal is off in this protocol: organisations whose only history is the same project "
@@ -146,13 +156,65 @@ def cordis_markdown(figs: list[Figure], comps: list[Comparison], info: dict[str,
             if row:
                 lines.append(f"| {method} | " + " | ".join(_fmt(row[m]) for m in METRICS) + " |")
         lines.append("")
-    lines += ["### Full ranking minus each baseline (paired bootstrap over projects)", "",
-              "| metric | baseline | difference [95% CI] | ahead beyond the CI? |", "|---|---|---|---|"]
-    for c in comps:
-        lines.append(f"| {c.metric} | {c.method} | {c.diff:+.3f} [{c.ci_low:+.3f}, {c.ci_high:+.3f}] | "
-                     f"{'yes' if c.outside_ci else '**no**'} |")
+    lines += _comparison_lines(comps)
+    lines += _popularity_lines(info)
     lines += ["", "![recall@k](cordis_recall_at_k.png)", "", "![nDCG@10 per slice](cordis_slices.png)", ""]
     return "\n".join(lines)
+
+
+def _cell(c: Comparison) -> str:
+    return f"{c.diff:+.3f} [{c.ci_low:+.3f}, {c.ci_high:+.3f}] {'yes' if c.outside_ci else '**no**'}"
+
+
+def _comparison_lines(comps: list[Comparison]) -> list[str]:
+    """One table per metric: a row per baseline, a column per (product ranking, slice); each cell the paired
+    difference [95% CI] and whether the ranking is ahead beyond the CI."""
+    lines: list[str] = []
+    columns = sorted({(c.best, c.slice) for c in comps}, key=lambda bs: (PRODUCT.index(bs[0]), bs[1] != "all"))
+    for metric in ("ndcg@10", "recall@10", "mrr"):
+        rows = [c for c in comps if c.metric == metric]
+        if not rows:
+            continue
+        lines += [f"### {metric}: product ranking minus each other method (paired bootstrap over projects)", "",
+                  "| other method | " + " | ".join(f"{b} − it, {SLICE_LABEL[s]}" for b, s in columns) + " |",
+                  "|---|" + "---|" * len(columns)]
+        for method in dict.fromkeys(c.method for c in rows):
+            cells = []
+            for b, s in columns:
+                found = [c for c in rows if c.method == method and c.best == b and c.slice == s]
+                cells.append(_cell(found[0]) if found else "")
+            lines.append(f"| {method} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
+def _learned_lines(info: dict[str, Any]) -> list[str]:
+    learned = info.get("learned")
+    if not learned:
+        return []
+    return ["", "The learned ranking (`learned`) is the product's ranking with the LambdaRank model "
+            "(learning/ranker.py) over the ranking's components and the relationship-graph features "
+            "(matcher/graph.py). It is trained on "
+            "the validation split inside the history: graph and profiles from the inner history, labels from the "
+            "inner held-out projects (their earliest 80 % fit the trees, the latest 20 % stop the boosting); the "
+            "held-out projects above are never seen. "
+            f"Training: {int(learned.get('training_groups', 0)):,} queries, {int(learned.get('training_rows', 0)):,} "
+            f"candidate rows, {learned.get('training_seconds', 0):.0f} s including features. On the latest inner "
+            f"projects, nDCG@10: learned {learned.get('validation_ndcg@10_learned', float('nan')):.4f}, weighted mean "
+            f"{learned.get('validation_ndcg@10_weighted_mean', float('nan')):.4f}. "
+            f"Features: {', '.join(info.get('features', []))}."]
+
+
+def _popularity_lines(info: dict[str, Any]) -> list[str]:
+    popular, truth = info.get("popular"), info.get("popular_truth")
+    if not popular or truth is None:
+        return []
+    lines = ["### Popularity: the 1 % most connected organisations", "",
+             f"Share of the top-10 slots they take, against their share among the true partners ({truth:.3f}):", "",
+             "| method | share of top-10 slots | × their share among true partners |", "|---|---|---|"]
+    for method, share in popular.items():
+        lines.append(f"| {method} | {share:.3f} | {share / truth if truth else float('nan'):.1f} |")
+    return [*lines, ""]
 
 
 def plain(o: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ def run_cordis(encoder: Encoder, data_root: Path, cache_db: Path, *, limit: int 
                show_progress: bool = False) -> dict[str, Any]:
     from evaluation.cordis import build_protocol, load, time_split
     from evaluation.cordis_eval import choose_weights, embed_history, evaluate_protocol
+    from evaluation.cordis_learned import train_on_history
     from evaluation.report import comparisons, cordis_markdown, figures
 
     data = load(_require(data_root / "cordis-partnerships"))
@@ -37,12 +39,19 @@ def run_cordis(encoder: Encoder, data_root: Path, cache_db: Path, *, limit: int 
     weights, validation = choose_weights(data, split, encoder, cache_db, limit=limit, show_progress=show_progress)
     protocol = build_protocol(data, split, limit=limit)
     vectors = embed_history(protocol, encoder, cache_db, show_progress=show_progress)
-    run = evaluate_protocol(protocol, vectors, encoder.dim, weights=weights)
+    started = time.perf_counter()
+    model, learned = train_on_history(data, split, encoder, cache_db, weights=weights, limit=limit,
+                                      show_progress=show_progress)
+    learned = {**learned, **{f"training_{k}": float(v) for k, v in model.training.items()},
+               "training_seconds": round(time.perf_counter() - started, 1)}
+    run = evaluate_protocol(protocol, vectors, encoder.dim, weights=weights, model=model)
     figs, comps = figures(run), comparisons(run)
     info = {"cut": split.cut, "held_out_projects": len(split.held_out), "merged_ids": data.merged_ids,
             "query_projects": len({q.project for q in protocol.queries}), "orgs_with_history": len(protocol.org_ids),
             "queries": len(protocol.queries), "skipped": protocol.skipped_no_relevant, "weights": weights,
-            "validation": {k: round(v, 4) for k, v in validation.items()}, "limit": limit}
+            "validation": {k: round(v, 4) for k, v in validation.items()}, "limit": limit,
+            "learned": {k: round(v, 4) for k, v in learned.items()}, "features": list(model.features),
+            "popular": run.popular, "popular_truth": run.popular_truth}
     return {"info": info, "figures": figs, "comparisons": comps, "run": run,
             "markdown": cordis_markdown(figs, comps, info)}
 
