@@ -23,6 +23,7 @@ class Meeting:
     request_id: int
     slot: int  # 1-based
     start: datetime  # aware, UTC
+    end: datetime
     local_start: str  # at the venue, e.g. "2026-12-01 09:00"
     table: int
     from_id: str
@@ -35,7 +36,8 @@ class Meeting:
 
     def to_dict(self) -> dict[str, Any]:
         return {"request_id": self.request_id, "slot": self.slot, "start": self.start.isoformat(),
-                "local_start": self.local_start, "table": self.table, "from_id": self.from_id, "to_id": self.to_id,
+                "end": self.end.isoformat(), "local_start": self.local_start, "table": self.table,
+                "from_id": self.from_id, "to_id": self.to_id,
                 "started": self.started, "outcomes": [o.to_dict() for o in self.outcomes.values()]}
 
 
@@ -56,7 +58,8 @@ def meetings(svc: EventService, event_id: int, *, of: str | None = None, now: da
         if of is not None and of not in (r.from_id, r.to_id):
             continue
         start = data.slots[a.slot].start
-        out.append(Meeting(request_id=r.id, slot=a.slot + 1, start=start, local_start=local(start, tz), table=a.table,
+        out.append(Meeting(request_id=r.id, slot=a.slot + 1, start=start, end=data.slots[a.slot].end,
+                           local_start=local(start, tz), table=a.table,
                            from_id=r.from_id, to_id=r.to_id, started=start <= moment,
                            outcomes=recorded.get(r.id, {})))
     return out

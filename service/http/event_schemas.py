@@ -193,6 +193,7 @@ class MeetingOut(BaseModel):
     request_id: int
     slot: int = Field(description="1-based")
     start: Timestamp
+    end: Timestamp
     local_start: str = Field(description="in the event's timezone, e.g. 2026-12-01 09:00")
     table: int
     from_id: str

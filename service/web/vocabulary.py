@@ -1,5 +1,6 @@
 """The controlled vocabularies as a page shows them: country names from the taxonomy (English, French,
-Arabic), and sector, kind and partnership-type labels through the gettext catalogs (``vocabulary.po``)."""
+Arabic), and sector, kind, partnership-type, relationship and meeting-outcome labels through the gettext catalogs
+(``vocabulary.po``)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,16 @@ PARTNERSHIP_NAMES: dict[str, str] = {
     "distribution": N_("Distribution"), "supply": N_("Supply"), "subcontracting": N_("Subcontracting"),
     "co_production": N_("Co-production"), "joint_venture": N_("Joint venture"), "licensing": N_("Licensing"),
     "investment": N_("Investment"), "training": N_("Training"), "research": N_("Research"), "network": N_("Network"),
+}
+
+# a relationship as the profile page shows it, from that profile's side ("member_of": the profile is the member)
+RELATIONSHIP_NAMES: dict[str, str] = {
+    "partnership": N_("Partnership"), "cluster_member": N_("Member of this cluster"),
+    "member_of": N_("Member of the cluster"), "met_at_event": N_("Met at a B2B event"),
+}
+OUTCOME_NAMES: dict[str, str] = {
+    "no_show": N_("No-show"), "not_relevant": N_("Not relevant"), "useful": N_("Useful"),
+    "follow_up": N_("Follow-up planned"), "agreement": N_("Agreement"),
 }
 
 

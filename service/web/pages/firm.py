@@ -1,5 +1,6 @@
-"""A firm's journey: search partners in any language with filters, each result explained; a profile's page and
-its partners. (Registration and moderation: :mod:`service.web.pages.register`.)"""
+"""A firm's journey: search partners in any language with filters, each result explained; a profile's page (with
+its relationships: partnerships, clusters, meetings held at events) and its partners. (Registration and
+moderation: :mod:`service.web.pages.register`.)"""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from matcher.explain import Suggestion
 from matcher.profile import Profile
 from matcher.suggestions import SuggestionList
 from service import params
-from service.catalogue import suggest
+from service.catalogue import Catalogue, list_relationships, suggest
 from service.web import vocabulary as vocab
 from service.web.messages import field_error
 from service.web.pages.common import Lang
@@ -106,10 +107,28 @@ def profile_view(p: Profile, lang: str) -> dict[str, Any]:
             "partnerships": [vocab.label(vocab.PARTNERSHIP_NAMES, x, lang) for x in p.partnership_types]}
 
 
+def relationship_views(cat: Catalogue, p: Profile, lang: str) -> list[dict[str, Any]]:
+    """The profile's relationships as its page lists them: what (from this profile's side), with whom (name,
+    country), the year, and where it is known from (a partnership's source and reference, the event's name). What
+    came of a meeting is the participants' word to the organiser, not shown here."""
+    out = []
+    for r in list_relationships(cat, profile=p.id):
+        other = cat.find(r.other(p.id))
+        kind = "member_of" if r.kind == "cluster_member" and r.target == p.id else r.kind
+        out.append({"kind": vocab.label(vocab.RELATIONSHIP_NAMES, kind, lang), "code": r.kind,
+                    "partner_id": r.other(p.id), "partner_name": other.name if other else r.other(p.id),
+                    "country": vocab.country_name(other.country, lang) if other else "", "year": r.date.year,
+                    "origin": r.origin, "reference": r.reference if r.kind == "partnership" else ""})
+    return out
+
+
 @router.get("/{lang}/profiles/{profile_id}")
 def profile_page(request: Request, lang: Lang, profile_id: str) -> Response:
-    """A profile as written by its organisation (never machine-translated); contact details are not shown."""
-    return render(request, lang, "firm/profile.html", **profile_view(_profile(request, profile_id), lang))
+    """A profile as written by its organisation (never machine-translated), with its relationships; contact
+    details are not shown."""
+    p = _profile(request, profile_id)
+    return render(request, lang, "firm/profile.html", relationships=relationship_views(catalogue_of(request), p, lang),
+                  **profile_view(p, lang))
 
 
 @router.get("/{lang}/profiles/{profile_id}/partners")

@@ -1,8 +1,9 @@
 """The organiser's journey, part one: the events it runs and a new one (days, sessions, slot length, tables, venue,
 time zone, and the participants from a CSV or Excel file, every bad row shown with its reason and nothing
 written), the event's dashboard (charts of meetings per participant, countries meeting countries, sectors
-covered and the acceptance rate, each with its numbers as a table), the participants, and the request board
-(pending, accepted and declined per participant) with requests prefilled from the recommendations.
+covered and the acceptance rate, each with its numbers as a table, and what came of the meetings held), the
+participants, and the request board (pending, accepted and declined per participant) with requests prefilled from
+the recommendations.
 
 The schedule, the grid and the exports are :mod:`.schedule`. Access is the API's (:mod:`.event_shared`): an
 organiser or admin session; one bound to an event reaches only that event and creates none."""
@@ -37,6 +38,7 @@ from service.web.pages.event_shared import (
     request_view,
     word,
 )
+from service.web.pages.outcomes import summary_view
 from service.web.pages.participant import number
 from service.web.security import CsrfChecked, SessionDep
 from service.web.templating import gettext_for, render
@@ -287,7 +289,8 @@ def event_dashboard(request: Request, lang: Lang, event_id: str, session: Sessio
     figures = events.dashboard(svc, eid)
     return render(request, lang, "events/dashboard.html", data=data, days=event_days(data, lang), figures=figures,
                   charts=dashboard_view(figures, lang), job=events.event_job(svc, eid),
-                  rate=None if figures.acceptance_rate is None else round(100 * figures.acceptance_rate))
+                  rate=None if figures.acceptance_rate is None else round(100 * figures.acceptance_rate),
+                  outcomes=summary_view(events.outcome_summary(svc, eid), lang))
 
 
 @router.get("/{lang}/organise/{event_id}/participants")

@@ -55,7 +55,7 @@ def _event(request: Request, event_id: int) -> EventData:
         raise HTTPException(404) from None
 
 
-def _me(request: Request, lang: str, session: Any, event_id: str) -> tuple[int, str, EventData]:
+def my_event(request: Request, lang: str, session: Any, event_id: str) -> tuple[int, str, EventData]:
     """The event and the participant of a participant's own page; the participant must still be one."""
     eid = number(event_id)
     me = participant_session(session, eid, lang)
@@ -99,7 +99,7 @@ def _overview(request: Request, lang: str, eid: int, me: str, data: EventData, *
 @router.get("/{lang}/events/{event_id}/me")
 def me_page(request: Request, lang: Lang, event_id: str, session: SessionDep, sent: str = "") -> Response:
     """The participant's home at the event: recommended partners, mutual matches first, each with a request form."""
-    eid, me, data = _me(request, lang, session, event_id)
+    eid, me, data = my_event(request, lang, session, event_id)
     shown = None
     if sent.isdigit():
         try:
@@ -113,7 +113,7 @@ def me_page(request: Request, lang: Lang, event_id: str, session: SessionDep, se
 async def send_request(request: Request, lang: Lang, event_id: str, session: SessionDep) -> Response:
     """A request from the participant's own profile to another participant; refused fields are shown next to
     the form that sent them, in the page's language, and nothing is written."""
-    eid, me, data = _me(request, lang, session, event_id)
+    eid, me, data = my_event(request, lang, session, event_id)
     form = await request.form()
     to_id, priority, message, form_id = (str(form.get(k) or "") for k in ("to_id", "priority", "message", "form_id"))
     priority = priority or "want"
@@ -138,7 +138,7 @@ async def send_request(request: Request, lang: Lang, event_id: str, session: Ses
 @router.get("/{lang}/events/{event_id}/me/requests")
 def requests_page(request: Request, lang: Lang, event_id: str, session: SessionDep, done: str = "") -> Response:
     """The participant's requests: received ones to answer, sent ones to withdraw, and the rest."""
-    eid, me, data = _me(request, lang, session, event_id)
+    eid, me, data = my_event(request, lang, session, event_id)
     return _requests(request, lang, eid, me, data, done=done)
 
 
@@ -161,7 +161,7 @@ def _requests(request: Request, lang: str, eid: int, me: str, data: EventData, *
 def act(request: Request, lang: Lang, event_id: str, request_id: str, action: str, session: SessionDep) -> Response:
     """Accept or decline a request received, withdraw one sent. Another participant's request is a 404, as one
     that does not exist; a move the request's state does not allow says why, and changes nothing."""
-    eid, me, data = _me(request, lang, session, event_id)
+    eid, me, data = my_event(request, lang, session, event_id)
     if action not in ACTIONS:
         raise HTTPException(404)
     svc = event_service(request)
@@ -214,13 +214,13 @@ def _ics(request: Request, eid: int, profile_id: str) -> Response:
 
 @router.get("/{lang}/events/{event_id}/me/agenda")
 def my_agenda(request: Request, lang: Lang, event_id: str, session: SessionDep) -> Response:
-    eid, me, data = _me(request, lang, session, event_id)
+    eid, me, data = my_event(request, lang, session, event_id)
     return _agenda(request, lang, eid, me, data, own=True)
 
 
 @router.get("/{lang}/events/{event_id}/me/agenda.ics")
 def my_agenda_ics(request: Request, lang: Lang, event_id: str, session: SessionDep) -> Response:
-    eid, me, _data = _me(request, lang, session, event_id)
+    eid, me, _data = my_event(request, lang, session, event_id)
     return _ics(request, eid, me)
 
 

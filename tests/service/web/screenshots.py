@@ -26,6 +26,7 @@ PAGES: tuple[tuple[str, str, str | None], ...] = (
     ("login", "/{lang}/login", None),
     ("search", "/{lang}/search?q={query}&home=MA&country=FR", None),
     ("profile", "/{lang}/profiles/ma-0901", None),
+    ("profile-cluster", "/{lang}/profiles/fr-0001", None),  # a cluster: its members are relationships
     ("partners", "/{lang}/profiles/ma-0901/partners", None),
     ("register", "/{lang}/register", None),
     ("moderation", "/{lang}/moderation", "editor"),
@@ -35,6 +36,7 @@ PAGES: tuple[tuple[str, str, str | None], ...] = (
     ("event-participant", "/{lang}/events/{event}/me", "participant"),
     ("event-requests", "/{lang}/events/{event}/me/requests", "participant"),
     ("event-agenda", "/{lang}/events/{event}/me/agenda", "participant"),
+    ("event-outcomes", "/{lang}/events/{event}/me/outcomes", "participant"),
     ("organise", "/{lang}/organise", "organiser"),
     ("event-dashboard", "/{lang}/organise/{event}", "organiser"),
     ("event-participants", "/{lang}/organise/{event}/participants", "organiser"),
@@ -48,13 +50,14 @@ QUERIES = {"ar": "موزع للأواني الخزفية المصنوعة يدو
 
 
 def prepare(folder: Path) -> tuple[Any, dict[str, Any]]:
-    """The catalogue, an event with a schedule, a pending registration and keys."""
-    from service.catalogue import Catalogue, ingest
+    """The catalogue with the sample partnerships, an event with a schedule, a pending registration and keys."""
+    from service.catalogue import Catalogue, import_relationships, ingest
     from service.settings import Settings
     from storage.files import read_records
 
     cat = Catalogue.open(Settings(db=str(folder / "screens.db")))
     ingest(cat, read_records(ROOT / "data" / "sample_profiles.csv"), atomic=True)
+    import_relationships(cat, read_records(ROOT / "data" / "sample_relationships.csv"))
     return cat, stage(cat)
 
 
