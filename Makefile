@@ -32,6 +32,7 @@ browser:
 demo: install
 	rm -rf $(DEMO_DB) $(DEMO_DB).index $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(BIN)/ccimatch ingest data/sample_profiles.csv --db $(DEMO_DB)
+	$(BIN)/ccimatch relationships import data/sample_relationships.csv --db $(DEMO_DB)
 	$(BIN)/ccimatch stats --db $(DEMO_DB) | head -24
 	@echo; echo "== Search in Arabic (a Moroccan workshop looking for a distributor in France)"
 	$(BIN)/ccimatch search "موزع في فرنسا للأواني الخزفية المصنوعة يدويا" --country MA --db $(DEMO_DB) --k 5

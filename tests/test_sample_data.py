@@ -76,3 +76,19 @@ def test_arabic_need_finds_its_constructed_partner_in_top_5(sample_catalogue, pa
     missed = {s: ranks[s] for s in arabic if ranks[s] is None}
     assert not missed, f"Arabic needs whose French/English partner is not in the top 5: {missed}"
     assert sum(r is not None for r in ranks.values()) / len(ranks) >= 0.9, ranks
+
+
+def test_sample_relationships_are_valid_and_none_is_a_constructed_pair(profiles: list[Profile], pairs) -> None:
+    from datetime import date
+
+    from matcher.relationships import relationship_rows
+    from tests.conftest import ROOT
+
+    ids = {p.id for p in profiles}
+    found, errors = relationship_rows(read_records(ROOT / "data" / "sample_relationships.csv"),
+                                      known=ids.__contains__, today=date.today())
+    assert errors == [] and len(found) >= 10
+    constructed = {frozenset((p["seeker_id"], p["partner_id"])) for p in pairs}
+    assert not constructed & {frozenset((r.source, r.target)) for r in found}  # the sample recall stays meaningful
+    by_id = {p.id: p for p in profiles}
+    assert all(by_id[r.source].country != by_id[r.target].country for r in found)
