@@ -211,3 +211,21 @@ def test_model_commands(trained, monkeypatch: pytest.MonkeyPatch, capsys: pytest
     assert code == 0 and out.startswith("1 ranking model(s) dropped")
     code, out, _ = invoke("show")
     assert code == 0 and out.startswith("no ranking model saved")
+
+
+def test_the_command_line_shows_the_relationship_reason(small: Catalogue, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from service.cli import common
+
+    rel.write_partnerships(small.engine, [partnership("p000", "p002", date=date(2024, 1, 1)),
+                                          partnership("p001", "p002", date=date(2023, 1, 1))])
+    monkeypatch.setattr(common, "open_catalogue", lambda db: small)
+    invoke = cli_invoker(monkeypatch, capsys)
+    code, out, _ = invoke("suggest", "p000", "--k", "10")
+    assert code == 0 and "works with Org 002 (IT), who also works with you" in out
+    code, out, _ = invoke("suggest", "p000", "--k", "10", "--json")
+    data = json.loads(out)
+    assert data["ranking"] == "weighted_mean"
+    assert [r["kind"] for s in data["suggestions"] if s["id"] == "p001" for r in s["relations"]] == ["shared_partners"]
