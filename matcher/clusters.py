@@ -12,9 +12,12 @@ Objective, for a set S of members:
 - ``cover(S)``: number of distinct value-chain sectors and kinds present (diminishing returns).
 
 Given a relationship graph (who already worked with whom), each member's gain also counts its ties
-(:mod:`matcher.ties`): ``λ_rel · relation(i, S)`` (mean tie to the members before it: a direct link and
-shared partners) and ``λ_brk · broker(i, S)`` (it is linked to members in several of the group's
-countries); the pool then also holds the best-tied rows to the anchors. Without a graph F is unchanged.
+(:mod:`matcher.ties`) to the group's reference members R: ``λ_rel · relation(i, R)`` (mean tie: a direct
+link and shared partners) and ``λ_brk · broker(i, R)`` (it is linked to members in several of R's
+countries); the pool then also holds the rows best tied to the anchors. R is the anchors when there are
+any, else the members chosen so far: on the CORDIS validation split ties to the anchors alone recovered
+0.102 of the true members, ties to every member chosen so far 0.075 (one wrong pick pulls in its own
+partners). Without a graph F is unchanged.
 
 Why greedy. The fit and coverage terms are monotone submodular (a sum of modular terms and a
 coverage function); the complementarity term is a normalised sum over pairs, close to modular once
@@ -151,6 +154,11 @@ def _candidates(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus:
     return fit, candidates
 
 
+def _reference(members: list[int], anchors: set[int]) -> list[int]:
+    """The members whose ties count: the anchors among ``members`` when the group has anchors, else all."""
+    return [m for m in members if m in anchors] if anchors else members
+
+
 def seed_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus: Focus, constraints: Constraints,
                  params: ClusterParams, *, anchors: Sequence[int] = (), graph: RelationGraph | None = None) -> Seeded:
     """Greedy maximisation of F under the role mix, the country minimum and the anchors (rows); with a
@@ -165,6 +173,7 @@ def seed_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus
     pos = {int(r): i for i, r in enumerate(rows)}
     comp = complementarity(rows, cat, indexes)
     ties = GroupTies(graph=graph, rows=rows, countries=cat.countries[rows]) if graph is not None else None
+    anchor_pos = {pos[a] for a in anchors}
     chain_of = {s: {i for i, chain in enumerate(VALUE_CHAINS) if s in chain} for s in SECTORS}
 
     chosen: list[int] = []  # positions in rows
@@ -187,7 +196,8 @@ def seed_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus
                  + 0.5 * len(row_chains[p] - chains))
         value = fit[rows[p]] + params.complementarity * pair + params.coverage * math.sqrt(cover)
         if ties is not None:
-            value += params.relations * ties.relation(p, chosen) + params.brokers * ties.broker(p, chosen)
+            ref = _reference(chosen, anchor_pos)
+            value += params.relations * ties.relation(p, ref) + params.brokers * ties.broker(p, ref)
         return float(value)
 
     def countries(members: list[int]) -> set[str]:
@@ -361,6 +371,7 @@ def evaluate_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], f
     pos = {int(r): i for i, r in enumerate(rows)}
     comp = complementarity(rows, cat, indexes)
     ties = GroupTies(graph=graph, rows=rows, countries=cat.countries[rows]) if graph is not None else None
+    anchor_pos = {pos[a] for a in anchors}
     chain_of = {s: {i for i, chain in enumerate(VALUE_CHAINS) if s in chain} for s in SECTORS}
     row_sectors = [{SECTORS[c] for c in np.flatnonzero(cat.sectors[r])} for r in rows]
     row_chains = [{ch for sec in secs for ch in chain_of[sec]} for secs in row_sectors]
@@ -376,7 +387,8 @@ def evaluate_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], f
                  + 0.5 * len(row_chains[p] - chains))
         value = fit[rows[p]] + params.complementarity * pair + params.coverage * math.sqrt(cover)
         if ties is not None:
-            value += params.relations * ties.relation(p, others) + params.brokers * ties.broker(p, others)
+            ref = _reference(others, anchor_pos)
+            value += params.relations * ties.relation(p, ref) + params.brokers * ties.broker(p, ref)
         return float(value)
 
     evaluated, seen = [], set()

@@ -1,14 +1,19 @@
 """A candidate's tie to a group on the relationship graph (:class:`matcher.graph.RelationGraph`), for cluster
 seeding: members who already worked together, and who links two countries of the group (a broker).
 
-- ``tie(c, g)`` in [0, 1] between a candidate c and a member g: the mean of the direct link's strength
-  (0 when they never worked together) and of the shared partners, Adamic–Adar with each path weighted by
-  the strengths of its two links and squashed to [0, 1) by x / (1 + x), so a hub shared with everyone
-  counts little and an old link less than a recent one;
+- ``tie(c, g)`` in [0, 1] between a candidate c and a member g: the direct link's strength (0 when they never
+  worked together) plus their shared partners, Adamic–Adar (each shared partner z counts 1 / log deg z, so a
+  hub shared with everyone counts little), divided by the same for the row best tied to g (so every member
+  has a best-tied row at 1, whether it has 3 partners or 300);
 - ``relation(c, G)``: the mean tie to the group's members (so it is on the scale of the other per-member
   terms of the cluster objective, whatever the group's size);
 - ``broker(c, G)`` in [0, 1]: among the group's countries, how many c is directly linked to beyond the
   first, over how many there are beyond the first (0 for a one-country group).
+
+Measured on the CORDIS validation split (:mod:`evaluation.consortium`, top-N by the anchors' mean tie):
+dividing by each member's best tie 0.098 of the true members recovered, the same ties squashed by
+x / (1 + x) without it 0.075 (hub anchors drown the other anchor), plain similarity 0.071; weighting the
+shared partners by the recency of their links 0.054 against 0.076 unweighted.
 """
 
 from __future__ import annotations
@@ -24,14 +29,12 @@ from matcher.graph import RelationGraph
 def tie_to(graph: RelationGraph, member: int) -> tuple[np.ndarray, np.ndarray]:
     """(n,) tie of every row to ``member`` in [0, 1] (0 for the member itself) and (n,) direct link strength."""
     direct = np.zeros(graph.size)
-    partners, links = graph.partners(member), graph.links(member)
-    direct[partners] = links
-    segment, reached, strength = graph.gather(partners)
-    path = links[segment] * strength * graph.inverse_log_degree[partners][segment]
-    shared = np.bincount(reached, weights=path, minlength=graph.size)
-    shared[member] = 0.0
-    tie = 0.5 * direct + 0.5 * shared / (1.0 + shared)
-    return tie, direct
+    partners = graph.partners(member)
+    direct[partners] = graph.links(member)
+    segment, reached, _ = graph.gather(partners)
+    tie = direct + np.bincount(reached, weights=graph.inverse_log_degree[partners][segment], minlength=graph.size)
+    tie[member] = 0.0
+    return tie / max(float(tie.max()), 1e-12), direct
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -121,3 +121,13 @@ def test_evaluating_a_graph_seed_with_its_graph_gives_its_alternatives() -> None
     # without its graph, the same set's alternatives no longer count who worked with the members
     plain = evaluate_cluster(cat, idx, THEME, Constraints(), params, rows, anchors=[0, 1])
     assert all(m.worked_with == () for m in plain.members)
+
+
+def test_ties_count_to_the_anchors_when_there_are_any_else_to_the_members_chosen() -> None:
+    # 0 fits the theme best; 1 and 2 look alike; 2 worked with 0
+    cat, idx = catalogue(["MA", "FR", "FR", "ES"], [[1, 0, 0, 0], [1, 0, 0, 0.3], [1, 0, 0, 0.3], [0, 1, 0, 0]])
+    g = graph(cat, [(2, 0)])
+    assert picked(cat, idx, 2, [], None) == {0, 1}
+    assert picked(cat, idx, 2, [], g) == {0, 2}  # no anchors: the tie to the first member chosen counts
+    # with anchor 3, 0 is chosen (not an anchor): its partner 2 gets no credit for that tie
+    assert picked(cat, idx, 3, [3], g) == {0, 1}

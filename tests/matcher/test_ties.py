@@ -20,12 +20,14 @@ def graph() -> RelationGraph:
                                kinds=np.array(["firm"] * 5), sectors=np.zeros((5, 1), bool))
 
 
-def test_a_tie_is_the_direct_link_and_the_shared_partners_squashed() -> None:
+def test_a_tie_is_the_direct_link_and_the_shared_partners_over_the_best_tied_row() -> None:
     tie, direct = tie_to(graph(), 0)
     assert direct.tolist() == [0, 1, 0, 1, 0]
-    # 2 shares 1 (link 0–1 = 1, 1–2 = 0.5) and 3 (1 and 1) with 0; both have degree 2: Adamic–Adar 1 / log 2
-    shared = (1.0 * 0.5 + 1.0 * 1.0) / math.log(2)
-    assert tie == pytest.approx([0.0, 0.5, 0.5 * shared / (1 + shared), 0.5, 0.0])
+    # 2 shares 1 and 3 with 0, both of degree 2: Adamic–Adar 2 / log 2 = 2.885, the best; 1 and 3 have the direct
+    # link only (1 shares no partner with 0)
+    best = 2 / math.log(2)
+    assert tie == pytest.approx([0.0, 1 / best, 1.0, 1 / best, 0.0])
+    assert tie_to(graph(), 4)[0].tolist() == [0.0] * 5  # nobody's partner: tied to nobody
 
 
 def test_group_relation_is_the_mean_tie_and_a_broker_links_the_groups_countries() -> None:
