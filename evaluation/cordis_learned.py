@@ -68,7 +68,7 @@ def train_on_history(data: Cordis, split: Split, encoder: Encoder, cache_db: Pat
     stop = [q for q in protocol.queries if q.project >= cut]
     train, _ = training_set(state, fit)
     valid, relevant = training_set(state, stop)
-    model = train_ranker(train, valid, catalogue_version=0)
+    model = train_ranker(train, valid, catalogue_version=0, valid_relevant=relevant)
     from learning.ranker import ndcg_at_10
 
     figures = {"fit_queries": float(len(fit)), "validation_queries": float(len(stop)),

@@ -2,10 +2,11 @@
 asker, label 1 for a candidate that became a partner. Saved as JSON text (the booster's own text format
 plus what it was trained on), so a database row or a file can hold it.
 
-Design, measured on CORDIS (validation split inside the history, see reports/evaluation.md):
-LambdaRank with small trees (7 leaves) and a large minimum leaf beat binary logistic loss and
-``rank_xendcg``, and deeper trees overfit; boosting stops when the validation groups' nDCG@10 has not
-improved for 30 rounds.
+Two learners, the better on the validation groups kept (``method="auto"``): LightGBM LambdaRank, and
+coordinate ascent on a linear combination (:mod:`learning.linear`). Measured on CORDIS (validation inside
+the history, see reports/evaluation.md): among LambdaRank settings, small trees (7 leaves) and a large
+minimum leaf beat binary logistic loss, ``rank_xendcg`` and deeper trees; boosting stops when the
+validation groups' nDCG@10 has not improved for 30 rounds. Neither learner dominates the other there.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from learning.linear import LinearRanker, fit_coordinate_ascent
 from matcher.errors import InvalidRequestError
 
 FORMAT = "ccimatch-ranker/1"
@@ -46,30 +48,39 @@ class RankerModel:
     """A trained model (implements :class:`matcher.learned.PairModel`) and what it was trained on."""
 
     features: tuple[str, ...]
-    booster: str  # LightGBM's model text
+    booster: str  # LightGBM's model text ("" for the linear method)
     catalogue_version: int
     trained_at: str  # ISO 8601, UTC
     validation: dict[str, float]  # e.g. ndcg@10 of the model and of the weighted mean on held-back groups
     training: dict[str, int]  # groups, rows, positives
+    method: str = "lambdarank"  # or "linear" (coordinate ascent)
+    linear: dict[str, list[float]] | None = None  # the linear method's weights, means and scales
     _model: Any = field(default=None, init=False, repr=False, compare=False)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """(m,) scores of feature rows (m, F), higher is better."""
-        if self._model is None:
-            import lightgbm as lgb
-
-            object.__setattr__(self, "_model", lgb.Booster(model_str=self.booster))
         x = np.asarray(x, np.float64)
         if x.ndim != 2 or x.shape[1] != len(self.features):
             raise ValueError(f"expected (m, {len(self.features)}) features, got {x.shape}")
         if not len(x):
             return np.zeros(0)
-        return np.asarray(self._model.predict(x, num_threads=1), np.float64)
+        if self._model is None:
+            object.__setattr__(self, "_model", self._load())
+        return np.asarray(self._model.predict(x) if self.method == "linear"
+                          else self._model.predict(x, num_threads=1), np.float64)
+
+    def _load(self) -> Any:
+        if self.method == "linear":
+            return LinearRanker.from_dict(self.features, self.linear or {})
+        import lightgbm as lgb
+
+        return lgb.Booster(model_str=self.booster)
 
     def to_json(self) -> str:
         return json.dumps({"format": FORMAT, "features": list(self.features), "booster": self.booster,
                            "catalogue_version": self.catalogue_version, "trained_at": self.trained_at,
-                           "validation": self.validation, "training": self.training})
+                           "validation": self.validation, "training": self.training, "method": self.method,
+                           "linear": self.linear})
 
     @classmethod
     def from_json(cls, text: str) -> RankerModel:
@@ -78,10 +89,16 @@ class RankerModel:
             data = json.loads(text)
             if data.get("format") != FORMAT:
                 raise ValueError(f"format {data.get('format')!r}, expected {FORMAT!r}")
-            return cls(features=tuple(str(f) for f in data["features"]), booster=str(data["booster"]),
+            model = cls(features=tuple(str(f) for f in data["features"]), booster=str(data["booster"]),
                        catalogue_version=int(data["catalogue_version"]), trained_at=str(data["trained_at"]),
                        validation={str(k): float(v) for k, v in data["validation"].items()},
-                       training={str(k): int(v) for k, v in data["training"].items()})
+                       training={str(k): int(v) for k, v in data["training"].items()},
+                       method=str(data.get("method", "lambdarank")), linear=data.get("linear"))
+            if model.method not in ("lambdarank", "linear"):
+                raise ValueError(f"unknown method {model.method!r}")
+            if model.method == "linear":
+                LinearRanker.from_dict(model.features, model.linear or {})
+            return model
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InvalidRequestError(f"not a ccimatch ranking model: {exc}") from None
 
@@ -104,13 +121,51 @@ def ndcg_at_10(scores: np.ndarray, y: np.ndarray, groups: np.ndarray, relevant: 
 
 
 def train_ranker(train: TrainingSet, valid: TrainingSet | None = None, *, catalogue_version: int,
-                 rounds: int = 300, seed: int = 0, threads: int = 2) -> RankerModel:
-    """Fit LambdaRank on ``train``; with ``valid`` (held back by time, never the test), stop when its
-    nDCG@10 stalls and record the model's and the weighted mean's (the ``score`` feature) nDCG@10 there."""
-    import lightgbm as lgb
-
+                 rounds: int = 300, seed: int = 0, threads: int = 2, method: str = "auto",
+                 valid_relevant: np.ndarray | None = None) -> RankerModel:
+    """Fit ``method`` ("lambdarank", "linear", or "auto": both, the better on ``valid`` kept) on ``train``;
+    ``valid`` (held back by time, never the test) stops the boosting and is where the model's and the
+    weighted mean's (the ``score`` feature) nDCG@10 are recorded; ``valid_relevant`` (g,) counts each
+    validation group's true partners, missing candidates included."""
     if train.positives == 0:
         raise InvalidRequestError("no partnership to learn from in the training window")
+    if valid is not None and valid.features != train.features:
+        raise ValueError("training and validation sets have other features")
+    usable = valid is not None and valid.positives > 0
+    methods = ("lambdarank", "linear") if method == "auto" else (method,)
+    if method == "auto" and not usable:
+        methods = ("lambdarank",)
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    counts = {"groups": len(train.groups), "rows": len(train.y), "positives": train.positives}
+    fitted = []
+    for name in methods:
+        if name == "linear":
+            linear = fit_coordinate_ascent(train.x, train.y, train.groups, train.features)
+            model = RankerModel(features=train.features, booster="", catalogue_version=catalogue_version,
+                                trained_at=stamp, validation={}, training=counts, method="linear",
+                                linear=linear.to_dict())
+        elif name == "lambdarank":
+            booster = _lambdarank(train, valid if usable else None, rounds=rounds, seed=seed, threads=threads)
+            model = RankerModel(features=train.features, booster=booster, catalogue_version=catalogue_version,
+                                trained_at=stamp, validation={}, training=counts)
+        else:
+            raise ValueError(f"unknown method {name!r}; choose lambdarank, linear or auto")
+        fitted.append(model)
+    if not usable or valid is None:
+        return fitted[0]
+    scored = {m.method: ndcg_at_10(m.predict(valid.x), valid.y, valid.groups, valid_relevant) for m in fitted}
+    chosen = max(fitted, key=lambda m: scored[m.method])
+    chosen.validation.update({"ndcg@10": scored[chosen.method], "groups": float(len(valid.groups)),
+                              **{f"ndcg@10_{k}": v for k, v in scored.items()}})
+    if "score" in valid.features:
+        chosen.validation["ndcg@10_weighted_mean"] = ndcg_at_10(valid.x[:, valid.features.index("score")], valid.y,
+                                                                valid.groups, valid_relevant)
+    return chosen
+
+
+def _lambdarank(train: TrainingSet, valid: TrainingSet | None, *, rounds: int, seed: int, threads: int) -> str:
+    import lightgbm as lgb
+
     params = {"objective": "lambdarank", "metric": "ndcg", "eval_at": [10], "num_leaves": 7,
               "learning_rate": 0.05, "min_data_in_leaf": int(min(200, max(5, len(train.y) // 50))),
               "lambdarank_truncation_level": 10, "verbose": -1, "num_threads": threads, "seed": seed,
@@ -119,21 +174,8 @@ def train_ranker(train: TrainingSet, valid: TrainingSet | None = None, *, catalo
     data = lgb.Dataset(train.x, train.y, group=train.groups, feature_name=names, free_raw_data=False)
     callbacks: list[Any] = []
     valid_sets: list[Any] = []
-    if valid is not None and valid.positives:
-        if valid.features != train.features:
-            raise ValueError("training and validation sets have other features")
+    if valid is not None:
         valid_sets = [lgb.Dataset(valid.x, valid.y, group=valid.groups, reference=data)]
         callbacks = [lgb.early_stopping(30, verbose=False)]
     booster = lgb.train(params, data, num_boost_round=rounds, valid_sets=valid_sets, callbacks=callbacks)
-    validation: dict[str, float] = {}
-    model = RankerModel(features=train.features, booster=booster.model_to_string(),
-                        catalogue_version=catalogue_version, trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                        validation=validation, training={"groups": len(train.groups), "rows": len(train.y),
-                                                         "positives": train.positives})
-    if valid_sets and valid is not None:
-        validation["ndcg@10"] = ndcg_at_10(model.predict(valid.x), valid.y, valid.groups)
-        if "score" in valid.features:
-            base = valid.x[:, valid.features.index("score")]
-            validation["ndcg@10_weighted_mean"] = ndcg_at_10(base, valid.y, valid.groups)
-        validation["groups"] = float(len(valid.groups))
-    return model
+    return str(booster.model_to_string())
