@@ -1,6 +1,7 @@
 """Clusters on the catalogue: propose one (:func:`seed_cluster`), score a member set with the same objective
 (:func:`evaluate_cluster`, e.g. after a coordinator swapped a member for an alternative) or find who abroad
-could join one (:func:`extend_cluster`); the objective and the greedy search are :mod:`matcher.clusters`."""
+could join one (:func:`extend_cluster`); the objective and the greedy search are :mod:`matcher.clusters`.
+Seeding and evaluating read the catalogue's relationship graph (who already worked together)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from matcher.clusters import extend_cluster as rank_joiners
 from matcher.clusters import seed_cluster as seed
 from matcher.constraints import Constraints
 from matcher.errors import InvalidRequestError
+from matcher.graph import RelationGraph
 from matcher.profile import Profile
 from matcher.suggestions import check_text
 from service.catalogue.index import Catalogue, State
@@ -28,6 +30,7 @@ class _Setting:
     constraints: Constraints
     params: ClusterParams
     anchors: list[int]
+    graph: RelationGraph
 
 
 def _setting(cat: Catalogue, *, size: int, sectors: tuple[str, ...], theme: str | None, countries: frozenset[str],
@@ -40,13 +43,16 @@ def _setting(cat: Catalogue, *, size: int, sectors: tuple[str, ...], theme: str 
     focus = Focus(theme=cat.vectors([theme], role="query")[0] if theme else None, sectors=sectors)
     params = ClusterParams(size=size, min_countries=min_countries, require=dict(require or {}))
     return _Setting(st=st, focus=focus, constraints=Constraints(countries=countries), params=params,
-                    anchors=[r for r in rows if r is not None])
+                    anchors=[r for r in rows if r is not None], graph=cat.graph_state(st).relations.graph)
 
 
 def _reason(st: State, m: Member) -> str:
-    """One line in English: the member's fit, whose needs it answers, the country it brings."""
+    """One line in English: the member's fit, whose needs it answers, whom it already worked with, the country
+    it brings."""
     parts = [f"fit {m.fit:.2f} with the focus"]
     parts += [f"offers what {st.profiles[c].name} needs" for c in m.complements]
+    if m.worked_with:
+        parts.append("worked with " + ", ".join(st.profiles[w].name for w in m.worked_with))
     if m.new_country:
         parts.append(f"brings {st.profiles[m.row].country}")
     return ("anchor; " if m.anchor else "") + "; ".join(parts)
@@ -61,7 +67,7 @@ def seed_cluster(cat: Catalogue, *, size: int, sectors: tuple[str, ...] = (), th
                  require=require, anchors=anchors)
     st = s.st
     try:
-        seeded = seed(st.arrays, st.indexes, s.focus, s.constraints, s.params, anchors=s.anchors)
+        seeded = seed(st.arrays, st.indexes, s.focus, s.constraints, s.params, anchors=s.anchors, graph=s.graph)
     except ValueError as exc:
         raise InvalidRequestError(str(exc)) from None
     by_row = {m.row: m for m in seeded.members}
@@ -98,7 +104,8 @@ def evaluate_cluster(cat: Catalogue, member_ids: Sequence[str], *, size: int | N
                  min_countries=min_countries, require=require, anchors=anchors)
     st = s.st
     rows = [_row(st.row_of(cat.profile(i).id)) for i in member_ids]
-    result = evaluate(st.arrays, st.indexes, s.focus, s.constraints, s.params, rows, anchors=s.anchors)
+    result = evaluate(st.arrays, st.indexes, s.focus, s.constraints, s.params, rows, anchors=s.anchors,
+                      graph=s.graph)
     countries_in: list[str] = []
     for m in result.members:
         if st.profiles[m.row].country not in countries_in:
