@@ -6,7 +6,7 @@ profile and kind. Rows are checked by :mod:`matcher.relationships`; storage and 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +42,8 @@ class RelationshipImport:
                 **error_report(self.errors)}
 
 
-def _known(cat: Catalogue) -> Any:
+def _known(cat: Catalogue) -> Callable[[str], bool]:
+    """Whether a profile id is in the catalogue."""
     return lambda pid: cat.find(pid) is not None
 
 
