@@ -175,6 +175,8 @@ def consortium_markdown(run: ConsortiumRun) -> str:
     ]
     if "graph_seed" in f:
         lam_rel, lam_brk = run.weights
+        source = ("" if f["graph_seed_minus_graph_only"].low > 0
+                  else ", so its gain comes from the ties, not from the objective's other terms")
         lines += [
             f"| seed_cluster + history graph (λ_rel = {lam_rel:g}, λ_brk = {lam_brk:g}) | {_cell(f['graph_seed'])} |",
             f"| graph only: top-N by summed tie to the anchors (similarity breaks ties) | {_cell(f['graph_only'])} |",
@@ -184,8 +186,8 @@ def consortium_markdown(run: ConsortiumRun) -> str:
             f"| graph seed − seed_cluster | {_cell(f['graph_seed_minus_seed_cluster'], True)} |",
             f"| graph seed − graph only | {_cell(f['graph_seed_minus_graph_only'], True)} |", "",
             f"With the relationship evidence, the graph seed {_verdict(f['graph_seed_minus_top_n'], 'plain top-N')}; "
-            f"against the graph-only ranking it {_verdict(f['graph_seed_minus_graph_only'], 'it')}, so what it "
-            "gains comes from the ties more than from the objective's other terms. The history graph links two "
+            f"it {_verdict(f['graph_seed_minus_graph_only'], 'the graph-only ranking')}{source}. "
+            "The history graph links two "
             "organisations that were members of one history project (strength halving every quarter of the "
             "history's span); held-out projects are not in it. A candidate's tie to a member is their direct link plus "
             "their shared partners (Adamic–Adar) over the member's best tie (matcher.ties); λ_rel weighs the mean "
@@ -194,11 +196,11 @@ def consortium_markdown(run: ConsortiumRun) -> str:
         ]
         if run.validation:
             tried = ", ".join(f"({k}) {v:.3f}" for k, v in run.validation.items())
-            edge = (" (the grid's largest weights: recovery rises towards the graph-only ranking as the ties "
-                    "outweigh the similarity)" if run.weights == GRID[-1] else "")
+            edge = ("; the grid's largest weights won: recovery rises towards the graph-only ranking as the ties "
+                    "outweigh the similarity" if run.weights == GRID[-1] else "")
             lines += ["", f"(λ_rel, λ_brk) chosen on a validation split inside the history "
                           f"({run.validation_projects} projects, the history's most recent H2020 ones; profiles and "
-                          f"graph from the rest){edge}: {tried}."]
+                          f"graph from the rest{edge}): {tried}."]
         lines.append("")
     lines += [
         "CORDIS profiles have no offers or needs and no CCI sectors, so the complementarity and sector-coverage "
