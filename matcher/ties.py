@@ -55,7 +55,7 @@ class GroupTies:
             self._columns[g] = (tie[self.rows], direct[self.rows] > 0)
         return self._columns[g]
 
-    def _terms(self, group: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    def terms(self, group: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """(m,) relation and broker of every position to ``group``, for positions outside it; the last group
         asked is kept, as a greedy search asks about one group for every candidate in turn."""
         key = tuple(group)
@@ -77,13 +77,13 @@ class GroupTies:
     def relation(self, p: int, group: Sequence[int]) -> float:
         """Mean tie of position ``p`` to the other positions in ``group`` (0 when there are none)."""
         others = [g for g in group if g != p]
-        return float(self._terms(others)[0][p]) if others else 0.0
+        return float(self.terms(others)[0][p]) if others else 0.0
 
     def broker(self, p: int, group: Sequence[int]) -> float:
         """Share of the group's countries beyond the first that ``p`` is directly linked to beyond the first
         (the group's other members)."""
         others = [g for g in group if g != p]
-        return float(self._terms(others)[1][p]) if others else 0.0
+        return float(self.terms(others)[1][p]) if others else 0.0
 
 
 def ties_to_group(graph: RelationGraph, group: Sequence[int]) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from embeddings.index_exact import ExactIndex
-from matcher.clusters import ClusterParams, Focus, evaluate_cluster, seed_cluster
+from matcher.clusters import ClusterParams, Focus, evaluate_cluster, extend_cluster, seed_cluster
 from matcher.constraints import CatalogueArrays, Constraints
 from matcher.graph import RelationGraph
 from matcher.profile import Profile
@@ -131,3 +131,16 @@ def test_ties_count_to_the_anchors_when_there_are_any_else_to_the_members_chosen
     assert picked(cat, idx, 2, [], g) == {0, 2}  # no anchors: the tie to the first member chosen counts
     # with anchor 3, 0 is chosen (not an anchor): its partner 2 gets no credit for that tie
     assert picked(cat, idx, 3, [3], g) == {0, 1}
+
+
+def test_extend_prefers_who_worked_with_the_members_and_links_their_countries() -> None:
+    # members 0 (MA) and 1 (FR); 2, 3 and 4 (IT, ES, TN) look alike; 3 worked with 0, 4 with 0 and 1
+    cat, idx = catalogue(["MA", "FR", "IT", "ES", "TN"], [[1, 0, 0, 0], [1, 0.2, 0, 0], [1, 0, 0, 0.3],
+                                                          [1, 0, 0, 0.3], [1, 0, 0, 0.3]])
+    top, scores, parts = extend_cluster(cat, idx, [0, 1], Constraints(), k=3)
+    assert top.tolist() == [2, 3, 4] and set(parts) == {"fit", "adds", "new_market"}
+    g = graph(cat, [(3, 0), (4, 0), (4, 1)])
+    top, scores, parts = extend_cluster(cat, idx, [0, 1], Constraints(), k=3, graph=g)
+    assert top.tolist() == [4, 3, 2] and parts["broker"].tolist() == [1.0, 0.0, 0.0]
+    assert parts["relations"][0] > parts["relations"][1] > parts["relations"][2] == 0.0
+    assert scores[0] - scores[2] == pytest.approx(0.5 * parts["relations"][0] + 0.25)
