@@ -58,18 +58,16 @@ def run_cordis(encoder: Encoder, data_root: Path, cache_db: Path, *, limit: int 
 
 def run_consortium_eval(encoder: Encoder, data_root: Path, cache_db: Path, *, limit: int | None = None,
                         show_progress: bool = False) -> dict[str, Any]:
-    from evaluation.consortium import consortium_markdown, run_consortium
+    from evaluation.consortium import consortium_markdown, figures, run_consortium
     from evaluation.cordis import build_protocol, load, time_split
     from evaluation.cordis_eval import embed_history
-    from evaluation.metrics import bootstrap_ci
 
     data = load(_require(data_root / "cordis-partnerships"))
     protocol = build_protocol(data, time_split(data))
     vectors = embed_history(protocol, encoder, cache_db, show_progress=show_progress)
     run = run_consortium(protocol, vectors, encoder.dim, limit=limit)
-    groups = np.arange(run.projects)
-    return {"figures": {"seed_cluster": bootstrap_ci(run.seeded, groups), "top_n": bootstrap_ci(run.top_n, groups)},
-            "projects": run.projects, "markdown": consortium_markdown(run)}
+    return {"figures": figures(run), "projects": run.projects, "weights": run.weights,
+            "markdown": consortium_markdown(run)}
 
 
 def run_crosslingual(encoder: Encoder, data_root: Path, *, limit: int | None = None,

@@ -138,6 +138,6 @@ def test_consortium_recovery_runs_on_a_slice(cordis, tmp_path: Path) -> None:
     data, split = cordis
     protocol = build_protocol(data, split, limit=8)
     vectors = embed_history(protocol, FakeEncoder(), tmp_path / "cache.db")
-    run = run_consortium(protocol, vectors, FakeEncoder.dim, limit=3)
+    run = run_consortium(protocol, vectors, FakeEncoder.dim, limit=3, weights=(1.0, 0.5))  # choosing: test_consortium
     assert run.projects == 3
     assert np.all((run.seeded >= 0) & (run.seeded <= 1)) and np.all((run.top_n >= 0) & (run.top_n <= 1))
