@@ -45,18 +45,31 @@ class RelationEvidence:
 
 @dataclass(frozen=True, kw_only=True)
 class Relations:
-    """What explanations read: the graph over catalogue rows (every relationship, at today's strengths) and the
-    meetings held, by unordered pair of rows: (event name, best outcome), the most recent meeting."""
+    """What explanations read: the graph over the whole catalogue's rows (every relationship, at today's
+    strengths), those rows' sorted ``ids``, ``names`` and ``countries``, and the meetings held, by unordered pair
+    of rows: (event name, best outcome), the most recent meeting. Read by id, so a sub-catalogue (an event's
+    participants) is explained as the whole one."""
 
     graph: RelationGraph
+    ids: np.ndarray  # (n,) sorted
+    names: Sequence[str]
+    countries: np.ndarray
     meetings: Mapping[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
 
+    def row(self, profile_id: str | None) -> int:
+        """The row of ``profile_id`` in the graph, -1 if none."""
+        if profile_id is None:
+            return -1
+        at = int(np.searchsorted(self.ids, profile_id))
+        return at if at < len(self.ids) and self.ids[at] == profile_id else -1
 
-def relation_evidence(relations: Relations, q: int, c: int, names: Sequence[str], countries: np.ndarray
-                      ) -> tuple[RelationEvidence, ...]:
-    """The relationship reasons for candidate row ``c`` of asker row ``q`` (none for a draft, q = -1)."""
-    if q < 0:
+
+def relation_evidence(relations: Relations, asker_id: str | None, candidate_id: str) -> tuple[RelationEvidence, ...]:
+    """The relationship reasons for a candidate of an asker (none for a draft, or a profile outside the graph)."""
+    q, c = relations.row(asker_id), relations.row(candidate_id)
+    if q < 0 or c < 0:
         return ()
+    names, countries = relations.names, relations.countries
     out = []
     shared = relations.graph.common(q, c).tolist()
     if shared:

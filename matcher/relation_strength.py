@@ -77,7 +77,7 @@ def dismissed(marks: Sequence[tuple[str, str, str]]) -> dict[str, frozenset[str]
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def relations_of(relationships: Iterable[Relationship], arrays: CatalogueArrays,
+def relations_of(relationships: Iterable[Relationship], arrays: CatalogueArrays, names: Sequence[str],
                  row_of: Callable[[str], int | None], today: datetime.date) -> Relations:
     """The graph of every relationship at today's strengths, and the meetings held (not those marked
     not_relevant or no_show) by unordered pair of rows: the most recent one's event name and best outcome."""
@@ -92,5 +92,6 @@ def relations_of(relationships: Iterable[Relationship], arrays: CatalogueArrays,
         pair = (min(s, t), max(s, t))
         if pair not in meetings or meetings[pair][0] <= r.date:
             meetings[pair] = (r.date, r.origin, r.outcome)
-    return Relations(graph=relation_graph(found, arrays, row_of, today),
+    return Relations(graph=relation_graph(found, arrays, row_of, today), ids=arrays.ids, names=names,
+                     countries=arrays.countries,
                      meetings={pair: (name, outcome) for pair, (_, name, outcome) in meetings.items()})

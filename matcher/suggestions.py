@@ -118,8 +118,6 @@ def suggest(view: CatalogueView, me: Profile | None, draft: Draft, encoded: np.n
                              shared_language=shared_language)
     ranked = rank(asker, view.arrays, view.indexes, hard, k=k, names=list(view.names), params=params,
                   exhaustive=exhaustive, similarity=similarity, learned=learned)
-    q = view.row_of(me.id) if me is not None and relations is not None else None
-    countries = view.arrays.countries
 
     def their_items(side: str, row: int) -> np.ndarray:
         units, _ = view.arrays.items[side].units_of(np.array([row]))
@@ -140,8 +138,7 @@ def suggest(view: CatalogueView, me: Profile | None, draft: Draft, encoded: np.n
                                  relation="similar activity")]
         components = {c: float(ranked.components[c][i]) for c in (*COMPONENTS, "need_match", "offer_match")}
         shared = [c for c in them.languages if c in draft.languages]
-        related = relation_evidence(relations, q, row, view.names, countries) \
-            if relations is not None and q is not None else ()
+        related = relation_evidence(relations, me.id, them.id) if relations is not None and me is not None else ()
         why = reason(components, evidence, sector_phrase(draft.sectors, them.sectors), shared)
         if related:
             why = "; ".join([r.text() for r in related] + ([why] if why != "closest eligible profile" else []))
@@ -207,7 +204,8 @@ def _similarity_matrices(view: CatalogueView, encoded: np.ndarray,
 def suggest_many(view: CatalogueView, askers: Mapping[str, Profile], encoded: np.ndarray, *,
                  k: int | Mapping[str, int], constraints: Mapping[str, Constraints], restricted: bool,
                  allow_same_country: bool = False, shared_language: bool = False,
-                 params: RankingParams | None = None) -> dict[str, SuggestionList]:
+                 params: RankingParams | None = None, relations: Relations | None = None
+                 ) -> dict[str, SuggestionList]:
     """:func:`suggest` for each asker, whose query texts (:meth:`Draft.query_texts` of :func:`draft_of`) were
     encoded one after another into ``encoded``. On a ``restricted`` view (the union of the askers'
     ``only_ids``), cosines come from one matrix product per channel for all askers, and a restriction to
@@ -234,5 +232,6 @@ def suggest_many(view: CatalogueView, askers: Mapping[str, Profile], encoded: np
         n_offers, n_needs = n_offers + c - b, n_needs + e - c
         out[pid] = suggest(view, askers[pid], draft, encoded[a:e], k=k.get(pid, 10) if isinstance(k, Mapping) else k,
                            constraints=per[pid], allow_same_country=allow_same_country,
-                           shared_language=shared_language, params=params, similarity=similarity)
+                           shared_language=shared_language, params=params, similarity=similarity,
+                           relations=relations)
     return out

@@ -81,7 +81,7 @@ def saved_model(engine: Engine) -> tuple[RankerModel | None, int | None, str]:
 def build_graph_state(engine: Engine, view: CatalogueView, key: tuple[int, int, int | None]) -> GraphState:
     """Read the relationships, the dismissals and the latest model, and build the graph over ``view``'s rows."""
     today = datetime.now(UTC).date()
-    relations = relations_of(load_relationships(engine), view.arrays, view.row_of, today)
+    relations = relations_of(load_relationships(engine), view.arrays, list(view.names), view.row_of, today)
     model, model_id, note = saved_model(engine)
     if note:
         log.warning(note)

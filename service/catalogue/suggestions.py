@@ -98,22 +98,27 @@ def suggest_many(cat: Catalogue, ids: Sequence[str], *, k: int | Mapping[str, in
     ``k`` and ``constraints`` are one value for all, or one per id. When every asker's constraints
     restrict the candidates with ``only_ids``, ranking runs on the sub-catalogue of the union of those
     ids (rows keep their relative order, so calibration samples and tie-breaks are unchanged). Ids
-    not in the catalogue are left out of the result.
+    not in the catalogue are left out of the result. Dismissed partners are left out and relationship reasons
+    given as by :func:`suggest`; the order is always the weighted mean's (a learned model reads the whole
+    catalogue's rows, not a sub-catalogue's).
     """
     st = cat.state()
+    graph = cat.graph_state(st)
     askers = {pid: st.profiles[row] for pid in dict.fromkeys(ids) if (row := st.row_of(pid)) is not None}
     if not askers:
         return {}
     per: dict[str, Constraints] = (
         {pid: constraints.get(pid, Constraints()) for pid in askers} if isinstance(constraints, Mapping)
         else dict.fromkeys(askers, constraints or Constraints()))
+    per = {pid: replace(c, exclude_ids=c.exclude_ids | gone) if (gone := graph.dismissed.get(pid)) else c
+           for pid, c in per.items()}
     texts = [t for p in askers.values() for t in draft_of(p).query_texts()]
     encoded = cat.vectors(texts, role="query")  # one cache lookup for every asker
     rows = restricted_rows(st.arrays, list(per.values()))
     view: CatalogueView = st if rows is None else _sub_view(st, rows)
     return rank_and_explain_many(view, askers, encoded, k=k, constraints=per, restricted=rows is not None,
                                  allow_same_country=allow_same_country, shared_language=shared_language,
-                                 params=params)
+                                 params=params, relations=graph.relations)
 
 
 def _sub_view(st: CatalogueView, rows: np.ndarray) -> CatalogueView:

@@ -47,7 +47,7 @@ def test_the_graph_leaves_out_non_edges_and_unknown_profiles() -> None:
     row = {pid: i for i, pid in enumerate(ids)}.get
     found = [partnership(ids[0], ids[1], date=TODAY), met(ids[1], ids[2], "not_relevant"),
              met(ids[2], ids[3], "follow_up", event="Fès Craft Fair"), partnership(ids[0], "gone", date=TODAY)]
-    rel = relations_of(found, arrays, row, TODAY)
+    rel = relations_of(found, arrays, [f"N{i}" for i in range(4)], row, TODAY)
     assert rel.graph.edges == 2 and rel.graph.partners(1).tolist() == [0]
     assert rel.meetings == {(2, 3): ("Fès Craft Fair", "follow_up")}
     assert np.allclose(rel.graph.links(2), [0.8])
@@ -78,8 +78,8 @@ def test_shared_partners_strongest_first_two_named() -> None:
     found = [partnership(ids[0], z, date=TODAY) for z in ids[2:5]]
     found += [partnership(ids[1], ids[2], date=old), partnership(ids[1], ids[3], date=TODAY),
               partnership(ids[1], ids[4], date=TODAY)]
-    rel = relations_of(found, arrays, row, TODAY)
-    names = [f"N{i}" for i in range(6)]
-    (shared,) = relation_evidence(rel, 0, 1, names, arrays.countries)
+    rel = relations_of(found, arrays, [f"N{i}" for i in range(6)], row, TODAY)
+    (shared,) = relation_evidence(rel, ids[0], ids[1])
     assert [n for n, _ in shared.partners] == ["N3", "N4"] and shared.more == 1
-    assert relation_evidence(rel, -1, 1, names, arrays.countries) == ()
+    assert shared.partners[0][1] == COUNTRIES[3]
+    assert relation_evidence(rel, None, ids[1]) == () and relation_evidence(rel, "gone", ids[1]) == ()

@@ -229,3 +229,17 @@ def test_the_command_line_shows_the_relationship_reason(small: Catalogue, monkey
     data = json.loads(out)
     assert data["ranking"] == "weighted_mean"
     assert [r["kind"] for s in data["suggestions"] if s["id"] == "p001" for r in s["relations"]] == ["shared_partners"]
+
+
+def test_an_event_batch_explains_and_dismisses_as_one_suggest_each(small: Catalogue) -> None:
+    from service.catalogue import suggest_many
+
+    rel.write_partnerships(small.engine, [partnership("p000", "p002", date=date(2024, 1, 1)),
+                                          partnership("p001", "p002", date=date(2023, 1, 1))])
+    ids = [f"p{i:03d}" for i in range(0, 12, 2)] + ["p001"]
+    everyone = frozenset(ids)
+    batch = suggest_many(small, ids, k=10, constraints=Constraints(only_ids=everyone), allow_same_country=True)
+    for pid in ids:
+        one = suggest(small, pid, k=10, constraints=Constraints(only_ids=everyone - {pid}), allow_same_country=True)
+        assert [s.to_dict() for s in batch[pid].suggestions] == [s.to_dict() for s in one.suggestions], pid
+    assert any(s.relations for s in batch["p000"].suggestions)
