@@ -44,11 +44,6 @@ from matcher.protocols import VectorIndex
 from matcher.taxonomy import SECTORS
 from matcher.ties import GroupTies, ties_to_group
 
-# Weights of the ties in extend_cluster (with a graph). On the CORDIS validation split (two members given, the
-# others abroad to find) 0.103 of them were found at (0.5, 0.25), 0.073 without the graph, 0.110 at best (2, 0.5):
-# a tie counts as much as the fit (weight 0.5), not more.
-EXTEND_RELATIONS, EXTEND_BROKERS = 0.5, 0.25
-
 ROLE_OF_KIND = {"firm": "producer or buyer", "cluster": "cluster", "association": "association",
                 "education": "training body", "public_body": "public body", "funder": "funder",
                 "support_org": "support organisation", "individual": "designer or freelance"}
@@ -100,7 +95,7 @@ class Seeded:
     unmet: tuple[str, ...]  # constraints that could not be met, in words
 
 
-def _calibrate(x: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+def calibrate(x: np.ndarray, eligible: np.ndarray) -> np.ndarray:
     """(x - mean over eligible) / (max - mean), clipped to [0, 1]."""
     base = float(np.mean(x[eligible])) if eligible.any() else 0.0
     top = float(np.max(x[eligible])) if eligible.any() else 1.0
@@ -111,7 +106,7 @@ def fit_scores(focus: Focus, cat: CatalogueArrays, overall: np.ndarray, eligible
     """(n,) fit of every row to the focus, in [0, 1]."""
     parts = []
     if focus.theme is not None:
-        parts.append(_calibrate(overall @ focus.theme, eligible))
+        parts.append(calibrate(overall @ focus.theme, eligible))
     if focus.sectors:
         affinity = SECTOR_AFFINITY[[SECTORS.index(s) for s in focus.sectors]].max(axis=0)
         parts.append((cat.sectors * affinity[None, :]).max(axis=1).astype(np.float64))
@@ -137,7 +132,7 @@ def complementarity(rows: np.ndarray, cat: CatalogueArrays, indexes: Mapping[str
     valid = np.isfinite(best)
     np.fill_diagonal(valid, False)
     if valid.any():
-        out[valid] = _calibrate(best[valid], np.ones(int(valid.sum()), bool))
+        out[valid] = calibrate(best[valid], np.ones(int(valid.sum()), bool))
     return out
 
 
@@ -260,7 +255,7 @@ def seed_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus
                               gain=round(gains.get(m, 0.0), 4), fit=round(float(fit[rows[m]]), 4),
                               complements=tuple(int(rows[o]) for o in best if comp[m, o] > 0.5),
                               new_country=country not in seen_countries, anchor=int(rows[m]) in anchors,
-                              worked_with=_worked_with(graph, int(rows[m]), [int(rows[o]) for o in others])))
+                              worked_with=worked_with(graph, int(rows[m]), [int(rows[o]) for o in others])))
         seen_countries.add(country)
     pair = [comp[i, j] for i in chosen for j in chosen if i != j]
     parts = [float(np.mean([fit[rows[m]] for m in chosen]))] if chosen else []
@@ -280,56 +275,13 @@ def seed_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], focus
                   alternatives=alternatives, unmet=tuple(unmet))
 
 
-def _worked_with(graph: RelationGraph | None, row: int, others: Sequence[int]) -> tuple[int, ...]:
+def worked_with(graph: RelationGraph | None, row: int, others: Sequence[int]) -> tuple[int, ...]:
     """The rows of ``others`` that ``row`` is linked to, strongest link first (none without a graph)."""
     if graph is None:
         return ()
     partners, links = graph.partners(row), graph.links(row)
     strength = dict(zip(partners.tolist(), links.tolist(), strict=True))
     return tuple(sorted((o for o in others if o in strength), key=lambda o: (-strength[o], o)))
-
-
-def extend_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], members: Sequence[int],
-                   constraints: Constraints, *, k: int = 10, exclude: Sequence[int] = (),
-                   graph: RelationGraph | None = None, relations: float = EXTEND_RELATIONS,
-                   brokers: float = EXTEND_BROKERS) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Who could join a cluster: rows (k,), scores (k,) and components (fit with the collective
-    profile, new offers for its needs, new market; with a ``graph``, ``relations`` × the mean tie to the
-    members and ``brokers`` × the broker share, :mod:`matcher.ties`), excluding members, their countries and
-    ``exclude`` (e.g. the cluster's own profile)."""
-    rows_m = np.array(sorted(set(members)), dtype=np.int64)
-    eligible = constraint_mask(constraints, cat)
-    eligible[rows_m] = False
-    eligible[np.asarray(exclude, dtype=np.int64)] = False
-    eligible &= ~np.isin(cat.countries, cat.countries[rows_m])
-    overall = indexes["overall"].vectors(np.arange(len(cat)))
-    centroid = overall[rows_m].mean(axis=0)
-    centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
-    fit = _calibrate(overall @ centroid, eligible)
-    needs_units, _ = cat.items["needs"].units_of(rows_m)
-    adds = np.zeros(len(cat))
-    if len(needs_units):
-        need_vecs = indexes["needs_items"].vectors(needs_units)
-        offer_vecs = indexes["offers_items"].vectors(np.arange(len(cat.items["offers"].owner)))
-        per_offer = (offer_vecs @ need_vecs.T).max(axis=1)
-        owners = cat.items["offers"].owner
-        best = np.full(len(cat), -np.inf)
-        np.maximum.at(best, owners, per_offer)
-        has = np.isfinite(best)
-        adds[has] = _calibrate(best[has], eligible[has])
-    market = eligible.astype(np.float64)  # every eligible candidate brings a new country by construction
-    score = 0.5 * fit + 0.4 * adds + 0.1 * market
-    parts = {"fit": fit, "adds": adds, "new_market": market}
-    if graph is not None:
-        if graph.size != len(cat):
-            raise ValueError(f"the graph has {graph.size} rows, the catalogue {len(cat)}")
-        ties = GroupTies(graph=graph, rows=np.arange(len(cat)), countries=cat.countries)
-        parts["relations"], parts["broker"] = ties.terms([int(r) for r in rows_m])
-        score = score + relations * parts["relations"] + brokers * parts["broker"]
-    score[~eligible] = -np.inf
-    order = np.lexsort((np.arange(len(cat)), -score))
-    top = np.array([r for r in order if np.isfinite(score[r])][:k], dtype=np.int64)
-    return top, score[top], {name: values[top] for name, values in parts.items()}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -417,7 +369,7 @@ def evaluate_cluster(cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], f
                                 gain=round(gain(m, others), 4), fit=round(float(fit[rows[m]]), 4),
                                 complements=tuple(int(rows[o]) for o in best if comp[m, o] > 0.5),
                                 new_country=country not in seen, anchor=int(rows[m]) in anchors,
-                                worked_with=_worked_with(graph, int(rows[m]), [int(rows[o]) for o in others])))
+                                worked_with=worked_with(graph, int(rows[m]), [int(rows[o]) for o in others])))
         seen.add(country)
     pair = [comp[i, j] for i in chosen for j in chosen if i != j]
     mean_fit = float(np.mean([fit[rows[m]] for m in chosen])) if chosen else 0.0

@@ -9,9 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from matcher.cluster_extend import extend_cluster as rank_joiners
 from matcher.clusters import ClusterParams, Focus, Member
 from matcher.clusters import evaluate_cluster as evaluate
-from matcher.clusters import extend_cluster as rank_joiners
 from matcher.clusters import seed_cluster as seed
 from matcher.constraints import Constraints
 from matcher.errors import InvalidRequestError

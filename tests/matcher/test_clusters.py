@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from embeddings.index_exact import ExactIndex
-from matcher.clusters import ClusterParams, Focus, evaluate_cluster, extend_cluster, seed_cluster
+from matcher.cluster_extend import extend_cluster
+from matcher.clusters import ClusterParams, Focus, evaluate_cluster, seed_cluster
 from matcher.constraints import CatalogueArrays, Constraints
 from matcher.profile import Profile
 
