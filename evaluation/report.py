@@ -192,16 +192,18 @@ def _learned_lines(info: dict[str, Any]) -> list[str]:
     learned = info.get("learned")
     if not learned:
         return []
-    return ["", "The learned ranking (`learned`) is the product's ranking with the LambdaRank model "
-            "(learning/ranker.py) over the ranking's components and the relationship-graph features "
-            "(matcher/graph.py). It is trained on "
-            "the validation split inside the history: graph and profiles from the inner history, labels from the "
-            "inner held-out projects (their earliest 80 % fit the trees, the latest 20 % stop the boosting); the "
+    method = {"linear": "coordinate ascent on a linear combination (learning/linear.py)",
+              "lambdarank": "LightGBM LambdaRank (learning/ranker.py)"}.get(info.get("learned_method", ""), "a model")
+    tried = ", ".join(f"{k.removeprefix('ndcg@10_')} {v:.4f}" for k, v in info.get("learned_validation", {}).items()
+                      if k.startswith("ndcg@10_"))
+    return ["", "The learned ranking (`learned`) is the product's ranking ordered by a model over the ranking's "
+            "components and the relationship-graph features (matcher/graph.py), trained on the validation split "
+            "inside the history: graph and profiles from the inner history, labels from the inner held-out "
+            "projects (their earliest 80 % fit, the latest 20 % choose the learner and stop the boosting); the "
             "held-out projects above are never seen. "
+            f"Kept: {method}; nDCG@10 on the latest inner projects: {tried}. "
             f"Training: {int(learned.get('training_groups', 0)):,} queries, {int(learned.get('training_rows', 0)):,} "
-            f"candidate rows, {learned.get('training_seconds', 0):.0f} s including features. On the latest inner "
-            f"projects, nDCG@10: learned {learned.get('validation_ndcg@10_learned', float('nan')):.4f}, weighted mean "
-            f"{learned.get('validation_ndcg@10_weighted_mean', float('nan')):.4f}. "
+            f"candidate rows, {learned.get('training_seconds', 0):.0f} s including features. "
             f"Features: {', '.join(info.get('features', []))}."]
 
 

@@ -51,6 +51,7 @@ def run_cordis(encoder: Encoder, data_root: Path, cache_db: Path, *, limit: int 
             "queries": len(protocol.queries), "skipped": protocol.skipped_no_relevant, "weights": weights,
             "validation": {k: round(v, 4) for k, v in validation.items()}, "limit": limit,
             "learned": {k: round(v, 4) for k, v in learned.items()}, "features": list(model.features),
+            "learned_method": model.method, "learned_validation": {k: round(v, 4) for k, v in model.validation.items()},
             "popular": run.popular, "popular_truth": run.popular_truth}
     return {"info": info, "figures": figs, "comparisons": comps, "run": run,
             "markdown": cordis_markdown(figs, comps, info)}
