@@ -7,9 +7,12 @@ Every bench module exposes ``run(*, quick: bool) -> list[Figure]`` (and may writ
 from __future__ import annotations
 
 import gc
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -111,3 +114,12 @@ def table(figures: list[Figure]) -> str:
         if f.note:
             lines.append(f"    {f.note}")
     return "\n".join(lines)
+
+
+def run_worker(module: str, *args: str) -> dict[str, Any]:
+    """Run ``python -m module --worker args`` in a fresh process (its own memory and caches, so one size cannot
+    warm the next) and read the JSON object its last line prints."""
+    cmd = [sys.executable, "-m", module, "--worker", *args]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result

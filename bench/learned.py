@@ -17,15 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .common import RUNS, Figure, percentile, table
+from .common import RUNS, Figure, percentile, run_worker, table
 from .history import planted_history
 from .synthetic import CACHE, synthetic_db
 
@@ -114,11 +112,7 @@ def worker(original: Path, *, model_json: str | None, runs: int = RUNS) -> dict[
 
 
 def _run_worker(db: Path, model: Path | None, *, runs: int) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "bench.learned", "--worker", str(db), "--runs", str(runs)]
-    cmd += ["--model", str(model)] if model else []
-    done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_worker("bench.learned", str(db), "--runs", str(runs), *(["--model", str(model)] if model else []))
 
 
 def run(*, quick: bool, sizes: tuple[int, ...] | None = None) -> list[Figure]:

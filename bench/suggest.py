@@ -13,15 +13,13 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .common import REPORTS, RUNS, Figure, median_seconds, percentile, rss_bytes, table
+from .common import REPORTS, RUNS, Figure, median_seconds, percentile, rss_bytes, run_worker, table
 from .synthetic import synthetic_db
 
 MODEL_ID = "synthetic-clustered-384"
@@ -101,10 +99,7 @@ def worker(db: Path, *, queries: int, event: int) -> dict[str, Any]:
 
 
 def _run_worker(db: Path, *, event: int) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "bench.suggest", "--worker", str(db), "--event", str(event)]
-    done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_worker("bench.suggest", str(db), "--event", str(event))
 
 
 def run(*, quick: bool, sizes: tuple[int, ...] | None = None) -> list[Figure]:
