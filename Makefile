@@ -22,12 +22,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 
 # The browser tests drive Debian's Chromium (Playwright's own download is not reachable) with a font that has
-# Arabic glyphs; installed here when missing, never by hand.
+# Arabic glyphs; the printed agendas (WeasyPrint) need Pango and the same fonts. Installed here when missing,
+# never by hand.
+APT_BROWSER = chromium fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
 browser:
-	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans Arabic" || { \
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans Arabic" \
+	  && ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y --no-install-recommends chromium fonts-noto-core \
-	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium fonts-noto-core; }; }
+	  $$SUDO apt-get install -y --no-install-recommends $(APT_BROWSER) \
+	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $(APT_BROWSER); }; }
 
 demo: install
 	rm -rf $(DEMO_DB) $(DEMO_DB).index $(DEMO_DB)-wal $(DEMO_DB)-shm

@@ -27,4 +27,5 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []  # browser origins allowed to call the HTTP API
     open_reads: bool = False  # profiles and suggestions readable without a key (ccimatch serve --demo)
     max_body_bytes: int = 10 * 1024 * 1024
+    public_url: str = ""  # the address participants open (https://fair.example.org): printed agendas' QR codes
     shared_data: Path = Path(__file__).resolve().parents[2] / "shared" / "data"  # evaluation data (read-only)

@@ -252,12 +252,23 @@ def links(
 def export(
     event_id: EventArg,
     out: Annotated[Path, typer.Option(help="Folder for agendas (CSV, .ics), the grid (CSV, Excel) and summaries.")],
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also the printed agendas (agendas.pdf: one A4 page per "
+                                                    "participant in their language, with a QR code of their "
+                                                    "personal page, a new participant key each) and the table "
+                                                    "signs (table-signs.pdf: one page per table).")] = False,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="With --pdf: the address participants open, "
+                                                                    "e.g. https://fair.example.org (default: "
+                                                                    "CCIMATCH_PUBLIC_URL).")] = None,
+    sign_lang: Annotated[str, typer.Option(help="With --pdf: language of the table signs: ar, fr or en.")] = "en",
     db: DbOpt = None,
 ) -> None:
-    """Write every participant's agenda and the organiser's grid and summaries."""
+    """Write every participant's agenda and the organiser's grid and summaries (and with --pdf, the printed
+    agendas and table signs)."""
     from service import events
+    from service.settings import Settings
 
-    files = events.export(_service(db), event_id, out)
+    files = events.export(_service(db), event_id, out, pdf=pdf, sign_lang=sign_lang,
+                          base_url=base_url if base_url is not None else Settings().public_url)
     say(f"wrote {len(files)} files to {out}")
 
 

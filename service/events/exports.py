@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from matcher.errors import InvalidValueError
 from matcher.events import EventData
 from matcher.text import printable
 from service.events.agendas import AGENDA_COLUMNS, AgendaItem, agenda, agendas, grid, summary_rows
 from service.events.plan import EventService, event, name_of
+from storage.keys import revoke_key
 from storage.sheets import write_csv, write_xlsx
 
 
@@ -24,14 +26,21 @@ def ics(svc: EventService, event_id: int, profile_id: str, *, now: datetime | No
                     now=now or datetime.now(UTC))
 
 
-def export(svc: EventService, event_id: int, out: Path, *, now: datetime | None = None) -> list[Path]:
-    """Write per-participant agendas (CSV and .ics) and the organiser's grid and summary into ``out``.
+def export(svc: EventService, event_id: int, out: Path, *, now: datetime | None = None, pdf: bool = False,
+           base_url: str = "", sign_lang: str = "en") -> list[Path]:
+    """Write per-participant agendas (CSV and .ics) and the organiser's grid and summary into ``out``; with
+    ``pdf``, the printed agendas (QR codes opening the personal pages at ``base_url``) and the table signs (in
+    ``sign_lang``) too (:mod:`service.events.printing`).
 
     All or nothing: the files are built in a temporary folder beside ``out``, then renamed into place, so a
-    failure half-way leaves no partial export (and a previous export in ``out`` whole). ``out`` must be new,
-    empty or a previous export; a folder holding anything else is refused, never overwritten."""
+    failure half-way leaves no partial export (and a previous export in ``out`` whole), and the participant
+    keys made for the QR codes are revoked. ``out`` must be new, empty or a previous export; a folder holding
+    anything else is refused, never overwritten."""
     data = event(svc, event_id)
     _check_export_folder(out)
+    if pdf:
+        _check_print_options(base_url, sign_lang)
+    keys: list[str] = []
     stamp = now or datetime.now(UTC)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
@@ -59,7 +68,16 @@ def export(svc: EventService, event_id: int, out: Path, *, now: datetime | None 
         write_xlsx(tmp / "grid.xlsx", {"grid": (columns, slots_by_table), "participants": (per_columns, per),
                                        "table use": (slot_columns, per_slot)})
         written += [Path(n) for n in ("grid.csv", "grid.xlsx", "summary.csv", "table_use.csv")]
+        if pdf:
+            from service.events.printing import write_pdfs
+
+            written += [p.relative_to(tmp) for p in write_pdfs(svc, data, everyone, tmp, base_url=base_url,
+                                                                 sign_lang=sign_lang, keys=keys)]
         _publish(tmp, out)
+    except BaseException:
+        for key in keys:
+            revoke_key(svc.engine, key)
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return [out / p for p in written]
@@ -67,7 +85,16 @@ def export(svc: EventService, event_id: int, out: Path, *, now: datetime | None 
 
 
 
-EXPORT_ENTRIES = frozenset({"agendas", "grid.csv", "grid.xlsx", "summary.csv", "table_use.csv"})
+EXPORT_ENTRIES = frozenset({"agendas", "grid.csv", "grid.xlsx", "summary.csv", "table_use.csv", "agendas.pdf",
+                            "table-signs.pdf"})
+
+
+def _check_print_options(base_url: str, sign_lang: str) -> None:
+    if not base_url.startswith(("http://", "https://")):
+        raise InvalidValueError("base_url", base_url, "the printed agendas' QR codes open the participants' "
+                                "personal pages: give the address they will open, e.g. https://fair.example.org")
+    if sign_lang not in ("ar", "fr", "en"):
+        raise InvalidValueError("sign_lang", sign_lang, "choose ar, fr or en")
 
 
 def _check_export_folder(out: Path) -> None:
