@@ -55,7 +55,8 @@ Progress and stop
 Modules: :mod:`.model` (the problem, the answer, breaks, the validator, tables), :mod:`.reasons` (structured
 reasons), :mod:`.analysis` (domains, precedences, symmetry, reasons found without search), :mod:`.progress`
 (progress reports and stop), :mod:`.cpsat`, :mod:`.maxsat`, :mod:`.race`, :mod:`.solving` (:func:`solve`: the
-full and the partial paths).
+full and the partial paths), :mod:`.repair` (:func:`repair_schedule`: on the day, keep every meeting it can
+where it was, then fewest moves, then fewest breaks).
 """
 
 from matcher.scheduling.model import (
@@ -69,6 +70,7 @@ from matcher.scheduling.model import (
 )
 from matcher.scheduling.progress import PHASES, Progress
 from matcher.scheduling.reasons import FAMILIES, REASON_FAMILIES, REASON_KINDS, SESSION_NAMES, Reason
+from matcher.scheduling.repair import Moved, Place, Repair, repair_schedule
 from matcher.scheduling.solving import solve
 
 __all__ = [
@@ -80,11 +82,15 @@ __all__ = [
     "STATUSES",
     "Instance",
     "Meeting",
+    "Moved",
+    "Place",
     "Progress",
     "Reason",
+    "Repair",
     "Schedule",
     "assign_tables",
     "breaks_per_participant",
+    "repair_schedule",
     "solve",
     "validate",
 ]
