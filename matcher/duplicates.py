@@ -120,3 +120,21 @@ def twin_pairs(countries: Sequence[str], name_sigs: np.ndarray, text_sigs: np.nd
     text = similarity(text_sigs[pairs[:, 0]], text_sigs[pairs[:, 1]])
     keep = (name >= name_twin) | ((text >= text_twin) & (name >= name_with_text))
     return Twins(i=pairs[keep, 0], j=pairs[keep, 1], name=name[keep], text=text[keep])
+
+
+def profile_text(description: str, offers: Sequence[str], needs: Sequence[str]) -> str:
+    """The text whose words are compared: description, offers and needs (the name is compared on its own)."""
+    return " ".join((description, *offers, *needs))
+
+
+def twins_of(country: str, name_sig: np.ndarray, text_sig: np.ndarray, countries: Sequence[str],
+             name_sigs: np.ndarray, text_sigs: np.ndarray, *, name_twin: float = NAME_TWIN,
+             text_twin: float = TEXT_TWIN, name_with_text: float = NAME_WITH_TEXT) -> np.ndarray:
+    """Rows of a catalogue (``countries``, ``name_sigs``, ``text_sigs``) that would be twins of one more profile
+    (a draft not stored yet) by :func:`twin_pairs`' rule, scanning the rows of its country."""
+    if not country:
+        return np.zeros(0, dtype=np.int64)
+    rows = np.flatnonzero(np.asarray(countries, dtype=object) == country)
+    name = similarity(name_sigs[rows], np.broadcast_to(name_sig, (len(rows), name_sig.shape[-1])))
+    text = similarity(text_sigs[rows], np.broadcast_to(text_sig, (len(rows), text_sig.shape[-1])))
+    return rows[(name >= name_twin) | ((text >= text_twin) & (name >= name_with_text))]
