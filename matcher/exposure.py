@@ -1,0 +1,169 @@
+"""The acceptance model of event recommendations and the figures of a set of lists: expected mutually
+accepted meetings (capacities applied), exposure Gini, share of short lists, share of requests to the
+most requested tenth. Arrays in, numbers out; :mod:`matcher.joint_recommend` optimises what this measures.
+
+Acceptance model (after Su, Bayoumi, Joachims, "Optimizing Rankings for Recommendation in Matching
+Markets", WWW 2022, simplified to unordered lists of k): ``scores[a, b]`` is how well b suits a as a's
+own suggestions see it (NaN or -inf: b may not be suggested to a; the diagonal never is). A participant
+a shown b sends b a request with probability ``p(scores[a, b])``; b accepts it with probability
+``p(scores[b, a])`` (the receiver's own view of the asker; a pair b's suggestions never scored takes the
+lowest finite score), independently. ``p`` is one logistic curve, ``p(s) = 1 / (1 + exp(-(s - center) /
+scale))``, by default fitted to the event (center the mean, scale the standard deviation of its finite
+off-diagonal scores), so that a typical pair is a coin flip and the event's best pairs are near-certain
+whatever the score scale. Receiver b holds at most ``capacity[b]`` meetings, so its expected meetings are
+``E[min(capacity[b], X_b)]`` with ``X_b`` the number of accepted requests it receives (a sum of
+independent Bernoulli(q_ab), ``q_ab = p(s_ab) p(s_ba)``): concave in what it receives. Requests are
+directed: a pair listed both ways counts two requests (both methods alike; prefill sends one). The
+position inside a list is not modelled (lists are short; the whole list is assumed read).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from matcher.errors import InvalidRequestError
+
+TOP_SHARE = 0.10  # "the 10 % most requested participants"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcceptanceModel:
+    """The logistic curve ``p(s) = 1 / (1 + exp(-(s - center) / scale))`` both sides decide with."""
+
+    center: float
+    scale: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.center) and math.isfinite(self.scale) and self.scale > 0):
+            raise InvalidRequestError(f"acceptance model: center {self.center}, scale {self.scale}: "
+                                      "both must be finite and scale > 0")
+
+    @classmethod
+    def fit(cls, scores: np.ndarray) -> AcceptanceModel:
+        """Center the mean and scale the standard deviation of the finite off-diagonal scores."""
+        values = _offdiag(np.asarray(scores, dtype=np.float64))
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            return cls(center=0.0, scale=1.0)
+        spread = float(values.std())
+        return cls(center=float(values.mean()), scale=spread if spread > 1e-9 else 1.0)
+
+    def probability(self, scores: np.ndarray) -> np.ndarray:
+        """p of each score; 0 where the score is not finite."""
+        s = np.asarray(scores, dtype=np.float64)
+        finite = np.isfinite(s)
+        out = np.zeros(s.shape)
+        out[finite] = 1.0 / (1.0 + np.exp(-(s[finite] - self.center) / self.scale))
+        return out
+
+
+def allowed_pairs(scores: np.ndarray) -> np.ndarray:
+    """(n, n) bool: b may be suggested to a (finite score, off the diagonal)."""
+    ok = np.isfinite(np.asarray(scores, dtype=np.float64))
+    np.fill_diagonal(ok, False)
+    return ok
+
+
+def probabilities(scores: np.ndarray, model: AcceptanceModel | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(send, meet)``, both (n, n): a's chance to request b when shown it, and that the request is sent
+    and accepted (``q_ab``); 0 for pairs not allowed."""
+    s = _square(scores)
+    model = model or AcceptanceModel.fit(s)
+    ok = allowed_pairs(s)
+    send = np.where(ok, model.probability(s), 0.0)
+    finite = s[np.isfinite(s)]
+    floor = float(finite.min()) if finite.size else model.center
+    reverse = np.where(np.isfinite(s.T), s.T, floor)  # reverse[a, b] = scores[b, a]
+    meet = np.where(ok, send * model.probability(reverse), 0.0)
+    return send, meet
+
+
+def expected_accepted(q: np.ndarray, capacity: int) -> float:
+    """``E[min(capacity, X)]`` for X the number of successes of independent Bernoulli(q) (exact, O(len(q) c))."""
+    if capacity <= 0 or len(q) == 0:
+        return 0.0
+    dist = np.zeros(capacity + 1)  # P(X = j) for j < capacity, P(X >= capacity) in the last cell
+    dist[0] = 1.0
+    for p in np.asarray(q, dtype=np.float64):
+        moved = dist * p
+        dist = dist * (1.0 - p)
+        dist[1:] += moved[:-1]
+        dist[-1] += moved[-1]
+    return float(np.arange(capacity + 1) @ dist)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListMetrics:
+    """The figures of one set of lists under one acceptance model."""
+
+    expected_meetings: float  # sum over receivers of E[min(capacity, accepted requests)]
+    expected_requests: float  # sum of the send probabilities over every shown pair
+    exposure_gini: float  # Gini of how many lists each participant appears in (0: all equal)
+    short_share: float  # share of participants shown fewer than k partners
+    top_share: float  # share of the expected requests that go to the 10 % most requested participants
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"expected_meetings": round(self.expected_meetings, 3),
+                "expected_requests": round(self.expected_requests, 3),
+                "exposure_gini": round(self.exposure_gini, 4), "short_share": round(self.short_share, 4),
+                "top_share": round(self.top_share, 4)}
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient of non-negative values: 0 when all are equal, (n - 1) / n when one holds all."""
+    x = np.sort(np.asarray(values, dtype=np.float64))
+    n, total = len(x), float(x.sum())
+    if n == 0 or total <= 0:
+        return 0.0
+    ranks = np.arange(1, n + 1)
+    return float(2.0 * (ranks @ x) / (n * total) - (n + 1) / n)
+
+
+def metrics(lists: np.ndarray, scores: np.ndarray, capacity: np.ndarray, *, k: int,
+            model: AcceptanceModel | None = None) -> ListMetrics:
+    """The figures of ``lists`` ((n, m) int, row a = the indices shown to a, -1 for an empty place)."""
+    s = _square(scores)
+    n = s.shape[0]
+    lists = np.asarray(lists, dtype=np.int64).reshape(n, -1)
+    cap = _capacity(capacity, n)
+    send, meet = probabilities(s, model)
+    viewers, pos = np.nonzero(lists >= 0)
+    shown = lists[viewers, pos]
+    if np.any(shown == viewers) or np.any(shown >= n):
+        raise InvalidRequestError("lists: a participant is shown itself or an index out of range")
+    exposure = np.bincount(shown, minlength=n)
+    requests = np.bincount(shown, weights=send[viewers, shown], minlength=n)
+    by_receiver: list[list[float]] = [[] for _ in range(n)]
+    for a, b in zip(viewers.tolist(), shown.tolist(), strict=True):
+        by_receiver[b].append(float(meet[a, b]))
+    total_requests = float(requests.sum())
+    top = max(1, math.ceil(TOP_SHARE * n)) if n else 0
+    top_requests = float(np.sort(requests)[::-1][:top].sum())
+    return ListMetrics(
+        expected_meetings=sum(expected_accepted(np.array(q), int(cap[b])) for b, q in enumerate(by_receiver) if q),
+        expected_requests=total_requests, exposure_gini=gini(exposure),
+        short_share=float(np.mean((lists >= 0).sum(axis=1) < k)) if n else 0.0,
+        top_share=top_requests / total_requests if total_requests > 0 else 0.0)
+
+
+def _square(scores: np.ndarray) -> np.ndarray:
+    s = np.asarray(scores, dtype=np.float64)
+    if s.ndim != 2 or s.shape[0] != s.shape[1]:
+        raise InvalidRequestError(f"scores: shape {s.shape}: must be a square n × n matrix")
+    return s
+
+
+def _capacity(capacity: np.ndarray, n: int) -> np.ndarray:
+    cap = np.asarray(capacity, dtype=np.int64).reshape(-1)
+    if cap.shape != (n,) or np.any(cap < 0):
+        raise InvalidRequestError(f"capacity: {cap.shape[0]} values: must be {n} non-negative integers")
+    return cap
+
+
+def _offdiag(s: np.ndarray) -> np.ndarray:
+    n = s.shape[0] if s.ndim == 2 else 0
+    return s[~np.eye(n, dtype=bool)] if n else np.zeros(0)
