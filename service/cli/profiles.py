@@ -1,4 +1,5 @@
-"""``ccimatch ingest | suggest | search | stats | doctor``: profiles in, partners out."""
+"""``ccimatch ingest | suggest | search | stats | doctor | quality``: profiles in, partners out, and how good the
+profiles are."""
 
 from __future__ import annotations
 
@@ -48,7 +49,65 @@ def ingest(
             bad = len({e.row for e in report.errors})
             say(f"{file}: {report.records} records, {report.inserted} added, {report.updated} updated, "
                 f"{bad} rejected; {report.encoded} texts encoded, {report.reused} taken from the cache.")
+            if report.written:
+                _quality_line(records)
     raise typer.Exit(1 if report.errors else 0)
+
+
+def _quality_line(records: list[dict[str, Any]]) -> None:
+    """One line after an ingest: how many of the profiles just written have quality findings (the rules of one
+    profile; twins need the whole catalogue: ``ccimatch quality``)."""
+    from matcher.profile import validate_record
+    from matcher.quality import assess
+
+    reports = [assess(p) for p in (validate_record(r)[0] for r in records) if p is not None]
+    weak = [r for r in reports if r.findings]
+    if weak:
+        mean = sum(r.score for r in reports) / len(reports)
+        say(f"quality: {len(weak)} of {len(reports)} profile(s) have findings (mean score {mean:.0f}/100); "
+            "'ccimatch quality --weakest 20' lists the weakest, 'ccimatch quality ID' one profile's.")
+
+
+def _print_quality(report: Any, lang: str, name: str = "") -> None:
+    say(f"{report.profile_id}{' ' + name if name else ''}: quality {report.score}/100"
+        + ("" if report.findings else ", no finding"))
+    for f in report.findings:
+        say(f"  - [{f.code}] {f.message(lang)}")
+        say(f"    fix: {f.hint(lang)}")
+
+
+@app.command()
+def quality(
+    profile_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="A stored profile's id.")] = None,
+    weakest: Annotated[int | None, typer.Option("--weakest", min=1, max=1000,
+                                                help="List the N profiles with the lowest scores.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of messages and hints: ar, fr or en.")] = "en",
+    db: DbOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Profile quality: one profile's findings with fix hints, or the weakest profiles (give ID or --weakest)."""
+    from matcher.errors import InvalidRequestError
+    from service.catalogue.quality import profile_quality
+    from service.catalogue.quality import weakest as weakest_reports
+
+    language = next(iter(params.codes("--lang", lang, ("ar", "fr", "en"))), "en")
+    if (profile_id is None) == (weakest is None):
+        raise InvalidRequestError("give a profile ID or --weakest N (one of them)")
+    cat = common.open_catalogue(db)
+    if profile_id is not None:
+        report = profile_quality(cat, profile_id)
+        if as_json:
+            print_json(report.to_dict(language))
+        else:
+            _print_quality(report, language, cat.profile(profile_id).name)
+        return
+    reports = weakest_reports(cat, weakest or 1)
+    if as_json:
+        print_json([{**r.to_dict(language), "name": cat.profile(r.profile_id).name} for r in reports])
+        return
+    if not reports:
+        say("no profile has a quality finding")
+    for r in reports:
+        _print_quality(r, language, cat.profile(r.profile_id).name)
 
 
 def _print_suggestions(result: Any, as_json: bool) -> None:
