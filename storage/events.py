@@ -4,6 +4,7 @@ stored schedule. Times are timezone-aware and stored in UTC; every write is one 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, Dialect, Engine, Float, ForeignKey, Integer, String, Text, delete, select
@@ -11,6 +12,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from matcher.errors import ConflictError
 from matcher.events import (
     ACTIVE_STATES,
     Assignment,
@@ -116,6 +118,28 @@ class AssignmentRow(Base):
     table: Mapped[int] = mapped_column(Integer)  # table number
 
 
+class SequenceRow(Base):
+    """How many times a scheduled meeting changed slot or table: the SEQUENCE its .ics events carry (RFC 5545),
+    so that calendar apps update the event with the same UID instead of adding a second one. A table of its
+    own, so that databases made before it only gain a table (``create_all``), never a column."""
+
+    __tablename__ = "event_sequences"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("event_requests.id", ondelete="CASCADE"), primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LostTableRow(Base):
+    """A table that cannot be used from a slot on (0: not at all), recorded by a repair on the day."""
+
+    __tablename__ = "event_lost_tables"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)  # table number
+    from_slot: Mapped[int] = mapped_column(Integer)  # 0-based
+
+
 # --- conversions ----------------------------------------------------------------------------------
 def _request(row: RequestRow) -> MeetingRequest:
     return MeetingRequest(id=row.id, event_id=row.event_id, from_id=row.from_id, to_id=row.to_id,
@@ -127,6 +151,7 @@ def _request(row: RequestRow) -> MeetingRequest:
 def ensure_schema(engine: Engine) -> None:
     """Create the event tables if missing (``open_database`` does it when this module was imported first)."""
     names = {"events", "event_slots", "event_tables", "event_participants", "event_requests", "event_assignments",
+             "event_sequences", "event_lost_tables",
              "meta"}  # meta: the relationships version that schedule changes bump
     Base.metadata.create_all(writing(engine), tables=[t for name, t in Base.metadata.tables.items() if name in names])
 
@@ -257,10 +282,26 @@ def replace_assignments(engine: Engine, event_id: int, assignments: Sequence[Ass
     """The event's schedule becomes exactly ``assignments`` (one transaction, which bumps the relationships
     version: scheduled meetings become ``met_at_event`` relationships once their slot starts)."""
     with Session(writing(engine)) as s, s.begin():
-        s.execute(delete(AssignmentRow).where(AssignmentRow.event_id == event_id))
-        s.add_all(AssignmentRow(event_id=event_id, request_id=a.request_id, slot=a.slot, table=a.table)
-                  for a in assignments)
-        bump_version(s, RELATIONSHIPS_KEY)
+        _write_assignments(s, event_id, assignments)
+
+
+def _write_assignments(s: Session, event_id: int, assignments: Sequence[Assignment]) -> None:
+    """Replace the event's assignments; each meeting whose slot or table changes gets its sequence bumped."""
+    before = {r.request_id: (r.slot, r.table) for r in s.scalars(
+        select(AssignmentRow).where(AssignmentRow.event_id == event_id))}
+    changed = [a.request_id for a in assignments
+               if a.request_id in before and before[a.request_id] != (a.slot, a.table)]
+    s.execute(delete(AssignmentRow).where(AssignmentRow.event_id == event_id))
+    s.add_all(AssignmentRow(event_id=event_id, request_id=a.request_id, slot=a.slot, table=a.table)
+              for a in assignments)
+    if changed:
+        rows = {r.request_id: r for r in s.scalars(select(SequenceRow).where(SequenceRow.request_id.in_(changed)))}
+        for rid in changed:
+            if rid in rows:
+                rows[rid].sequence += 1
+            else:
+                s.add(SequenceRow(event_id=event_id, request_id=rid, sequence=1))
+    bump_version(s, RELATIONSHIPS_KEY)
 
 
 def load_assignments(engine: Engine, event_id: int) -> list[Assignment]:
@@ -268,3 +309,81 @@ def load_assignments(engine: Engine, event_id: int) -> list[Assignment]:
         return [Assignment(request_id=r.request_id, slot=r.slot, table=r.table) for r in s.scalars(
             select(AssignmentRow).where(AssignmentRow.event_id == event_id)
             .order_by(AssignmentRow.slot, AssignmentRow.table))]
+
+
+def load_sequences(engine: Engine, event_id: int) -> dict[int, int]:
+    """Per request id, how many times its meeting changed slot or table (absent: never)."""
+    with Session(engine) as s:
+        rows = s.scalars(select(SequenceRow).where(SequenceRow.event_id == event_id))
+        return {r.request_id: r.sequence for r in rows}
+
+
+def load_lost_tables(engine: Engine, event_id: int) -> dict[int, int]:
+    """Per lost table number, the first (0-based) slot it cannot be used in."""
+    with Session(engine) as s:
+        rows = s.scalars(select(LostTableRow).where(LostTableRow.event_id == event_id))
+        return {r.number: r.from_slot for r in rows}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RepairWrite:
+    """Everything a repair on the day writes, in one transaction (see :func:`apply_repair`)."""
+
+    expected: frozenset[tuple[int, int, int]]  # the (request, slot, table) assignments the repair started from
+    cancel: tuple[int, ...] = ()  # request ids: accepted -> cancelled
+    accept: tuple[int, ...] = ()  # request ids: pending -> accepted (by the organiser)
+    forbidden: dict[str, frozenset[int]] = field(default_factory=dict)  # profile id -> its whole new set
+    lost_tables: dict[int, int] = field(default_factory=dict)  # table number -> first slot lost
+    new: tuple[tuple[NewRequest, tuple[int, int] | None], ...] = ()  # accepted requests to add, (slot, table)
+    assignments: tuple[Assignment, ...] = ()  # the new schedule of the existing requests
+
+
+def apply_repair(engine: Engine, event_id: int, change: RepairWrite) -> list[int]:
+    """Write a repair all or nothing; returns the ids of the new requests. Compare-and-set: if the stored
+    schedule is no longer ``change.expected``, or a request to cancel or accept moved on meanwhile,
+    :class:`ConflictError` and nothing is written."""
+    with Session(writing(engine)) as s, s.begin():
+        now = {(r.request_id, r.slot, r.table) for r in s.scalars(
+            select(AssignmentRow).where(AssignmentRow.event_id == event_id))}
+        if now != change.expected:
+            raise ConflictError(f"event {event_id}: the schedule changed meanwhile; nothing was written, run the "
+                                "repair again")
+        for ids, from_states, state in ((change.cancel, ("accepted",), "cancelled"),
+                                        (change.accept, ("pending",), "accepted")):
+            if not ids:
+                continue
+            done = s.execute(sql_update(RequestRow).where(RequestRow.id.in_(ids), RequestRow.event_id == event_id,
+                                                          RequestRow.state.in_(from_states))
+                             .values(state=state, decided_by="organiser"))
+            if getattr(done, "rowcount", 0) != len(ids):
+                raise ConflictError(f"event {event_id}: a request among {list(ids)} is no longer "
+                                    f"{from_states[0]}; nothing was written")
+        for pid, slots in change.forbidden.items():
+            s.execute(sql_update(ParticipantRow).where(ParticipantRow.event_id == event_id,
+                                                       ParticipantRow.profile_id == pid)
+                      .values(forbidden=sorted(slots)))
+        for number, first in change.lost_tables.items():
+            known = s.get(LostTableRow, (event_id, number))
+            if known is None:
+                s.add(LostTableRow(event_id=event_id, number=number, from_slot=first))
+            else:
+                known.from_slot = min(known.from_slot, first)
+        active = _active_pairs(s, event_id)
+        added: list[int] = []
+        placed: list[Assignment] = list(change.assignments)
+        for r, place in change.new:
+            pair = frozenset((r.from_id, r.to_id))
+            if pair in active:
+                raise DuplicateRequestError(f"{r.from_id} and {r.to_id} already have an active request "
+                                            f"(id {active[pair]}); nothing was written")
+            row = RequestRow(event_id=event_id, from_id=r.from_id, to_id=r.to_id, priority=r.priority,
+                             message=r.message, state="accepted", decided_by="organiser", score=r.score,
+                             reason=r.reason)
+            s.add(row)
+            s.flush()
+            active[pair] = row.id
+            added.append(row.id)
+            if place is not None:
+                placed.append(Assignment(request_id=row.id, slot=place[0], table=place[1]))
+        _write_assignments(s, event_id, placed)
+        return added

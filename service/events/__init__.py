@@ -1,10 +1,10 @@
 """B2B meeting events around the catalogue, one module per job: the event and its plan (:mod:`.plan`),
 meeting requests (:mod:`.requests`), recommended meetings (:mod:`.matching`), the schedule
 (:mod:`.scheduling`; in the background with live progress: :mod:`.jobs`), agendas and the grid
-(:mod:`.agendas`), exports (:mod:`.exports`), the organiser's figures (:mod:`.dashboard`), why two
-participants should meet (:mod:`.evidence`) and what came of the meetings (:mod:`.outcomes`). Every function
-takes the :class:`EventService` (the catalogue and the database) first. The domain (values, the request state
-machine, row checks) is :mod:`matcher.events` and :mod:`matcher.event_rows`."""
+(:mod:`.agendas`), repair on the day (:mod:`.repair`), exports (:mod:`.exports`), the organiser's figures
+(:mod:`.dashboard`), why two participants should meet (:mod:`.evidence`) and what came of the meetings
+(:mod:`.outcomes`). Every function takes the :class:`EventService` (the catalogue and the database) first.
+The domain (values, the request state machine, row checks) is :mod:`matcher.events` and :mod:`matcher.event_rows`."""
 
 from matcher.errors import InvalidFieldsError
 from matcher.events import (
@@ -32,6 +32,7 @@ from service.events.links import PersonalLink, personal_links
 from service.events.matching import Recommendation, matches, prefill, recommend
 from service.events.outcomes import Meeting, meetings, outcome_summary, record_outcome
 from service.events.plan import EventService, create_event, event, name_of
+from service.events.repair import Notice, RescheduleReport, When, reschedule
 from service.events.requests import (
     accept,
     act,
@@ -48,12 +49,20 @@ from service.events.scheduling import LeftOut, ScheduleSummary, assignments, ins
 
 __all__ = [
     "AGENDA_COLUMNS", "AgendaItem", "Dashboard", "DuplicateRequestError", "EventNotFoundError", "EventService",
-    "InvalidFieldsError", "JobNotFoundError", "JobStatus", "LeftOut", "Meeting", "ParticipantFigures", "PersonalLink",
-    "Recommendation", "Recommended", "RequestNotFoundError", "ScheduleSummary", "SectorFigures", "SlotPlan",
-    "TransitionError", "accept", "act", "agenda", "agendas", "assignments", "calendar", "cancel", "create_event",
+    "InvalidFieldsError", "JobNotFoundError", "JobStatus", "LeftOut", "Meeting",
+    "Notice",  # repair on the day
+    "ParticipantFigures", "PersonalLink",
+    "Recommendation", "Recommended", "RequestNotFoundError",
+    "RescheduleReport",  # repair on the day
+    "ScheduleSummary", "SectorFigures", "SlotPlan",
+    "TransitionError",
+    "When",  # repair on the day
+    "accept", "act", "agenda", "agendas", "assignments", "calendar", "cancel", "create_event",
     "dashboard", "decline", "event", "event_job", "expire", "explained", "export", "find_request", "get_request",
     "grid", "held", "ics", "import_requests", "instance_of", "job_status", "list_events", "list_requests", "matches",
     "meetings", "name_of", "outcome_summary", "personal_links", "prefill", "recommend", "recommended",
-    "record_outcome", "request", "schedule", "schedule_now", "start_schedule", "stop_schedule", "summary_rows",
+    "record_outcome", "request",
+    "reschedule",  # repair on the day
+    "schedule", "schedule_now", "start_schedule", "stop_schedule", "summary_rows",
     "wait_schedule",
 ]

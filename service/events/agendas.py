@@ -36,13 +36,14 @@ class AgendaItem:
     request_id: int
     reason: str
     message: str
+    sequence: int = 0  # how many times the meeting moved (a repair on the day): the .ics SEQUENCE
 
     def to_dict(self) -> dict[str, Any]:
         return {"slot": self.slot, "start": self.start.isoformat(), "end": self.end.isoformat(),
                 "local_start": self.local_start, "local_end": self.local_end, "table": self.table,
                 "table_name": self.table_name, "partner_id": self.partner_id, "partner_name": self.partner_name,
                 "partner_country": self.partner_country, "priority": self.priority, "request_id": self.request_id,
-                "reason": self.reason, "message": self.message}
+                "reason": self.reason, "message": self.message, "sequence": self.sequence}
 
 
 def held(svc: EventService, event_id: int) -> list[tuple[Assignment, MeetingRequest]]:
@@ -71,6 +72,7 @@ def agendas(svc: EventService, data: EventData, who: Sequence[str]) -> dict[str,
             if me in mine:
                 mine[me].append((a, r, other))
     reasons = matches(svc, {p: {o for _, _, o in items} for p, items in mine.items()})
+    sequences = store.load_sequences(svc.engine, data.event.id)
     out: dict[str, list[AgendaItem]] = {}
     for me, items in mine.items():
         rows = []
@@ -83,7 +85,8 @@ def agendas(svc: EventService, data: EventData, who: Sequence[str]) -> dict[str,
                 table_name=tables[a.table].name if a.table in tables else f"Table {a.table}",
                 partner_id=other, partner_name=partner.name if partner else other,
                 partner_country=partner.country if partner else "", priority=r.priority,
-                request_id=r.id, reason=reasons.get((me, other), (0.0, r.reason))[1], message=r.message))
+                request_id=r.id, reason=reasons.get((me, other), (0.0, r.reason))[1], message=r.message,
+                sequence=sequences.get(r.id, 0)))
         out[me] = rows
     return out
 

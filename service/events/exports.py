@@ -159,6 +159,7 @@ def calendar(data: EventData, profile_id: str, name: str, agenda: Sequence[Agend
         meeting = VEvent()
         meeting.add("uid", f"ccimatch-event-{ev.id}-request-{item.request_id}-{profile_id}@ccimatch")
         meeting.add("dtstamp", now.astimezone(UTC))
+        meeting.add("sequence", item.sequence)  # bumped when a repair moves it: calendar apps update the same UID
         meeting.add("dtstart", item.start.astimezone(UTC))
         meeting.add("dtend", item.end.astimezone(UTC))
         meeting.add("summary", printable(f"Meeting with {item.partner_name}", multiline=False))
