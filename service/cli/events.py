@@ -12,8 +12,10 @@ import service.cli.common as common
 from matcher.errors import InvalidRequestError
 from service import params
 from service.cli.common import DbOpt, JsonOpt, print_json, say
+from service.cli.event_repair import reschedule
 
 app = typer.Typer(no_args_is_help=True, help="B2B meeting events: participants, requests, schedule, agendas.")
+app.command()(reschedule)  # repair on the day (service.cli.event_repair)
 
 EventArg = Annotated[int, typer.Argument(metavar="EVENT_ID", help="The event's id (printed by 'create').")]
 RequestArg = Annotated[int, typer.Argument(metavar="REQUEST_ID", help="The request's id.")]
