@@ -11,6 +11,7 @@ reasons cut to one line, until it fits one page; measured: 28 meetings (two full
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -182,7 +183,7 @@ def render_agendas(data: EventData, pages: Sequence[AgendaPage]) -> bytes:
     while True:
         document = _html("agendas.html", data=data, pages=pages, density=density, qr=_qr,
                          days={lang: days_label(data, lang) for lang in LANGUAGES}).render(font_config=_fonts())
-        too_long = _overflowing(document, len(pages))
+        too_long = _overflowing(document)
         bumped = {i for i in too_long if density[i] != DENSITIES[-1]}
         if not bumped:
             return bytes(document.write_pdf())
@@ -222,16 +223,10 @@ def _fonts() -> Any:
     return FontConfiguration()
 
 
-def _overflowing(document: Any, count: int) -> set[int]:
-    """Agendas that run onto a second page: a page without a participant's anchor continues the one before."""
-    spilled, current = set(), -1
-    for page in document.pages:
-        starts = [int(a[2:]) for a in page.anchors if re.fullmatch(r"p-\d+", a)]
-        if starts:
-            current = max(starts)
-        elif 0 <= current < count:
-            spilled.add(current)
-    return spilled
+def _overflowing(document: Any) -> set[int]:
+    """Agendas that run onto a second page: a section's anchor is on every page its box reaches."""
+    seen = Counter(a for page in document.pages for a in page.anchors if re.fullmatch(r"p-\d+", a))
+    return {int(a[2:]) for a, pages in seen.items() if pages > 1}
 
 
 def qr_matrix(url: str) -> list[list[bool]]:
