@@ -161,6 +161,7 @@ class AgendaItemOut(BaseModel):
     request_id: int
     reason: str
     message: str
+    sequence: int = Field(default=0, description="times the meeting moved since first scheduled (its .ics SEQUENCE)")
 
 
 GridRow = dict[str, str]  # slot, start, end, session, then one column per table name
