@@ -10,9 +10,10 @@ number n of lists b is in, and maximises the surrogate ``G(L) = sum q_ab - sum_b
 min-cost flow (OR-Tools ``SimpleMinCostFlow``, costs scaled to integers by ``SCALE``): source -> viewer a
 (capacity k), a -> b (capacity 1, cost -q_ab), b -> sink through parallel arcs of increasing cost
 ``h_b(j) - h_b(j - 1)`` (the first c_b free), at most ``floor(exposure_multiple * c_b)`` of them (the exposure
-bound), and a -> sink at a cost above any gain, taken only where the event cannot give a k partners
-(coverage comes first). ``qbar_b`` starts as the mean of b's best ``limit_b`` candidate q's and is re-estimated
-from the askers the flow gives b (``ROUNDS`` solves). The exact objective is measured by
+bound), and a -> sink at a cost above any gain (j times it for a's j-th missing place), taken only where
+the event cannot give a k partners (coverage first, missing places spread over viewers). ``qbar_b`` starts
+as the mean of b's best ``limit_b`` candidate q's and is re-estimated from the askers the flow gives b
+(``ROUNDS`` solves). The exact objective is measured by
 :func:`matcher.exposure.metrics`.
 
 Arcs: each viewer's ``CANDIDATES`` best receivers by q_ab only (arcs grow as n L, not n^2). Measured on the
@@ -83,8 +84,10 @@ def surrogate(lists: np.ndarray, meet: np.ndarray, capacity: np.ndarray, qbar: n
 
 def flow_lists(meet: np.ndarray, capacity: np.ndarray, *, k: int, limits: np.ndarray, arcs: np.ndarray,
                qbar: np.ndarray) -> np.ndarray:
-    """(n, k) int (unordered rows, -1 padded): the lists of most partners first, then highest
-    :func:`surrogate`, among lists using only ``arcs`` ((n, n) bool) and each b in at most ``limits[b]``."""
+    """(n, k) int (unordered rows, -1 padded): among lists using only ``arcs`` ((n, n) bool) and showing each
+    b at most ``limits[b]`` times, those missing fewest places, spread (the sum over viewers of
+    ``m (m + 1) / 2`` for m places missed is least: nobody misses two while another misses none, where
+    avoidable), then of highest :func:`surrogate`."""
     n = meet.shape[0]
     arcs = arcs & (limits[None, :] > 0)
     want = np.minimum(k, arcs.sum(axis=1)).astype(np.int64)
@@ -107,7 +110,9 @@ def flow_lists(meet: np.ndarray, capacity: np.ndarray, *, k: int, limits: np.nda
 
     viewers = np.arange(n)
     add(np.full(n, source), viewers, want, np.zeros(n))
-    add(viewers, np.full(n, sink), want, np.full(n, big))  # shortfall
+    for j in range(1, k + 1):  # shortfall: the j-th place a viewer misses costs j * big (spread, fewest)
+        some = viewers[want >= j]
+        add(some, np.full(len(some), sink), np.ones(len(some)), np.full(len(some), j * big))
     a_idx, b_idx = np.nonzero(arcs)
     pair_first = len(np.concatenate(tails))
     add(a_idx, n + b_idx, np.ones(len(a_idx)), -np.rint(SCALE * meet[a_idx, b_idx]))

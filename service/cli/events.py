@@ -172,28 +172,45 @@ def expire(
 def recommend(
     event_id: EventArg,
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="Partners per participant.")] = 5,
+    method: Annotated[str, typer.Option("--method", help="joint (default): all lists chosen together for the "
+                                        "most expected mutually accepted meetings, nobody shown to more than "
+                                        "--exposure-multiple times its capacity; independent: each "
+                                        "participant's own top k.")] = "joint",
+    exposure_multiple: Annotated[float, typer.Option("--exposure-multiple", help="With --method joint: each "
+                                                     "participant shown to at most this many times the "
+                                                     "meetings it can hold (1 to 100).")] = 3.0,
     prefill: Annotated[bool, typer.Option("--prefill", help="Create pending requests from them "
                                                             "(pairs with a request are skipped).")] = False,
     mutual_only: Annotated[bool, typer.Option("--mutual-only", help="With --prefill: only mutual matches.")] = False,
     db: DbOpt = None, as_json: JsonOpt = False,
 ) -> None:
-    """Recommended meetings among the event's participants, mutual matches first."""
+    """Recommended meetings among the event's participants, mutual matches first, with the figures of the lists
+    (expected mutually accepted meetings, exposure Gini, share with fewer than k, share of requests to the
+    most requested tenth)."""
     from service import events
 
     svc = _service(db)
-    rows = events.recommend(svc, event_id, k=k)
-    created = events.prefill(svc, event_id, k=k, mutual_only=mutual_only) if prefill else []
+    found = events.recommendations(svc, event_id, k=k, method=method, exposure_multiple=exposure_multiple)
+    created = (events.prefill(svc, event_id, k=k, mutual_only=mutual_only, method=method,
+                              exposure_multiple=exposure_multiple) if prefill else [])
     if as_json:
-        print_json({"recommendations": [r.to_dict() for r in rows], "prefilled": [r.id for r in created]})
+        print_json(found.to_dict() | {"prefilled": [r.id for r in created]})
         return
     current = None
-    for r in rows:
+    for r in found.rows:
         if r.participant != current:
             current = r.participant
             say(f"{current}:")
         say(f"  {'*' if r.mutual else ' '} {r.score:5.3f}  {r.partner:<20} {r.partner_name}")
         say(f"           {r.reason}")
     say("(* mutual: each is in the other's list)")
+    f = found.figures
+    say(f"method {found.method}, k {found.k}" + (f", exposure at most {found.exposure_multiple:g} x capacity"
+                                               if found.method == "joint" else ""))
+    say(f"  expected mutually accepted meetings {f.expected_meetings:.1f} (of {f.expected_requests:.1f} "
+        f"expected requests)")
+    say(f"  exposure Gini {f.exposure_gini:.3f}; fewer than k partners {f.short_share:.1%}; requests to the "
+        f"10 % most requested {f.top_share:.1%}")
     if prefill:
         say(f"{len(created)} pending request(s) created")
 

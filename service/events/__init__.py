@@ -29,7 +29,17 @@ from service.events.jobs import (
     wait_schedule,
 )
 from service.events.links import PersonalLink, personal_links
-from service.events.matching import Recommendation, matches, prefill, recommend
+from service.events.matching import (
+    DEFAULT_METHOD,
+    EXPOSURE_MULTIPLE,
+    Recommendation,
+    Recommendations,
+    capacities,
+    matches,
+    prefill,
+    recommend,
+    recommendations,
+)
 from service.events.outcomes import Meeting, meetings, outcome_summary, record_outcome
 from service.events.plan import EventService, create_event, event, name_of
 from service.events.repair import Notice, RescheduleReport, When, reschedule
@@ -48,19 +58,25 @@ from service.events.requests import (
 from service.events.scheduling import LeftOut, ScheduleSummary, assignments, instance_of, schedule
 
 __all__ = [
-    "AGENDA_COLUMNS", "AgendaItem", "Dashboard", "DuplicateRequestError", "EventNotFoundError", "EventService",
+    "AGENDA_COLUMNS",
+    "DEFAULT_METHOD", "EXPOSURE_MULTIPLE",  # capacity-aware recommendations
+    "AgendaItem", "Dashboard", "DuplicateRequestError", "EventNotFoundError", "EventService",
     "InvalidFieldsError", "JobNotFoundError", "JobStatus", "LeftOut", "Meeting",
     "Notice",  # repair on the day
     "ParticipantFigures", "PersonalLink",
-    "Recommendation", "Recommended", "RequestNotFoundError",
+    "Recommendation", "Recommendations", "Recommended", "RequestNotFoundError",
     "RescheduleReport",  # repair on the day
     "ScheduleSummary", "SectorFigures", "SlotPlan",
     "TransitionError",
     "When",  # repair on the day
-    "accept", "act", "agenda", "agendas", "assignments", "calendar", "cancel", "create_event",
+    "accept", "act", "agenda", "agendas", "assignments", "calendar", "cancel",
+    "capacities",  # capacity-aware recommendations
+    "create_event",
     "dashboard", "decline", "event", "event_job", "expire", "explained", "export", "find_request", "get_request",
     "grid", "held", "ics", "import_requests", "instance_of", "job_status", "list_events", "list_requests", "matches",
-    "meetings", "name_of", "outcome_summary", "personal_links", "prefill", "recommend", "recommended",
+    "meetings", "name_of", "outcome_summary", "personal_links", "prefill", "recommend",
+    "recommendations",  # capacity-aware recommendations
+    "recommended",
     "record_outcome", "request",
     "reschedule",  # repair on the day
     "schedule", "schedule_now", "start_schedule", "stop_schedule", "summary_rows",

@@ -1,6 +1,12 @@
-"""Who should meet whom at an event: each participant's best partners among the other participants
-(mutual matches first), pending requests prefilled from them, and the score and reason of any pair as
-its viewer's suggestions see them."""
+"""Who should meet whom at an event: each participant's partners among the other participants (mutual
+matches first), chosen jointly so that popular participants are not shown to everyone (the default,
+:mod:`matcher.joint_recommend`) or as each one's independent top k; pending requests prefilled from them;
+the score and reason of any pair as its viewer's suggestions see them.
+
+Both methods are measured under :mod:`matcher.exposure`'s acceptance model (bench/exposure.py, reports/
+bench_exposure.md): joint lists gave more expected mutually accepted meetings and a lower exposure Gini than
+independent top-k on every synthetic and sample-data event measured, hence the default. A participant's
+capacity is its ``max_meetings`` capped by the slots it is free, else those slots."""
 
 from __future__ import annotations
 
@@ -9,14 +15,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from matcher.constraints import Constraints
 from matcher.errors import InvalidRequestError
-from matcher.events import PRIORITIES, MeetingRequest, NewRequest
+from matcher.events import PRIORITIES, EventData, MeetingRequest, NewRequest
+from matcher.exposure import ListMetrics, metrics
+from matcher.joint_recommend import CANDIDATES, METHODS, joint_lists
 from service.catalogue import suggest_many
 from service.events.plan import EventService, event
 from storage import events as store
 
 PREFILL_MESSAGE = "Suggested by the organiser"  # stored on prefilled requests; pages show it translated
+DEFAULT_METHOD = "joint"  # measured better than independent top-k (see the module docstring)
+EXPOSURE_MULTIPLE = 3.0  # each participant shown to at most this many times its capacity (joint method)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,7 +37,7 @@ class Recommendation:
     partner: str
     partner_name: str
     score: float
-    mutual: bool  # each is in the other's top k
+    mutual: bool  # each is in the other's list
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -33,18 +45,63 @@ class Recommendation:
                 "score": round(self.score, 4), "mutual": self.mutual, "reason": self.reason}
 
 
-def recommend(svc: EventService, event_id: int, *, k: int = 5, of: str | None = None) -> list[Recommendation]:
-    """Each participant's top ``k`` partners among the event's participants, mutual matches first; or only
-    the rows of participant ``of`` (mutual flags still use everyone's lists)."""
+@dataclass(frozen=True, kw_only=True)
+class Recommendations:
+    """The rows asked for and the figures of every participant's lists (the whole event's, also with ``of``)."""
+
+    rows: list[Recommendation]
+    method: str
+    k: int
+    exposure_multiple: float
+    figures: ListMetrics
+    capacity: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "k": self.k, "exposure_multiple": self.exposure_multiple,
+                "figures": self.figures.to_dict(), "recommendations": [r.to_dict() for r in self.rows]}
+
+
+def recommend(svc: EventService, event_id: int, *, k: int = 5, of: str | None = None, method: str = DEFAULT_METHOD,
+              exposure_multiple: float = EXPOSURE_MULTIPLE) -> list[Recommendation]:
+    """Each participant's ``k`` partners among the event's participants by ``method``, mutual matches first;
+    or only the rows of participant ``of`` (mutual flags still use everyone's lists)."""
+    return recommendations(svc, event_id, k=k, of=of, method=method, exposure_multiple=exposure_multiple).rows
+
+
+def recommendations(svc: EventService, event_id: int, *, k: int = 5, of: str | None = None,
+                    method: str = DEFAULT_METHOD, exposure_multiple: float = EXPOSURE_MULTIPLE) -> Recommendations:
+    """:func:`recommend` with the figures of the lists (expected mutual meetings, exposure Gini, ...)."""
     if not 1 <= k <= 100:
         raise InvalidRequestError(f"recommend: field 'k' = {k}: must be 1 to 100")
-    ids = [p.profile_id for p in event(svc, event_id).participants]
-    # one batched call over the event's sub-catalogue; a profile that left the catalogue after the
-    # event was created is simply absent from the result
-    everyone = frozenset(ids)
-    found = suggest_many(svc.catalogue, [pid for pid in ids if everyone - {pid}], k=k,
-                         constraints=Constraints(only_ids=everyone), allow_same_country=True)
-    tops = {pid: [(s.id, s.name, s.score, s.reason) for s in lst.suggestions] for pid, lst in found.items()}
+    if method not in METHODS:
+        raise InvalidRequestError(f"recommend: field 'method' = {method!r}: choose one of {', '.join(METHODS)}")
+    if not (isinstance(exposure_multiple, int | float) and 1 <= exposure_multiple <= 100):
+        raise InvalidRequestError(f"recommend: field 'exposure_multiple' = {exposure_multiple}: must be 1 to 100")
+    data = event(svc, event_id)
+    ids = [p.profile_id for p in data.participants]
+    cap = capacities(data)
+    pool = _pool(svc, ids, depth=max(k, CANDIDATES))
+    if method == "independent":
+        # one batched call over the event's sub-catalogue, as one suggest per participant gives; a profile
+        # that left the catalogue after the event was created is simply absent from the result
+        everyone = frozenset(ids)
+        found = suggest_many(svc.catalogue, [pid for pid in ids if everyone - {pid}], k=k,
+                             constraints=Constraints(only_ids=everyone), allow_same_country=True)
+        tops = {pid: [(s.id, s.name, s.score, s.reason) for s in lst.suggestions] for pid, lst in found.items()}
+        for pid, top in tops.items():
+            pool.setdefault(pid, {}).update({b: (name, score, reason) for b, name, score, reason in top})
+    scores = _reverse_filled(svc, ids, pool)
+    index = {pid: i for i, pid in enumerate(ids)}
+    cap_array = np.array([cap[pid] for pid in ids], dtype=np.int64)
+    if method == "joint":
+        lists = joint_lists(scores, cap_array, k=k, exposure_multiple=float(exposure_multiple))
+        tops = {pid: [(ids[b], *pool[pid][ids[b]]) for b in lists[index[pid]].tolist() if b >= 0]
+                for pid in ids if pid in pool}
+    else:
+        lists = np.full((len(ids), k), -1, dtype=np.int64)
+        for pid, top in tops.items():
+            lists[index[pid], : len(top)] = [index[b] for b, *_ in top]
+    figures = metrics(lists, scores, cap_array, k=k)
     listed = {pid: {t[0] for t in top} for pid, top in tops.items()}
     out = []
     for pid in ids:
@@ -54,17 +111,64 @@ def recommend(svc: EventService, event_id: int, *, k: int = 5, of: str | None = 
                                mutual=pid in listed.get(b, set()))
                 for b, name, score, reason in tops.get(pid, [])]
         out.extend(sorted(rows, key=lambda r: (not r.mutual, -r.score, r.partner)))
+    return Recommendations(rows=out, method=method, k=k, exposure_multiple=float(exposure_multiple),
+                           figures=figures, capacity=cap)
+
+
+def capacities(data: EventData) -> dict[str, int]:
+    """Meetings each participant can hold: the slots it is free, capped by its ``max_meetings``."""
+    slots = {s.index for s in data.slots}
+    out = {}
+    for p in data.participants:
+        free = len(slots - p.forbidden)
+        out[p.profile_id] = free if p.max_meetings is None else min(free, p.max_meetings)
     return out
 
 
+Pool = dict[str, dict[str, tuple[str, float, str]]]  # viewer -> partner -> (name, score, reason)
+
+
+def _pool(svc: EventService, ids: list[str], *, depth: int) -> Pool:
+    """Each participant's best ``depth`` partners in the event with their names, scores and reasons."""
+    everyone = frozenset(ids)
+    found = suggest_many(svc.catalogue, [pid for pid in ids if everyone - {pid}], k=min(depth, len(ids)),
+                         constraints=Constraints(only_ids=everyone), allow_same_country=True)
+    return {pid: {s.id: (s.name, s.score, s.reason) for s in lst.suggestions} for pid, lst in found.items()}
+
+
+def _reverse_filled(svc: EventService, ids: list[str], pool: Pool) -> np.ndarray:
+    """The (n, n) score matrix of the pool (NaN where b is not among a's candidates), after adding to the pool
+    the receiver's own suggestion of each asker that has it as a candidate (the acceptance model reads
+    ``scores[b, a]``; it is a real suggestion, with its reason, so b may be shown a too)."""
+    wanted: dict[str, set[str]] = {}
+    for a, partners in pool.items():
+        for b in partners:
+            if b in pool and a not in pool[b]:
+                wanted.setdefault(b, set()).add(a)
+    if wanted:
+        found = suggest_many(svc.catalogue, list(wanted), k={b: len(w) for b, w in wanted.items()},
+                             constraints={b: Constraints(only_ids=frozenset(w)) for b, w in wanted.items()},
+                             allow_same_country=True)
+        for b, lst in found.items():
+            pool[b].update({s.id: (s.name, s.score, s.reason) for s in lst.suggestions})
+    index = {pid: i for i, pid in enumerate(ids)}
+    scores = np.full((len(ids), len(ids)), np.nan)
+    for a, partners in pool.items():
+        for b, (_, score, _) in partners.items():
+            scores[index[a], index[b]] = score
+    return scores
+
+
 def prefill(svc: EventService, event_id: int, *, k: int = 5, priority: str = "want", mutual_only: bool = False,
-            expires_at: datetime | None = None) -> list[MeetingRequest]:
-    """Pending requests from the recommendations (one per pair), skipping pairs that have any request."""
+            expires_at: datetime | None = None, method: str = DEFAULT_METHOD,
+            exposure_multiple: float = EXPOSURE_MULTIPLE) -> list[MeetingRequest]:
+    """Pending requests from the recommendations by ``method`` (one per pair), skipping pairs that have any
+    request."""
     if priority not in PRIORITIES:
         raise InvalidRequestError(f"prefill: field 'priority' = {priority!r}: choose one of {', '.join(PRIORITIES)}")
     taken = store.requested_pairs(svc.engine, event_id)
     new = []
-    for rec in recommend(svc, event_id, k=k):
+    for rec in recommend(svc, event_id, k=k, method=method, exposure_multiple=exposure_multiple):
         pair = frozenset((rec.participant, rec.partner))
         if pair in taken or (mutual_only and not rec.mutual):
             continue

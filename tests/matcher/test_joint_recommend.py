@@ -71,14 +71,15 @@ def test_candidate_arcs_too_few_are_filled_with_the_best_remaining_room() -> Non
 
 def brute_force(meet: np.ndarray, cap: np.ndarray, limits: np.ndarray, k: int, qbar: np.ndarray, *,
                 exact: bool = False) -> tuple[int, float]:
-    """The most places filled and, among lists filling them, the best surrogate (``exact``: the best exact
-    expected meetings), over every set of lists: full lists first, shorter ones only if none fits."""
+    """The most places filled and, among lists filling them with the missing places spread (least sum of
+    m (m + 1) / 2), the best surrogate (``exact``: the best exact expected meetings), over every set of
+    lists: full lists first, shorter ones only if none fits."""
     n = meet.shape[0]
     others = [[b for b in range(n) if b != a and limits[b] > 0] for a in range(n)]
     for shorter in (False, True):
         choices = [[c for m in (range(min(k, len(o)) + 1) if shorter else [min(k, len(o))])
                     for c in itertools.combinations(o, m)] for o in others]
-        best: tuple[int, float] = (-1, -np.inf)
+        best: tuple[int, int, float] = (-1, 0, -np.inf)
         for combo in itertools.product(*choices):
             counts = np.bincount([b for row in combo for b in row], minlength=n)
             if np.any(counts > limits):
@@ -91,9 +92,10 @@ def brute_force(meet: np.ndarray, cap: np.ndarray, limits: np.ndarray, k: int, q
                 for a, row in enumerate(combo):
                     lists[a, : len(row)] = row
                 value = surrogate(lists, meet, cap, qbar)
-            best = max(best, (int(counts.sum()), value))
+            missing = [min(k, len(o)) - len(row) for o, row in zip(others, combo, strict=True)]
+            best = max(best, (int(counts.sum()), -sum(m * (m + 1) // 2 for m in missing), value))
         if best[0] >= 0:
-            return best
+            return best[0], best[2]
     raise AssertionError("no set of lists fits")
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from matcher.constraints import Constraints
+from matcher.errors import InvalidRequestError
 from service import events as ev
 from service.catalogue import Catalogue, suggest, suggest_many
 from service.events import (
@@ -50,6 +51,69 @@ def test_prefill_creates_one_request_per_pair_and_skips_existing(svc: EventServi
     assert set(pairs) == {frozenset((r.participant, r.partner)) for r in recs} - {existing.pair}
     assert all(r.state == "pending" and r.score is not None and r.reason for r in created)
     assert ev.prefill(svc, eid, k=2) == []
+
+
+def test_capacity_is_free_slots_capped_by_max_meetings(svc: EventService) -> None:
+    eid = make_event(svc, extra={"tn-1": {"max_meetings": "2"}, "ma-1": {"forbidden_slots": "1;2;3"},
+                                 "lb-1": {"forbidden_slots": "1;2", "max_meetings": "9"}})
+    cap = ev.capacities(ev.event(svc, eid))
+    assert cap["tn-1"] == 2 and cap["ma-1"] == 3 and cap["lb-1"] == 4 and cap["fr-1"] == 6  # 6 slots in the plan
+
+
+def test_joint_lists_show_nobody_more_than_its_exposure_bound(svc: EventService) -> None:
+    eid = make_event(svc, extra={pid: {"max_meetings": "1"} for pid in MEMBERS})
+    found = ev.recommendations(svc, eid, k=2, exposure_multiple=1.0)
+    assert found.method == "joint" == ev.DEFAULT_METHOD
+    shown: dict[str, int] = {}
+    for r in found.rows:
+        shown[r.partner] = shown.get(r.partner, 0) + 1
+    assert max(shown.values()) <= 1  # capacity 1, multiple 1
+    assert len(found.rows) == len(MEMBERS)  # every participant still gets one partner (7 places, 7 people)
+    independent = ev.recommendations(svc, eid, k=2, method="independent", exposure_multiple=1.0)
+    assert len(independent.rows) == 2 * len(MEMBERS)  # independent lists ignore the bound
+    assert found.figures.short_share == 1.0 and independent.figures.short_share == 0.0  # k=2, one each
+
+
+def test_independent_method_keeps_each_participants_own_top_k(svc: EventService) -> None:
+    eid = make_event(svc)
+    everyone = frozenset(MEMBERS)
+    own = suggest_many(svc.catalogue, MEMBERS, k=3, constraints=Constraints(only_ids=everyone),
+                       allow_same_country=True)
+    got = ev.recommend(svc, eid, k=3, method="independent")
+    for pid in MEMBERS:
+        assert {r.partner: r.reason for r in got if r.participant == pid} == {
+            s.id: s.reason for s in own[pid].suggestions}
+
+
+def test_figures_are_the_metrics_of_the_lists_shown(svc: EventService) -> None:
+    eid = make_event(svc, extra={"fr-1": {"max_meetings": "1"}})
+    for method in ("joint", "independent"):
+        found = ev.recommendations(svc, eid, k=2, method=method)
+        f = found.figures
+        assert 0 <= f.exposure_gini < 1 and 0 <= f.short_share <= 1 and 0 < f.top_share <= 1
+        assert 0 < f.expected_meetings <= min(f.expected_requests, sum(found.capacity.values()))
+        assert found.to_dict()["figures"]["expected_meetings"] == round(f.expected_meetings, 3)
+    one = ev.recommendations(svc, eid, k=2, of="tn-1")
+    assert {r.participant for r in one.rows} == {"tn-1"}
+    assert one.figures == ev.recommendations(svc, eid, k=2).figures  # figures are the whole event's
+
+
+def test_prefill_follows_the_method(svc: EventService) -> None:
+    eid = make_event(svc)
+    recs = ev.recommend(svc, eid, k=1, method="independent")
+    created = ev.prefill(svc, eid, k=1, method="independent")
+    assert {frozenset((r.from_id, r.to_id)) for r in created} == {frozenset((r.participant, r.partner)) for r in recs}
+
+
+@pytest.mark.parametrize(("kw", "field"), [({"method": "best"}, "'method'"), ({"exposure_multiple": 0.5},
+                                           "'exposure_multiple'"), ({"k": 0}, "'k'")])
+def test_bad_values_name_the_field(svc: EventService, kw: dict[str, object], field: str) -> None:
+    eid = make_event(svc)
+    with pytest.raises(InvalidRequestError, match=field):
+        ev.recommend(svc, eid, **kw)  # type: ignore[arg-type]
+    with pytest.raises(InvalidRequestError, match=field):
+        ev.prefill(svc, eid, **kw)  # type: ignore[arg-type]
+    assert ev.list_requests(svc, eid) == []
 
 
 def _no_encoder() -> FakeEncoder:
