@@ -101,3 +101,23 @@ def test_personal_links_open_each_participants_pages(event_cli, svc: EventServic
         info = identify(svc.engine, r["link"].rsplit("/", 1)[1])
         assert info is not None and (info.role, info.event_id, info.profile_id) == ("participant", eid,
                                                                                       r["profile_id"])
+
+
+def test_cli_recommend_methods_print_the_figures(event_cli, svc: EventService) -> None:
+    import json
+
+    eid = str(make_event(svc, extra={"fr-1": {"max_meetings": "1"}}))
+    code, out, err = event_cli("recommend", eid, "--k", "2", "--method", "independent", "--json")
+    assert code == 0, err
+    found = json.loads(out)
+    assert found["method"] == "independent" and found["k"] == 2 and len(found["recommendations"]) == 2 * len(MEMBERS)
+    assert set(found["figures"]) == {"expected_meetings", "expected_requests", "exposure_gini", "short_share",
+                                     "top_share"}
+    code, out, err = event_cli("recommend", eid, "--k", "2", "--exposure-multiple", "1")
+    assert code == 0, err
+    assert "method joint, k 2, exposure at most 1 x capacity" in out and "expected mutually accepted meetings" in out
+    assert sum(line.strip().endswith("Org fr-1") for line in out.splitlines()) <= 1  # capacity 1, multiple 1
+    code, _, err = event_cli("recommend", eid, "--method", "best")
+    assert code == 2 and "field 'method' = 'best'" in err
+    code, _, err = event_cli("recommend", eid, "--exposure-multiple", "0.5")
+    assert code == 2 and "field 'exposure_multiple'" in err
