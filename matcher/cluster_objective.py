@@ -44,6 +44,7 @@ class ClusterParams:
     # EG in for firms of fit ≥ 0.75 of the best FR ones; a member's fit still counts more than a country.
     countries: float = 0.25
     alternatives: int = 2
+    improve: int = 10  # best 1-swaps after the greedy search, at most (0: the greedy group as it is)
     # With a graph only: λ_rel and λ_brk. On the CORDIS validation split (1, 0.5) recovered 0.097 of a consortium's
     # members, (0, 0) 0.067 and the best, (16, 4), 0.105: there ties outweigh a theme nobody wrote; here a tie
     # counts as much as the best fit to the coordinator's theme, not more.
