@@ -18,7 +18,8 @@ import typer
 from service.cli.common import print_json, say
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
-                  help="Evaluate on real partnerships (CORDIS), Tatoeba translations and the sample pairs.")
+                  help="Evaluate on real partnerships (CORDIS), Tatoeba translations, the sample pairs and "
+                       "profile quality.")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout: data/sample_*.csv for 'sample'
 def _fail(message: str) -> typer.Exit:
@@ -29,12 +30,13 @@ def _fail(message: str) -> typer.Exit:
 
 @app.command("eval")
 def evaluate(
-    name: Annotated[str, typer.Argument(help="cordis, consortium, crosslingual, sample, or all (writes reports/).")],
+    name: Annotated[str, typer.Argument(help="cordis, consortium, crosslingual, sample, quality (writes "
+                                             "reports/quality.*), or all (writes reports/).")],
     limit: Annotated[int | None, typer.Option(help="Quick run: first N held-out projects / sentence pairs.")] = None,
-    out: Annotated[Path, typer.Option(help="Report folder for 'all'.")] = Path("reports"),
+    out: Annotated[Path, typer.Option(help="Report folder for 'all' and 'quality'.")] = Path("reports"),
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")] = False,
 ) -> None:
-    """Evaluate on real partnerships (CORDIS), Tatoeba translations and the sample pairs."""
+    """Evaluate on real partnerships (CORDIS), Tatoeba translations, the sample pairs and profile quality."""
     from embeddings.encoder import SentenceTransformerEncoder
     from evaluation.report import plain
     from evaluation.runner import NAMES, DataMissingError, run
@@ -43,6 +45,18 @@ def evaluate(
     if name not in NAMES:
         raise _fail(f"unknown evaluation {name!r}; choose one of {', '.join(NAMES)}")
     settings = Settings()
+    if name == "quality":  # profile-quality rules and twins: no encoder
+        from evaluation.quality import run_quality
+
+        result = run_quality(PROJECT_ROOT, settings.shared_data, out)
+        if as_json:
+            print_json(plain({k: v for k, v in result.items() if k != "markdown"}))
+        else:
+            say(result["markdown"])
+            if "cordis_skipped" in result:
+                say(f"CORDIS skipped: {result['cordis_skipped']}", err=True)
+            say(f"\nwrote {out / 'quality.md'} and {out / 'quality.json'}")
+        return
     encoder = SentenceTransformerEncoder(settings.model, cache_dir=settings.cache_dir, batch_size=64)
     try:
         parts = run(name, encoder=encoder, data_root=settings.shared_data,

@@ -13,7 +13,7 @@ import numpy as np
 
 from matcher.protocols import Encoder
 
-NAMES = ("cordis", "consortium", "crosslingual", "sample", "all")
+NAMES = ("cordis", "consortium", "crosslingual", "sample", "quality", "all")
 
 
 class DataMissingError(FileNotFoundError):
@@ -133,6 +133,10 @@ def run(name: str, *, encoder: Encoder, data_root: Path, cache_db: Path, project
         parts["crosslingual"] = run_crosslingual(encoder, data_root, limit=limit, show_progress=show_progress)
     if name in ("sample", "all"):
         parts["sample"] = run_sample(encoder, project_root)
+    if name in ("quality", "all"):  # also writes reports/quality.{md,json} when run with 'all'
+        from evaluation.quality import run_quality
+
+        parts["quality"] = run_quality(project_root, data_root, out_dir if name == "all" else None)
     if name == "all":
         write_report(parts, encoder=encoder, out_dir=out_dir, limit=limit)
     return parts
@@ -152,11 +156,13 @@ def write_report(parts: dict[str, Any], *, encoder: Encoder, out_dir: Path, limi
         "(also `make eval`). Data: `../shared/data` (CORDIS partnerships © European Union, CC BY 4.0; "
         "Tatoeba test sets from LASER).", "",
     ]
-    body = [parts[name]["markdown"] for name in ("cordis", "consortium", "crosslingual", "sample")]
+    body = [parts[name]["markdown"] for name in ("cordis", "consortium", "crosslingual", "sample", "quality")
+            if name in parts]
     (out_dir / "evaluation.md").write_text("\n".join(header + body))
     write_json(out_dir / "evaluation.json", {
         "date": dt.date.today().isoformat(), "encoder": encoder.model_id, "command": command,
         "cordis": {"info": cordis["info"], "figures": cordis["figures"], "comparisons": cordis["comparisons"]},
         "consortium": {"projects": parts["consortium"]["projects"], "figures": parts["consortium"]["figures"]},
         "crosslingual": parts["crosslingual"]["results"], "sample": parts["sample"]["summary"],
+        **({"quality": {k: v for k, v in parts["quality"].items() if k != "markdown"}} if "quality" in parts else {}),
     })
