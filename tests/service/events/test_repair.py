@@ -201,3 +201,20 @@ def test_the_store_refuses_a_repair_of_a_schedule_that_changed_meanwhile(svc: Ev
     with pytest.raises(ConflictError, match="changed meanwhile"):
         store.apply_repair(svc.engine, eid, stale)
     assert _stored(svc, eid) == before and all(r.state == "accepted" for r in ev.list_requests(svc, eid))
+
+
+def test_meetings_that_no_longer_fit_are_reported_with_a_reason(svc: EventService) -> None:
+    eid = _event(svc)
+    rid, slot = _first_of(svc, eid, "tn-1")
+    others = [n for n in range(1, 7) if n != slot + 1]
+    lost = {r.id for r in ev.list_requests(svc, eid, ("accepted",)) if "tn-1" in r.pair and r.id != rid}
+    report = ev.reschedule(svc, eid, forbid={"tn-1": others}, add=[("tn-1", "ma-1")], time_limit=10)
+    dropped = [n for n in report.notices if n.kind == "dropped"]
+    assert {n.request_id for n in dropped} == lost and len(dropped) == 2 * len(lost)
+    assert all("participant 'tn-1' has" in n.reason and n.new is None for n in dropped)
+    assert {(n.profile_id, n.kind) for n in report.notices if n.partner_id == "ma-1" or n.profile_id == "ma-1"
+            if "tn-1" in (n.profile_id, n.partner_id)} == {("tn-1", "not_scheduled"), ("ma-1", "not_scheduled")}
+    stored = _stored(svc, eid)
+    assert rid in stored and all(n.request_id not in stored for n in dropped)
+    added = next(r for r in ev.list_requests(svc, eid) if r.pair == frozenset(("tn-1", "ma-1")))
+    assert added.state == "accepted" and added.id not in stored  # accepted, left out like any request that fits not
