@@ -92,7 +92,8 @@ EXPORT_ENTRIES = frozenset({"agendas", "grid.csv", "grid.xlsx", "summary.csv", "
 def _check_print_options(base_url: str, sign_lang: str) -> None:
     if not base_url.startswith(("http://", "https://")):
         raise InvalidValueError("base_url", base_url, "the printed agendas' QR codes open the participants' "
-                                "personal pages: give the address they will open, e.g. https://fair.example.org")
+                                "personal pages: give the address they will open (--base-url or CCIMATCH_PUBLIC_URL), "
+                                "e.g. https://fair.example.org")
     if sign_lang not in ("ar", "fr", "en"):
         raise InvalidValueError("sign_lang", sign_lang, "choose ar, fr or en")
 

@@ -20,7 +20,7 @@ from service.events import AgendaItem, EventService, printing
 from service.settings import Settings
 from storage.keys import identify, list_keys
 from tests.conftest import FakeEncoder, record
-from tests.service.events.helpers import accept_all, make_event
+from tests.service.events.helpers import accept_all, make_event, scheduled_event
 
 BASE = "https://fair.example.org"
 SCALE = 3  # 216 dpi
@@ -340,3 +340,22 @@ def test_a_long_agenda_still_fits_one_page(printed: Printed) -> None:
 
 def _latin(text: str) -> bool:
     return all(ord(c) < 0x600 for c in text)
+
+
+def test_cli_export_pdf_takes_the_address_from_the_option_or_the_setting(event_cli, svc: EventService,
+                                                                          tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    eid = str(scheduled_event(svc))
+    monkeypatch.delenv("CCIMATCH_PUBLIC_URL", raising=False)
+    code, _, err = event_cli("export", eid, "--out", str(tmp_path / "a"), "--pdf")
+    assert code != 0 and "base_url" in err and "https://fair.example.org" in err and not (tmp_path / "a").exists()
+    code, out, err = event_cli("export", eid, "--out", str(tmp_path / "a"), "--pdf", "--base-url", BASE,
+                               "--sign-lang", "ar")
+    assert code == 0 and "wrote" in out, err
+    assert (tmp_path / "a" / "agendas.pdf").exists() and (tmp_path / "a" / "table-signs.pdf").exists()
+    monkeypatch.setenv("CCIMATCH_PUBLIC_URL", "https://settings.example.org")
+    assert event_cli("export", eid, "--out", str(tmp_path / "a"), "--pdf")[0] == 0  # replaces the previous export
+    with _pdf(tmp_path / "a" / "agendas.pdf") as doc:
+        assert len(doc) == len(ev.event(svc, int(eid)).participants)
+        assert all(url.startswith("https://settings.example.org/fr/key/") for page in doc
+                   for url in _links(doc, page))  # the test profiles work in French first
