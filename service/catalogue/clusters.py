@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from matcher.cluster_extend import extend_cluster as rank_joiners
-from matcher.clusters import ClusterParams, Focus, Member
+from matcher.clusters import ClusterParams, Focus
 from matcher.clusters import evaluate_cluster as evaluate
 from matcher.clusters import seed_cluster as seed
 from matcher.constraints import Constraints
 from matcher.errors import InvalidRequestError
 from matcher.graph import RelationGraph
-from matcher.profile import Profile
 from matcher.suggestions import check_text
+from service.catalogue.cluster_views import group_json
 from service.catalogue.index import Catalogue, State
 
 
@@ -46,23 +46,13 @@ def _setting(cat: Catalogue, *, size: int, sectors: tuple[str, ...], theme: str 
                     anchors=[r for r in rows if r is not None], graph=cat.graph_state(st).relations.graph)
 
 
-def _reason(st: State, m: Member) -> str:
-    """One line in English: the member's fit, whose needs it answers, whom it already worked with, the country
-    it brings."""
-    parts = [f"fit {m.fit:.2f} with the focus"]
-    parts += [f"offers what {st.profiles[c].name} needs" for c in m.complements]
-    if m.worked_with:
-        parts.append("worked with " + ", ".join(st.profiles[w].name for w in m.worked_with))
-    if m.new_country:
-        parts.append(f"brings {st.profiles[m.row].country}")
-    return ("anchor; " if m.anchor else "") + "; ".join(parts)
-
-
 def seed_cluster(cat: Catalogue, *, size: int, sectors: tuple[str, ...] = (), theme: str | None = None,
                  countries: frozenset[str] = frozenset(), min_countries: int = 1,
                  require: Mapping[str, int] | None = None, anchors: Sequence[str] = ()) -> dict[str, Any]:
-    """A proposed cluster (see matcher.clusters): members with roles and reasons, cohesion,
-    sectors covered, alternatives per slot, and any constraint that could not be met."""
+    """A proposed cluster (see matcher.clusters): members with roles, fit and its parts, offer ↔ need evidence,
+    gaps filled, ties and alternatives per slot (with the change of the objective if swapped); the objective,
+    cohesion and quality of the whole; the countries asked for but missing, with why; and any constraint that
+    could not be met (:func:`service.catalogue.cluster_views.group_json`)."""
     s = _setting(cat, size=size, sectors=sectors, theme=theme, countries=countries, min_countries=min_countries,
                  require=require, anchors=anchors)
     st = s.st
@@ -70,20 +60,7 @@ def seed_cluster(cat: Catalogue, *, size: int, sectors: tuple[str, ...] = (), th
         seeded = seed(st.arrays, st.indexes, s.focus, s.constraints, s.params, anchors=s.anchors, graph=s.graph)
     except ValueError as exc:
         raise InvalidRequestError(str(exc)) from None
-    by_row = {m.row: m for m in seeded.members}
-    return {
-        "members": [{"id": st.profiles[m.row].id, "name": st.profiles[m.row].name,
-                     "country": st.profiles[m.row].country, "kind": st.profiles[m.row].kind, "role": m.role,
-                     "reason": _reason(st, m)} for m in by_row.values()],
-        "cohesion": seeded.cohesion, "sectors_covered": list(seeded.sectors_covered),
-        "alternatives": {st.profiles[r].id: [st.profiles[a].id for a in alts]
-                         for r, alts in seeded.alternatives.items()},
-        "unmet": list(seeded.unmet),
-    }
-
-
-def _brief(p: Profile) -> dict[str, str]:
-    return {"id": p.id, "name": p.name, "country": p.country, "kind": p.kind, "city": p.city or ""}
+    return group_json(st, seeded)
 
 
 def evaluate_cluster(cat: Catalogue, member_ids: Sequence[str], *, size: int | None = None,
@@ -91,11 +68,10 @@ def evaluate_cluster(cat: Catalogue, member_ids: Sequence[str], *, size: int | N
                      min_countries: int = 1, require: Mapping[str, int] | None = None,
                      anchors: Sequence[str] = ()) -> dict[str, Any]:
     """``member_ids`` (in the order shown) scored with the objective of :func:`seed_cluster` for the same
-    request, so that a coordinator who swaps a member for an alternative sees the new cohesion: the seed's own
-    members get the seed's cohesion. Each member comes with its role, fit, whose needs it answers, the
-    country it brings, a reason in English and the next best alternatives for its slot (as profiles); the
-    group with its cohesion and its two parts, the sectors and countries covered, and what it does not meet
-    (``shortfalls`` as data, ``unmet`` in English). ``size`` defaults to the number of members."""
+    request, so that a coordinator who swaps a member for an alternative sees the new cohesion and objective: the
+    seed's own members get the seed's figures, and a swap to a listed alternative the seed's objective plus that
+    alternative's ``delta``. The same shape as :func:`seed_cluster`; what the set does not meet is in
+    ``shortfalls`` (data) and ``unmet`` (English). ``size`` defaults to the number of members."""
     if not member_ids:
         raise InvalidRequestError("give the members to evaluate")
     if len(set(member_ids)) != len(member_ids):
@@ -106,21 +82,7 @@ def evaluate_cluster(cat: Catalogue, member_ids: Sequence[str], *, size: int | N
     rows = [_row(st.row_of(cat.profile(i).id)) for i in member_ids]
     result = evaluate(st.arrays, st.indexes, s.focus, s.constraints, s.params, rows, anchors=s.anchors,
                       graph=s.graph)
-    countries_in: list[str] = []
-    for m in result.members:
-        if st.profiles[m.row].country not in countries_in:
-            countries_in.append(st.profiles[m.row].country)
-    return {
-        "members": [{**_brief(st.profiles[m.row]), "role": m.role, "fit": m.fit, "gain": m.gain,
-                     "anchor": m.anchor, "new_country": m.new_country,
-                     "complements": [_brief(st.profiles[c]) for c in m.complements], "reason": _reason(st, m),
-                     "alternatives": [_brief(st.profiles[a]) for a in result.alternatives.get(m.row, ())]}
-                    for m in result.members],
-        "cohesion": result.cohesion, "fit": result.fit, "complementarity": result.complementarity,
-        "sectors_covered": list(result.sectors_covered), "countries": countries_in,
-        "shortfalls": [{"what": f.what, "have": f.have, "wanted": f.wanted} for f in result.shortfalls],
-        "unmet": [f.text for f in result.shortfalls],
-    }
+    return group_json(st, result)
 
 
 def extend_cluster(cat: Catalogue, member_ids: Sequence[str], *, k: int = 10,

@@ -9,20 +9,30 @@ import typer
 import service.cli.common as common
 from matcher.taxonomy import SECTORS
 from service import params
-from service.cli.common import CountriesOpt, DbOpt, JsonOpt, KOpt, print_json, say
+from service.cli.common import DbOpt, JsonOpt, KOpt, print_json, say
 from service.cli.profiles import SectorsOpt
+
+SeedCountriesOpt = Annotated[str | None, typer.Option(
+    "--countries", help="Members only from these countries, e.g. MA,TN; each one the cluster covers is rewarded and "
+                        "each one it misses is explained.")]
 
 app = typer.Typer(no_args_is_help=True, help="Seed cross-border clusters, or find who could join one.")
 
 
-@app.command("seed")
+@app.command("seed", help=(
+    "Propose a cluster: a role mix along a value chain, across countries, each member explained.\n\n"
+    "Each member comes with its fit and the fit's parts (theme, sectors, value chain), the offer-need pairs it has "
+    "with the others, what only it brings and whom it already worked with; each place with its own alternatives and "
+    "the change of the objective if swapped; the group with its quality (cohesion, coverage, complementarity); "
+    "every country of --countries without a member, with why."))
 def seed(
     size: Annotated[int, typer.Option("--size", min=2, max=100, help="Number of members.")],
     db: DbOpt = None,
     sectors: SectorsOpt = None,
     theme: Annotated[str | None, typer.Option(help="What the cluster is about, in any language.")] = None,
-    countries: CountriesOpt = None,
-    min_countries: Annotated[int, typer.Option("--min-countries", min=1)] = 1,
+    countries: SeedCountriesOpt = None,
+    min_countries: Annotated[int, typer.Option("--min-countries", min=1,
+                                               help="At least this many countries (a hard floor).")] = 1,
     require: Annotated[str | None, typer.Option(help="Role mix, e.g. education=1,support_org=1,funder=1.")] = None,
     anchor: Annotated[list[str] | None, typer.Option(help="A member that must be in (repeatable).")] = None,
     as_json: JsonOpt = False,
@@ -37,13 +47,17 @@ def seed(
     if as_json:
         print_json(result)
         return
-    say(f"Cluster of {len(result['members'])} (cohesion {result['cohesion']:.2f}); "
-        f"sectors covered: {', '.join(result['sectors_covered'])}")
+    say(f"Cluster of {len(result['members'])}: cohesion {result['cohesion']:.2f}, objective {result['objective']:.2f}")
+    for name, figure in result["quality"].items():
+        say(f"  {name.replace('_', ' ')}: {figure['text']}")
     for m in result["members"]:
-        say(f"  {m['country']}  {m['role']:<22} {m['name'][:40]:<40} {m['reason']}")
-        alts = result["alternatives"].get(m["id"])
-        if alts:
-            say(f"      alternatives: {', '.join(alts)}")
+        say(f"  {m['country']}  {m['role']:<22} {m['name'][:40]:<40} {m['id']}")
+        say(f"      why: {m['reason']}")
+        if m["alternatives"]:
+            say("      alternatives: " + "; ".join(f"{a['name'][:30]} ({a['country']}, {a['id']}) {a['delta']:+.2f}"
+                                            for a in m["alternatives"]))
+    for missing in result["missing_countries"]:
+        say(f"missing {missing['text']}")
     for problem in result["unmet"]:
         say(f"cannot meet: {problem}", err=True)
 

@@ -201,20 +201,77 @@ class ClusterExtendRequest(BaseModel):
     k: Annotated[int, Field(ge=1, le=100)] = 10
 
 
-class ClusterMemberOut(BaseModel):
+class ClusterProfileOut(BaseModel):
     id: str
     name: str
     country: str
     kind: str
+    city: str = ""
+
+
+class ClusterAnswerOut(ClusterProfileOut):
+    """An offer answering a need inside the cluster: the other member, the two phrases, the calibrated match."""
+
+    offer: str
+    need: str
+    score: float
+
+
+class ClusterAlternativeOut(ClusterProfileOut):
+    delta: float = Field(description="change of the objective if swapped in for this member")
+    cohesion_change: float
+
+
+class ClusterGapOut(BaseModel):
+    what: str = Field(description="sector, role, country or language")
+    value: str
+
+
+class ClusterMemberOut(ClusterProfileOut):
     role: str
+    fit: float = Field(description="0 = a typical eligible profile, 1 = the best available")
+    fit_parts: dict[str, float] = Field(description="theme, sectors, value_chain: they add up to the fit (unclipped)")
+    gain: float = Field(description="what the member adds to the objective: F(S) - F(S without it)")
+    anchor: bool
+    new_country: bool
+    complements: list[ClusterProfileOut]
+    serves: list[ClusterAnswerOut] = Field(description="its offers answering other members' needs")
+    served_by: list[ClusterAnswerOut] = Field(description="other members' offers answering its needs")
+    gaps: list[ClusterGapOut] = Field(description="what only this member brings to the cluster")
+    worked_with: list[ClusterProfileOut]
     reason: str
+    alternatives: list[ClusterAlternativeOut]
+
+
+class ClusterMissingCountryOut(BaseModel):
+    country: str
+    reason: str = Field(description="no_eligible, no_slot, or swap (the best candidate there and what it costs)")
+    candidate: ClusterProfileOut | None
+    replaces: ClusterProfileOut | None
+    delta: float
+    cohesion_change: float
+    text: str
+
+
+class ClusterShortfallOut(BaseModel):
+    what: str
+    have: int
+    wanted: int
 
 
 class ClusterSeedOut(BaseModel):
     members: list[ClusterMemberOut]
+    objective: float
     cohesion: float
+    fit: float
+    complementarity: float
     sectors_covered: list[str]
+    countries: list[str]
     alternatives: dict[str, list[str]] = Field(description="member id -> the next best candidates for its slot")
+    missing_countries: list[ClusterMissingCountryOut] = Field(description="countries asked for without a member")
+    quality: dict[str, dict[str, Any]] = Field(
+        description="cohesion, value_chain, roles, countries, languages, complementarity: figures and a line each")
+    shortfalls: list[ClusterShortfallOut]
     unmet: list[str] = Field(description="constraints that could not be met, in words")
 
 
