@@ -29,15 +29,16 @@ from typing import Any
 
 from bench.common import REPORTS, ROOT, RUNS, Figure, machine
 
-SECTIONS: tuple[str, ...] = ("encoding", "search", "suggest", "learned", "http", "web", "schedule")
+SECTIONS: tuple[str, ...] = ("encoding", "search", "suggest", "learned", "http", "web", "schedule", "exposure")
 TITLES = {"encoding": "Encoding (point 1)", "search": "Vector search (points 2-4)",
           "suggest": "Suggest end to end and event batch (points 5-6)", "http": "HTTP (point 7)",
           "learned": "Learned ranker: training and suggest with the model (issue #16)",
           "web": "Web app: the search page",
-          "schedule": "Scheduling (point 8)"}
+          "schedule": "Scheduling (point 8)",
+          "exposure": "Event recommendations: joint lists against independent top-k (issue #17)"}
 # Seconds after which a section is stopped and recorded as failed (about twice its budget).
 TIMEOUTS = {"encoding": 16 * 60, "search": 24 * 60, "suggest": 30 * 60, "learned": 30 * 60, "http": 12 * 60,
-            "web": 8 * 60, "schedule": 60}
+            "web": 8 * 60, "schedule": 60, "exposure": 20 * 60}
 QUICK_TIMEOUT = 10 * 60
 # Figures each section must report in a full run; one not reported is listed as missing, never dropped.
 EXPECTED: dict[str, tuple[str, ...]] = {
@@ -47,6 +48,9 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "schedule": ("original: proven optimal", "original: equal to the published optimum"),
     "web": ("search page overhead over suggest",),
     "learned": ("train-ranker, N=10,000", "suggest p50 learned / weighted mean, N=100,000"),
+    "exposure": ("synthetic, moderate skew, 2,000: joint / independent expected meetings",
+                 "synthetic, moderate skew, 2,000: exposure Gini joint - independent",
+                 "synthetic, moderate skew, 2,000: joint lists, seconds"),
 }
 
 
