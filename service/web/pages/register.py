@@ -20,6 +20,7 @@ from service.web import vocabulary as vocab
 from service.web.messages import field_error
 from service.web.pages.common import Lang
 from service.web.pages.firm import shown
+from service.web.pages.quality import profile_quality_view
 from service.web.security import CsrfChecked, SessionDep, catalogue_of
 from service.web.templating import render
 from storage.web import WebSession
@@ -91,10 +92,11 @@ def _preview(request: Request, lang: str, record: dict[str, Any]) -> tuple[Sugge
 
 
 def _form_page(request: Request, lang: str, *, values: dict[str, Any], errors: dict[str, str], action: str,
-               editing: str | None = None, preview: Any = None, status: int = 200) -> Response:
+               editing: str | None = None, preview: Any = None, status: int = 200,
+               quality: dict[str, Any] | None = None) -> Response:
     result, results = preview if preview is not None else (None, [])
     return render(request, lang, "register/form.html", status=status, form=values, errors=errors, action=action,
-                  editing=editing, result=result, results=results, **_choices(lang))
+                  editing=editing, result=result, results=results, quality=quality, **_choices(lang))
 
 
 @router.get("/{lang}/register")
@@ -111,14 +113,16 @@ async def _handle(request: Request, lang: str, *, token: str | None) -> Response
         if form.get("intent") == "preview":
             profile = valid_profile({**record, "id": "preview"})
             return _form_page(request, lang, values=form_values(record), errors={}, action=action,
-                              editing=token, preview=_preview(request, lang, profile.to_record()))
+                              editing=token, preview=_preview(request, lang, profile.to_record()),
+                              quality=profile_quality_view(request, profile, lang))
         sent = moderation.submit_edit(cat, token, record) if token else moderation.submit_new(cat, record)
     except InvalidFieldsError as exc:
         return _form_page(request, lang, values=form_values(record), errors=errors_by_field(exc.errors, lang),
                           action=action, editing=token, status=422)
     link = f"{request.url.scheme}://{request.url.netloc}/{lang}/register/edit/{sent.token}" if sent.token else None
     return render(request, lang, "register/sent.html", profile=sent.profile, link=link,
-                  preview=_preview(request, lang, sent.profile.to_record()))
+                  preview=_preview(request, lang, sent.profile.to_record()),
+                  quality=profile_quality_view(request, sent.profile, lang))
 
 
 @router.post("/{lang}/register", dependencies=[CsrfChecked])
@@ -133,8 +137,12 @@ def edit_form(request: Request, lang: Lang, token: str) -> Response:
         profile_id, record = moderation.editable(catalogue_of(request), token)
     except NotFoundError:
         raise HTTPException(404) from None
+    try:  # the owner sees the quality of the record it edits (a pending change, else the published profile)
+        quality = profile_quality_view(request, valid_profile({**record, "id": profile_id}), lang)
+    except InvalidFieldsError:  # stored before today's validation: the form's own errors will say why
+        quality = None
     return _form_page(request, lang, values=form_values(record), errors={}, action=f"/{lang}/register/edit/{token}",
-                      editing=profile_id)
+                      editing=profile_id, quality=quality)
 
 
 @router.post("/{lang}/register/edit/{token}", dependencies=[CsrfChecked])
