@@ -65,7 +65,7 @@ def evaluate(
     except DataMissingError as exc:
         raise _fail(str(exc)) from None
     if as_json:
-        hidden = ("markdown", "run")
+        hidden = ("markdown", "run", "planted")
         print_json(plain({k: {kk: vv for kk, vv in v.items() if kk not in hidden} for k, v in parts.items()}))
     else:
         say("\n\n".join(v["markdown"] for v in parts.values()))

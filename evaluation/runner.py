@@ -62,13 +62,16 @@ def run_consortium_eval(encoder: Encoder, data_root: Path, cache_db: Path, *, li
     from evaluation.consortium import consortium_markdown, figures, run_consortium
     from evaluation.cordis import build_protocol, load, time_split
     from evaluation.cordis_eval import embed_history
+    from evaluation.planted import planted_figures, planted_markdown, run_planted
 
     data = load(_require(data_root / "cordis-partnerships"))
     protocol = build_protocol(data, time_split(data))
     vectors = embed_history(protocol, encoder, cache_db, show_progress=show_progress)
     run = run_consortium(protocol, vectors, encoder.dim, limit=limit)
-    return {"figures": figures(run), "projects": run.projects, "weights": run.weights,
-            "markdown": consortium_markdown(run)}
+    planted = run_planted()  # sample-like data with planted groups: no model, a few seconds
+    return {"figures": figures(run), "projects": run.projects, "weights": run.weights, "planted": planted,
+            "planted_figures": planted_figures(planted),
+            "markdown": consortium_markdown(run) + "\n" + planted_markdown(planted)}
 
 
 def run_crosslingual(encoder: Encoder, data_root: Path, *, limit: int | None = None,
@@ -149,6 +152,10 @@ def write_report(parts: dict[str, Any], *, encoder: Encoder, out_dir: Path, limi
     cordis = parts["cordis"]
     plot_curves(cordis["run"], out_dir / "cordis_recall_at_k.png")
     plot_slices(cordis["figures"], out_dir / "cordis_slices.png")
+    if "consortium" in parts:
+        from evaluation.planted import plot_planted
+
+        plot_planted(parts["consortium"]["planted"], out_dir / "planted_clusters.png")
     command = "ccimatch eval all" + (f" --limit {limit}" if limit else "")
     header = [
         "# ccimatch evaluation", "",
@@ -162,7 +169,8 @@ def write_report(parts: dict[str, Any], *, encoder: Encoder, out_dir: Path, limi
     write_json(out_dir / "evaluation.json", {
         "date": dt.date.today().isoformat(), "encoder": encoder.model_id, "command": command,
         "cordis": {"info": cordis["info"], "figures": cordis["figures"], "comparisons": cordis["comparisons"]},
-        "consortium": {"projects": parts["consortium"]["projects"], "figures": parts["consortium"]["figures"]},
+        "consortium": {"projects": parts["consortium"]["projects"], "figures": parts["consortium"]["figures"],
+                       "planted": parts["consortium"]["planted_figures"]},
         "crosslingual": parts["crosslingual"]["results"], "sample": parts["sample"]["summary"],
         **({"quality": {k: v for k, v in parts["quality"].items() if k != "markdown"}} if "quality" in parts else {}),
     })
