@@ -32,8 +32,9 @@ def build(spain: str = "firm") -> tuple[CatalogueArrays, dict[str, ExactIndex]]:
 
     def add(pid: str, country: str, sectors: tuple[str, ...], overall: np.ndarray, offers: list[np.ndarray],
             needs: list[np.ndarray]) -> None:
-        rows.append((Profile(id=pid, name=pid.upper(), kind=spain if country == "ES" else "firm", country=country, sectors=sectors,
-                             description="x", offers=tuple(f"o{i}" for i in range(len(offers))),
+        kind = spain if country == "ES" else "firm"
+        rows.append((Profile(id=pid, name=pid.upper(), kind=kind, country=country, sectors=sectors, description="x",
+                             offers=tuple(f"o{i}" for i in range(len(offers))),
                              needs=tuple(f"n{i}" for i in range(len(needs))), languages=("fr",)),
                      overall, offers, needs))
 
