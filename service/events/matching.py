@@ -10,8 +10,12 @@ capacity is its ``max_meetings`` capped by the slots it is free, else those slot
 
 from __future__ import annotations
 
+import math
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -70,14 +74,39 @@ def recommend(svc: EventService, event_id: int, *, k: int = 5, of: str | None = 
 
 def recommendations(svc: EventService, event_id: int, *, k: int = 5, of: str | None = None,
                     method: str = DEFAULT_METHOD, exposure_multiple: float = EXPOSURE_MULTIPLE) -> Recommendations:
-    """:func:`recommend` with the figures of the lists (expected mutual meetings, exposure Gini, ...)."""
+    """:func:`recommend` with the figures of the lists (expected mutual meetings, exposure Gini, ...).
+
+    The whole event's lists are kept (a few per process) until the event, the catalogue, the relationships
+    or the ranking model change: a participant's page asks for its own rows, which need everyone's lists."""
     if not 1 <= k <= 100:
         raise InvalidRequestError(f"recommend: field 'k' = {k}: must be 1 to 100")
     if method not in METHODS:
         raise InvalidRequestError(f"recommend: field 'method' = {method!r}: choose one of {', '.join(METHODS)}")
-    if not (isinstance(exposure_multiple, int | float) and 1 <= exposure_multiple <= 100):
+    if not (isinstance(exposure_multiple, int | float) and math.isfinite(exposure_multiple)
+            and 1 <= exposure_multiple <= 100):
         raise InvalidRequestError(f"recommend: field 'exposure_multiple' = {exposure_multiple}: must be 1 to 100")
     data = event(svc, event_id)
+    cat = svc.catalogue
+    key = (id(cat), event_id, data, cat.graph_state(cat.state()).key, k, method, float(exposure_multiple))
+    with _LOCK:
+        kept = _KEPT.get(key)
+    found = kept[1] if kept is not None and kept[0]() is cat else None  # the same catalogue, not a namesake
+    if found is None:
+        found = _all_lists(svc, data, k=k, method=method, exposure_multiple=float(exposure_multiple))
+        with _LOCK:
+            _KEPT[key] = (weakref.ref(cat), found)
+            while len(_KEPT) > _KEEP:
+                _KEPT.popitem(last=False)
+    return replace(found, rows=[r for r in found.rows if of is None or r.participant == of])
+
+
+_KEEP = 8  # events' lists kept per process
+_KEPT: OrderedDict[tuple[Any, ...], tuple[weakref.ref[Any], Recommendations]] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def _all_lists(svc: EventService, data: EventData, *, k: int, method: str, exposure_multiple: float
+               ) -> Recommendations:
     ids = [p.profile_id for p in data.participants]
     cap = capacities(data)
     pool = _pool(svc, ids, depth=max(k, CANDIDATES))
@@ -94,7 +123,7 @@ def recommendations(svc: EventService, event_id: int, *, k: int = 5, of: str | N
     index = {pid: i for i, pid in enumerate(ids)}
     cap_array = np.array([cap[pid] for pid in ids], dtype=np.int64)
     if method == "joint":
-        lists = joint_lists(scores, cap_array, k=k, exposure_multiple=float(exposure_multiple))
+        lists = joint_lists(scores, cap_array, k=k, exposure_multiple=exposure_multiple)
         tops = {pid: [(ids[b], *pool[pid][ids[b]]) for b in lists[index[pid]].tolist() if b >= 0]
                 for pid in ids if pid in pool}
     else:
@@ -105,14 +134,12 @@ def recommendations(svc: EventService, event_id: int, *, k: int = 5, of: str | N
     listed = {pid: {t[0] for t in top} for pid, top in tops.items()}
     out = []
     for pid in ids:
-        if of is not None and pid != of:
-            continue
         rows = [Recommendation(participant=pid, partner=b, partner_name=name, score=score, reason=reason,
                                mutual=pid in listed.get(b, set()))
                 for b, name, score, reason in tops.get(pid, [])]
         out.extend(sorted(rows, key=lambda r: (not r.mutual, -r.score, r.partner)))
-    return Recommendations(rows=out, method=method, k=k, exposure_multiple=float(exposure_multiple),
-                           figures=figures, capacity=cap)
+    return Recommendations(rows=out, method=method, k=k, exposure_multiple=exposure_multiple, figures=figures,
+                           capacity=cap)
 
 
 def capacities(data: EventData) -> dict[str, int]:

@@ -16,6 +16,7 @@ from tests.conftest import FakeEncoder
 from tests.service.events.helpers import (
     MEMBERS,
     make_event,
+    stored_as_is,
 )
 
 
@@ -114,6 +115,17 @@ def test_bad_values_name_the_field(svc: EventService, kw: dict[str, object], fie
     with pytest.raises(InvalidRequestError, match=field):
         ev.prefill(svc, eid, **kw)  # type: ignore[arg-type]
     assert ev.list_requests(svc, eid) == []
+
+
+def test_lists_kept_between_calls_follow_catalogue_changes(svc: EventService) -> None:
+    eid = make_event(svc)
+    first = ev.recommend(svc, eid, k=3)
+    assert ev.recommend(svc, eid, k=3) == first
+    assert ev.recommend(svc, eid, k=3, of="tn-1") == [r for r in first if r.participant == "tn-1"]
+    partner = first[0].partner
+    stored_as_is(svc.catalogue, **{partner: "Renamed Org"})
+    again = ev.recommend(svc, eid, k=3)
+    assert {r.partner_name for r in again if r.partner == partner} == {"Renamed Org"}
 
 
 def _no_encoder() -> FakeEncoder:
