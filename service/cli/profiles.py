@@ -78,9 +78,9 @@ def _print_quality(report: Any, lang: str, name: str = "") -> None:
 
 @app.command()
 def quality(
-    profile_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="A stored profile's id.")] = None,
-    weakest: Annotated[int | None, typer.Option("--weakest", min=1, max=1000,
-                                                help="List the N profiles with the lowest scores.")] = None,
+    profile_id: Annotated[str | None, typer.Argument(metavar="ID", help="A stored profile's id.")] = None,
+    weakest: Annotated[int | None, typer.Option(
+        "--weakest", min=1, max=1000, help="List the N profiles with the lowest scores (those with findings).")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of messages and hints: ar, fr or en.")] = "en",
     db: DbOpt = None, as_json: JsonOpt = False,
 ) -> None:
