@@ -359,3 +359,29 @@ def test_cli_export_pdf_takes_the_address_from_the_option_or_the_setting(event_c
         assert len(doc) == len(ev.event(svc, int(eid)).participants)
         assert all(url.startswith("https://settings.example.org/fr/key/") for page in doc
                    for url in _links(doc, page))  # the test profiles work in French first
+
+
+def test_an_agenda_that_spills_is_set_again_smaller_alone(printed: Printed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten meetings start at the normal size; with long names and reasons they spill onto a second page, so
+    that agenda alone is rendered again, smaller, and the short one keeps its first rendering."""
+    data = ev.event(printed.svc, printed.event_id)
+    long = "distributeur pour les salles de cinéma européennes et les plateformes de diffusion en ligne"
+    why = (("word", "Ils offrent"), ("quote", long), ("word", "ce qui répond à votre besoin"), ("quote", long))
+    meeting = printing.PrintedMeeting(day="lundi", hours="09:00–09:30", table="Table 12",
+                                      partner="Les Ateliers Ferrari Palermo et Associés", country="Italie",
+                                      sectors="Cinéma, photographie et vidéo, Mobilier et décoration intérieure",
+                                      why=why)
+    pages = [printing.AgendaPage(profile_id="a", name="Long", lang="fr", url=BASE, meetings=(meeting,) * 9),
+             printing.AgendaPage(profile_id="b", name="Short", lang="fr", url=BASE, meetings=(meeting,))]
+    rendered: list[list[str]] = []
+    real = printing._html
+
+    def spy(template: str, **values: Any) -> Any:
+        rendered.append([p.name for p in values["pages"]])
+        return real(template, **values)
+
+    monkeypatch.setattr(printing, "_html", spy)
+    with _pdf(printing.render_agendas(data, pages)) as doc:
+        assert len(doc) == 2
+        assert [doc[i].get_textpage().get_text_range().count("09:00") for i in (0, 1)] == [9, 1]
+    assert rendered[0] == ["Long", "Short"] and len(rendered) > 1 and all(r == ["Long"] for r in rendered[1:])
