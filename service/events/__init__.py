@@ -1,9 +1,10 @@
 """B2B meeting events around the catalogue, one module per job: the event and its plan (:mod:`.plan`),
 meeting requests (:mod:`.requests`), recommended meetings (:mod:`.matching`), the schedule
 (:mod:`.scheduling`; in the background with live progress: :mod:`.jobs`), agendas and the grid
-(:mod:`.agendas`), repair on the day (:mod:`.repair`), exports (:mod:`.exports`), the organiser's figures
-(:mod:`.dashboard`), why two participants should meet (:mod:`.evidence`) and what came of the meetings
-(:mod:`.outcomes`). Every function takes the :class:`EventService` (the catalogue and the database) first.
+(:mod:`.agendas`), repair on the day (:mod:`.repair`), exports (:mod:`.exports`; printed agendas and table
+signs: :mod:`.printing`), the organiser's figures (:mod:`.dashboard`), why two participants should meet
+(:mod:`.evidence`) and what came of the meetings (:mod:`.outcomes`). Every function takes the
+:class:`EventService` (the catalogue and the database) first.
 The domain (values, the request state machine, row checks) is :mod:`matcher.events` and :mod:`matcher.event_rows`."""
 
 from matcher.errors import InvalidFieldsError
