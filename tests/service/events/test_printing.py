@@ -385,3 +385,16 @@ def test_an_agenda_that_spills_is_set_again_smaller_alone(printed: Printed, monk
         assert len(doc) == 2
         assert [doc[i].get_textpage().get_text_range().count("09:00") for i in (0, 1)] == [9, 1]
     assert rendered[0] == ["Long", "Short"] and len(rendered) > 1 and all(r == ["Long"] for r in rendered[1:])
+
+
+def test_names_are_printed_as_text_and_nothing_is_fetched(printed: Printed) -> None:
+    """Stored text is escaped (a name cannot add markup or make the renderer fetch a URL); the renderer
+    refuses anything but the project's files and inline data."""
+    data = ev.event(printed.svc, printed.event_id)
+    name = '<img src="https://evil.example/x.png"><link rel="stylesheet" href="http://evil.example/a.css">'
+    page = printing.AgendaPage(profile_id="x", name=name, lang="en", url=BASE, meetings=())
+    with _pdf(printing.render_agendas(data, [page])) as doc:
+        assert "evil.example/x.png" in doc[0].get_textpage().get_text_range().replace("\r\n", "")
+    fetcher = printing._html("agendas.html", data=data, pages=[], density=[], qr=printing._qr, days={}).url_fetcher
+    with pytest.raises(ValueError, match="disallowed protocol"):
+        fetcher("https://fonts.example.org/noto.woff2")
