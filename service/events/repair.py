@@ -17,7 +17,7 @@ from typing import Any
 
 from matcher.errors import ConflictError, InvalidRequestError
 from matcher.events import ACTIVE_STATES, Assignment, EventData, MeetingRequest, NewRequest, Slot, zone
-from matcher.scheduling import Instance, Place, Reason, breaks_per_participant, repair_schedule
+from matcher.scheduling import Place, Reason, breaks_per_participant, repair_schedule
 from service.events.plan import EventService, event, local
 from service.events.scheduling import DEFAULT_WEIGHT, instance_of
 from storage import events as store
@@ -174,7 +174,7 @@ def reschedule(svc: EventService, event_id: int, *, cancel: Iterable[int] = (), 
                        {x.meeting for x in result.moves}, new_ids, len(kept), sequences, written)
     return RescheduleReport(
         event_id=event_id, dry_run=dry_run, stored=written, status=sched.status, started=started,
-        moved=len(result.moves), breaks_before=_breaks(instance, previous), breaks=sched.breaks or 0,
+        moved=len(result.moves), breaks_before=_breaks(data, requests, stored), breaks=sched.breaks or 0,
         seconds=sched.seconds, notices=notices)
 
 
@@ -288,8 +288,12 @@ def _lost(data: EventData, numbers: list[int], problems: list[str]) -> set[int]:
 
 
 # --- the answer -----------------------------------------------------------------------------------------------
-def _breaks(instance: Instance, previous: Sequence[Place | None]) -> int:
-    return sum(breaks_per_participant(instance, [None if p is None else p.slot for p in previous]))
+def _breaks(data: EventData, requests: Mapping[int, MeetingRequest], stored: Sequence[Assignment]) -> int:
+    """The breaks of the stored schedule, before the change."""
+    index = {p.profile_id: i for i, p in enumerate(data.participants)}
+    pairs = [requests[a.request_id] for a in stored]
+    instance = instance_of(data, [(index[r.from_id], index[r.to_id], r.priority, 1.0) for r in pairs])
+    return sum(breaks_per_participant(instance, [a.slot for a in stored]))
 
 
 def _notices(svc: EventService, data: EventData, requests: Mapping[int, MeetingRequest],

@@ -74,9 +74,12 @@ def _check_changes(before: dict[int, tuple[int, int]], after: dict[int, tuple[in
 def test_a_cancellation_frees_the_slot_and_tells_both_sides(svc: EventService) -> None:
     eid = _event(svc)
     before = _stored(svc, eid)
+    breaks = sum(row["breaks"] for row in ev.summary_rows(svc, eid)[0])
     rid = next(r.id for r in ev.list_requests(svc, eid) if r.pair == frozenset(("tn-1", "it-1")))
     report = ev.reschedule(svc, eid, cancel=[rid], time_limit=10)
-    assert report.stored and report.moved == 0
+    assert report.stored and report.moved == 0 and report.status == "optimal"
+    assert report.breaks_before == breaks
+    assert report.breaks == sum(row["breaks"] for row in ev.summary_rows(svc, eid)[0])
     assert {(n.profile_id, n.kind, n.partner_id) for n in report.notices} == {("tn-1", "cancelled", "it-1"),
                                                                             ("it-1", "cancelled", "tn-1")}
     _check_changes(before, _stored(svc, eid), report)
