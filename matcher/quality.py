@@ -244,8 +244,8 @@ def _contact(p: Profile) -> list[Finding]:
 def _capitals(p: Profile) -> list[Finding]:
     fields = []
     for field, text in _texts(p).items():
-        cased = [c for c in text if c.isupper() or c.islower()]
-        if len(cased) >= MIN_CASED_LETTERS and sum(c.isupper() for c in cased) >= CAPITALS_SHARE * len(cased):
+        upper, lower = sum(map(str.isupper, text)), sum(map(str.islower, text))
+        if upper + lower >= MIN_CASED_LETTERS and upper >= CAPITALS_SHARE * (upper + lower):
             fields.append(field)
     return [Finding.of("all_capitals", fields=",".join(fields))] if fields else []
 

@@ -50,11 +50,7 @@ def _fold_arabic(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Every word of ``text``, folded (case, accents, Arabic letter forms and article), in order."""
-    out = []
-    for raw in _WORD.findall(text):
-        word = fold(raw)
-        out.append(_fold_arabic(word) if _ARABIC.search(word) else word)
-    return out
+    return [_fold_arabic(w) if _ARABIC.search(w) else w for w in _WORD.findall(fold(text))]
 
 
 _STOP = frozenset(words(" ".join(STOPWORDS)))
@@ -136,17 +132,38 @@ SECTOR_KEYWORDS: dict[str, str] = {
 }
 assert set(SECTOR_KEYWORDS) == set(SECTORS)
 _KEYWORDS: dict[str, tuple[str, ...]] = {s: tuple(dict.fromkeys(words(text))) for s, text in SECTOR_KEYWORDS.items()}
+# Indexes of the keywords, so that a word is looked up rather than compared with every keyword: exact Latin words
+# (and their plural), Latin prefixes by length, Arabic stems (found inside a word).
+_EXACT: dict[str, set[str]] = {}
+_PREFIX: dict[int, dict[str, set[str]]] = {}
+_STEMS: list[tuple[str, str]] = []
+for _sector, _keys in _KEYWORDS.items():
+    for _k in _keys:
+        if _ARABIC.search(_k):
+            _STEMS.append((_k, _sector))
+        elif len(_k) >= 5:
+            _PREFIX.setdefault(len(_k), {}).setdefault(_k, set()).add(_sector)
+        else:
+            for _form in (_k, _k + "s"):
+                _EXACT.setdefault(_form, set()).add(_sector)
 
 
-def _matches(word: str, keyword: str) -> bool:
-    if _ARABIC.search(keyword):
-        return keyword in word
-    return word.startswith(keyword) if len(keyword) >= 5 else word == keyword or word == keyword + "s"
+def _sectors_of(word: str) -> set[str]:
+    """The sectors one folded word is a keyword of."""
+    if _ARABIC.search(word):
+        return {sector for stem, sector in _STEMS if stem in word}
+    found = set(_EXACT.get(word, ()))
+    for length, prefixes in _PREFIX.items():
+        if len(word) >= length:
+            found |= prefixes.get(word[:length], set())
+    return found
 
 
 def sector_hits(text: str) -> dict[str, int]:
     """Per sector, how many distinct words of the text match one of its :data:`SECTOR_KEYWORDS` (sectors with
     none left out)."""
-    found = set(words(text))
-    hits = {s: sum(any(_matches(w, k) for k in keys) for w in found) for s, keys in _KEYWORDS.items()}
-    return {s: n for s, n in hits.items() if n}
+    hits: dict[str, int] = {}
+    for word in set(words(text)):
+        for sector in _sectors_of(word):
+            hits[sector] = hits.get(sector, 0) + 1
+    return hits
