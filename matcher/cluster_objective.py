@@ -105,18 +105,38 @@ class Objective:
         s = list(members)
         p = self.params
         n = len(s)
-        pairs = float(self.comp[np.ix_(s, s)].sum() - np.trace(self.comp[np.ix_(s, s)])) if n > 1 else 0.0
+        block = self.comp[s][:, s]
+        pairs = float(block.sum() - np.trace(block)) if n > 1 else 0.0
         ties = 0.0
         if self.ties is not None:
-            ref = self.reference(s)
-            for m in s:
-                if m not in self.anchors:
-                    ties += p.relations * self.ties.relation(m, ref) + p.brokers * self.ties.broker(m, ref)
+            ties = self._ties(s)
         covered = len({self.countries[m] for m in s} & self.asked)
         return Terms(fit=float(self.fit[s].sum()), complementarity=p.complementarity * pairs / max(n - 1, 1),
                      coverage=p.coverage * self.cover(s), countries=p.countries * covered, ties=ties,
                      mean_fit=float(self.fit[s].mean()) if n else 0.0,
                      mean_pair=pairs / (n * (n - 1)) if n > 1 else 0.0, size=n)
+
+    def _ties(self, members: list[int]) -> float:
+        """Σ over the non-anchors of λ_rel · relation + λ_brk · broker to the reference members (the others
+        among them), as :class:`matcher.ties.GroupTies` computes them, from the reference members' tie columns."""
+        assert self.ties is not None
+        ref = self.reference(members)
+        if not ref or not members:
+            return 0.0
+        columns = [self.ties.column(g) for g in ref]
+        tie = np.array([c[0][members] for c in columns])  # (r, s)
+        other = np.array(ref)[:, None] != np.array(members)[None, :]  # (r, s): g is another member than m
+        direct = np.array([c[1][members] for c in columns]) & other
+        count = other.sum(axis=0)
+        relation = (tie * other).sum(axis=0) / np.maximum(count, 1)
+        codes = sorted({self.countries[g] for g in ref})
+        in_country = np.zeros((len(codes), len(ref)))
+        in_country[[codes.index(self.countries[g]) for g in ref], np.arange(len(ref))] = 1.0
+        countries = ((in_country @ other) > 0).sum(axis=0)  # the others' countries, per member
+        linked = ((in_country @ direct) > 0).sum(axis=0)
+        broker = np.where(countries >= 2, np.maximum(linked - 1, 0) / np.maximum(countries - 1, 1), 0.0)
+        keep = (count > 0) & np.array([m not in self.anchors for m in members])
+        return float(np.sum(np.where(keep, self.params.relations * relation + self.params.brokers * broker, 0.0)))
 
     def value(self, members: Sequence[int]) -> float:
         return self.terms(members).total

@@ -55,6 +55,10 @@ class GroupTies:
             self._columns[g] = (tie[self.rows], direct[self.rows] > 0)
         return self._columns[g]
 
+    def column(self, g: int) -> tuple[np.ndarray, np.ndarray]:
+        """(m,) tie of every position to position ``g`` and (m,) whether it is directly linked to ``g``."""
+        return self._column(g)
+
     def terms(self, group: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """(m,) relation and broker of every position to ``group``, for positions outside it; the last group
         asked is kept, as a greedy search asks about one group for every candidate in turn."""

@@ -141,3 +141,22 @@ def test_extend_prefers_who_worked_with_the_members_and_links_their_countries() 
     assert top.tolist() == [4, 3, 2] and parts["broker"].tolist() == [1.0, 0.0, 0.0]
     assert parts["relations"][0] > parts["relations"][1] > parts["relations"][2] == 0.0
     assert scores[0] - scores[2] == pytest.approx(0.5 * parts["relations"][0] + 0.25)
+
+
+@pytest.mark.parametrize("anchors", [[], [0, 3]])
+def test_the_objectives_tie_term_is_the_ties_of_matcher_ties(anchors: list[int]) -> None:
+    """F reads the ties from the members' columns; the sum is what GroupTies gives member by member."""
+    from matcher.cluster_objective import Objective
+    from matcher.ties import GroupTies
+
+    cat, _ = catalogue(["MA", "MA", "TN", "FR", "TN", "FR", "IT", "MA"], [[1, 0, 0, 0]] * 8)
+    g = graph(cat, [(0, 2), (0, 3), (1, 2), (2, 5), (3, 4), (4, 6), (5, 6), (6, 7), (1, 7)])
+    rows = np.arange(len(cat))
+    ties = GroupTies(graph=g, rows=rows, countries=cat.countries)
+    params = ClusterParams(size=5, relations=1.0, brokers=0.5)
+    obj = Objective(cat=cat, rows=rows, fit=np.zeros(len(cat)), comp=np.zeros((len(cat), len(cat))), params=params,
+                    asked=frozenset(), anchors=anchors, ties=ties)
+    for members in ([0, 3, 2, 5, 6], [0, 3, 1, 7, 4], [0, 3, 6]):
+        ref = [m for m in members if m in anchors] if anchors else members
+        expected = sum(ties.relation(m, ref) + 0.5 * ties.broker(m, ref) for m in members if m not in anchors)
+        assert obj.terms(members).ties == pytest.approx(expected) and expected > 0
