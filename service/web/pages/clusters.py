@@ -1,6 +1,8 @@
 """The coordinator's journey: seed a cross-border cluster from a form (sectors, theme, countries, size, role
-mix, anchors), read the proposal (each member's role, reason and alternatives, the cohesion, the sectors
-covered, what could not be met), swap a member for an alternative and see the cohesion change, and find who
+mix, anchors), read the proposal (each member's role, its fit as a bar with its parts, the offer ↔ need pairs
+with the others, what only it brings, whom it worked with, and its own alternatives with the change of the
+objective; the cohesion, the quality of the whole, the sectors covered, the countries asked for but missing
+and why, what could not be met), swap a member for an alternative and see the cohesion change, and find who
 abroad could join an existing cluster.
 
 Every page only reads the catalogue, so every form is a GET form and every state is a bookmarkable URL:
@@ -29,7 +31,7 @@ from service import params
 from service.catalogue import Catalogue, extend_cluster, seed_cluster
 from service.catalogue.clusters import evaluate_cluster
 from service.web.messages import field_error
-from service.web.pages.cluster_labels import ROLE_KINDS, Labels
+from service.web.pages.cluster_labels import ROLE_KINDS, Labels, QualityWords, fit_segments
 from service.web.pages.common import Lang
 from service.web.security import catalogue_of
 from service.web.templating import gettext_for, render
@@ -187,9 +189,10 @@ def seed_page(request: Request, lang: Lang) -> Response:
     """The seed form and, once sent, the proposal (or the group after swaps) below it."""
     cat = catalogue_of(request)
     form, errors = read_seed_form(request.query_params, cat, lang)
-    context: dict[str, Any] = {"form": form, "errors": errors, "names": Labels(lang), "bdi": bdi, "ltr": ltr,
+    names = Labels(lang)
+    context: dict[str, Any] = {"form": form, "errors": errors, "names": names, "bdi": bdi, "ltr": ltr,
                                "country_examples": country_examples(lang), "role_kinds": ROLE_KINDS, "group": None,
-                               "notice": None}
+                               "notice": None, "words": QualityWords(names), "fit_segments": fit_segments}
     if form.submitted and not errors:
         try:
             context |= proposal(cat, form, lang)
