@@ -1,17 +1,18 @@
-"""Speed of the printed agendas (issue 17, point 3): ``python -m bench.printing [--pages 100] [--meetings 8]``
+"""Speed of the printed agendas (issue 17, point 3): ``python -m bench.printing [--pages 20] [--meetings 8]``
 renders that many agenda pages (a third each in Arabic, French and English, one QR code each) through
-:func:`service.events.printing.render_agendas`, with no database or model, and prints the wall time. The
-first render in a process also pays for loading WeasyPrint and the fonts (a few seconds), so it is timed apart.
+:func:`service.events.printing.render_agendas`, with no database or model, and prints the median wall time of
+5 runs after a warm-up (:func:`bench.common.median_seconds`; the warm-up also loads WeasyPrint and the fonts).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
+import os
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from datetime import time as clock
 
+from bench.common import RUNS, median_seconds
 from matcher.events import Event, EventData, SlotPlan, Table
 from service.events import printing
 
@@ -41,19 +42,14 @@ def pages(n: int, meetings: int) -> list[printing.AgendaPage]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=100)
+    parser.add_argument("--pages", type=int, default=20)
     parser.add_argument("--meetings", type=int, default=8)
     args = parser.parse_args()
-    data = event()
-    start = time.perf_counter()
-    printing.render_agendas(data, pages(1, args.meetings))
-    warm = time.perf_counter() - start
-    start = time.perf_counter()
-    pdf = printing.render_agendas(data, pages(args.pages, args.meetings))
-    took = time.perf_counter() - start
-    print(f"first render (loading WeasyPrint and fonts, 1 page): {warm:.1f} s")
-    print(f"{args.pages} pages of {args.meetings} meetings: {took:.1f} s ({took / args.pages:.2f} s a page), "
-          f"{len(pdf) / 1e6:.2f} MB")
+    data, agenda = event(), pages(args.pages, args.meetings)
+    load = os.getloadavg()[0]
+    took = median_seconds(lambda: printing.render_agendas(data, agenda))
+    print(f"{args.pages} pages of {args.meetings} meetings: median {took:.1f} s ({took / args.pages:.2f} s a page) "
+          f"of {RUNS} runs; load average {load:.1f} before, {os.getloadavg()[0]:.1f} after")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ One combined ``agendas.pdf`` rather than a file per participant: the desk prints
 one sheet each; participants already get their own agenda as .ics, CSV and their personal page. A participant
 without a meeting gets a page saying so (the desk hands everyone a sheet). A long agenda is set smaller, and its
 reasons cut to one line, until it fits one page: 28 meetings (two full days) fit at the smallest size. Speed
-(``python -m bench.printing``, 2 busy cores, load 7.5): 0.39 s a page of 8 meetings, 1.2 s a page of 28; the
-first guess of the size spares re-renders (3.5 s a page of 28 when every size was tried in turn)."""
+(``python -m bench.printing``, median of 5, 2 cores shared, load 5.5): 0.27 s a page of 8 meetings, 0.83 s a
+page of 28; the first guess of the size spares re-renders (a single run at load 7.5 took 3.5 s a page of 28
+when every size was tried in turn, 1.2 s with the guess)."""
 
 from __future__ import annotations
 
