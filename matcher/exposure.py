@@ -6,11 +6,14 @@ Acceptance model (after Su, Bayoumi, Joachims, "Optimizing Rankings for Recommen
 Markets", WWW 2022, simplified to unordered lists of k): ``scores[a, b]`` is how well b suits a as a's
 own suggestions see it (NaN or -inf: b may not be suggested to a; the diagonal never is). A participant
 a shown b sends b a request with probability ``p(scores[a, b])``; b accepts it with probability
-``p(scores[b, a])`` (the receiver's own view of the asker; a pair b's suggestions never scored takes the
-lowest finite score), independently. ``p`` is one logistic curve, ``p(s) = 1 / (1 + exp(-(s - center) /
-scale))``, by default fitted to the event (center the mean, scale the standard deviation of its finite
-off-diagonal scores), so that a typical pair is a coin flip and the event's best pairs are near-certain
-whatever the score scale. Receiver b holds at most ``capacity[b]`` meetings, so its expected meetings are
+``p(scores[b, a])`` (the receiver's own view of the asker; where b's suggestions did not score a, b's
+lowest known score: an upper bound when what is known of b is its best partners), independently. ``p`` is
+one logistic curve, ``p(s) = 1 / (1 + exp(-(s - center) / scale))``, by default fitted to the event
+(center the mean, scale the standard deviation of the scores of each participant's 20 best partners), so
+that a participant is as likely as not to ask a typical one of its 20 best and very likely to ask its very
+best, whatever the score scale; the fit does not depend on how many more scores are known (the service
+reads each participant's top 50, a benchmark all pairs).
+Receiver b holds at most ``capacity[b]`` meetings, so its expected meetings are
 ``E[min(capacity[b], X_b)]`` with ``X_b`` the number of accepted requests it receives (a sum of
 independent Bernoulli(q_ab), ``q_ab = p(s_ab) p(s_ba)``): concave in what it receives. Requests are
 directed: a pair listed both ways counts two requests (both methods alike; prefill sends one). The
@@ -28,6 +31,7 @@ import numpy as np
 from matcher.errors import InvalidRequestError
 
 TOP_SHARE = 0.10  # "the 10 % most requested participants"
+FIT_TOP = 20  # the model is fitted on each participant's 20 best scores: the same however many are known
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,10 +47,16 @@ class AcceptanceModel:
                                       "both must be finite and scale > 0")
 
     @classmethod
-    def fit(cls, scores: np.ndarray) -> AcceptanceModel:
-        """Center the mean and scale the standard deviation of the finite off-diagonal scores."""
-        values = _offdiag(np.asarray(scores, dtype=np.float64))
-        values = values[np.isfinite(values)]
+    def fit(cls, scores: np.ndarray, *, top: int | None = FIT_TOP) -> AcceptanceModel:
+        """Center the mean and scale the standard deviation of each participant's ``top`` best finite
+        off-diagonal scores (None: of all of them)."""
+        s = np.asarray(scores, dtype=np.float64).copy()
+        if s.ndim == 2 and s.shape[0] == s.shape[1]:
+            np.fill_diagonal(s, np.nan)
+        s = np.where(np.isfinite(s), s, -np.inf)
+        if top is not None and s.ndim == 2 and s.shape[1] > top:
+            s = -np.sort(-s, axis=1)[:, :top]
+        values = s[np.isfinite(s)]
         if values.size == 0:
             return cls(center=0.0, scale=1.0)
         spread = float(values.std())
@@ -75,9 +85,10 @@ def probabilities(scores: np.ndarray, model: AcceptanceModel | None = None) -> t
     model = model or AcceptanceModel.fit(s)
     ok = allowed_pairs(s)
     send = np.where(ok, model.probability(s), 0.0)
-    finite = s[np.isfinite(s)]
-    floor = float(finite.min()) if finite.size else model.center
-    reverse = np.where(np.isfinite(s.T), s.T, floor)  # reverse[a, b] = scores[b, a]
+    known = np.where(np.isfinite(s), s, np.inf)
+    lowest = known.min(axis=1)  # each receiver's lowest known score of anyone
+    lowest = np.where(np.isfinite(lowest), lowest, model.center)
+    reverse = np.where(np.isfinite(s.T), s.T, lowest[None, :])  # reverse[a, b] = scores[b, a]
     meet = np.where(ok, send * model.probability(reverse), 0.0)
     return send, meet
 
@@ -164,6 +175,3 @@ def _capacity(capacity: np.ndarray, n: int) -> np.ndarray:
     return cap
 
 
-def _offdiag(s: np.ndarray) -> np.ndarray:
-    n = s.shape[0] if s.ndim == 2 else 0
-    return s[~np.eye(n, dtype=bool)] if n else np.zeros(0)
