@@ -208,6 +208,7 @@ def consortium_markdown(run: ConsortiumRun) -> str:
     lines += [
         "CORDIS profiles have no offers or needs and no CCI sectors, so the complementarity and sector-coverage "
         "terms of the cluster objective are inactive here; without the graph, what remains (similarity, kind "
-        "coverage, the country minimum) does not recover more true members than plain top-N.", "",
+        "coverage, the country minimum) does not recover more true members than plain top-N. Data: CORDIS projects "
+        "and participants © European Union, CC BY 4.0.", "",
     ]
     return "\n".join(lines)
