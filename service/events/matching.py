@@ -6,7 +6,12 @@ the score and reason of any pair as its viewer's suggestions see them.
 Both methods are measured under :mod:`matcher.exposure`'s acceptance model (bench/exposure.py, reports/
 bench_exposure.md): joint lists gave more expected mutually accepted meetings and a lower exposure Gini than
 independent top-k on every synthetic and sample-data event measured, hence the default. A participant's
-capacity is its ``max_meetings`` capped by the slots it is free, else those slots."""
+capacity is its ``max_meetings`` capped by the slots it is free, else those slots.
+
+The joint method reads each participant's ``POOL_DEPTH`` = 50 best partners. Measured on a 300-participant
+sample-data event, judging lists by the scores of each one's 100 best: lists from pools of 10, 20, 30, 50 and
+100 gave 496.7, 518.1, 527.1, 540.7 and 545.4 expected meetings (independent top-k: 457.0); 50 explained
+suggestions per participant are most of the time (34 s for 2,000 participants under load, bench/exposure.py)."""
 
 from __future__ import annotations
 
