@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from service import events as ev
+from service.events import EventService
 from tests.service.events.helpers import rows
 
 
@@ -26,16 +28,17 @@ def _scheduled(event_cli, tmp_path: Path) -> str:  # type: ignore[no-untyped-def
     return eid
 
 
-def test_cli_reschedule(event_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_reschedule(event_cli, svc: EventService, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     eid = _scheduled(event_cli, tmp_path)
-    code, out, err = event_cli("reschedule", eid, "--late", "tn-1", "--until", "10:00", "--dry-run", "--json")
+    until = ev.agenda(svc, int(eid), "tn-1")[0].local_end[-5:]  # tn-1 misses its first meeting: it must move
+    code, out, err = event_cli("reschedule", eid, "--late", "tn-1", "--until", until, "--dry-run", "--json")
     assert code == 0, err
     dry = json.loads(out)
     assert dry["dry_run"] and not dry["stored"] and dry["moved"] >= 1
     assert {n["kind"] for n in dry["notices"]} == {"moved"}
-    assert all(n["new"]["start"] >= "2031-12-01 10:00" for n in dry["notices"] if "tn-1" in (n["profile_id"],
-                                                                                             n["partner_id"]))
-    code, out, _ = event_cli("reschedule", eid, "--late", "tn-1", "--until", "10:00")
+    assert all(n["new"]["start"][-5:] >= until for n in dry["notices"] if "tn-1" in (n["profile_id"],
+                                                                                     n["partner_id"]))
+    code, out, _ = event_cli("reschedule", eid, "--late", "tn-1", "--until", until)
     assert code == 0 and "meeting(s) moved" in out and "; stored" in out
     assert "participant" in out and "moved" in out and ".ics SEQUENCE 1" in out
     code, out, _ = event_cli("reschedule", eid, "--cancel", "4", "--json")
