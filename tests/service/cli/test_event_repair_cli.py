@@ -12,7 +12,7 @@ from service.events import EventService
 from tests.service.events.helpers import rows
 
 
-def _scheduled(event_cli, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
+def _scheduled(event_cli, tmp_path: Path) -> str:
     people = tmp_path / "people.csv"
     pd.DataFrame(rows()).to_csv(people, index=False)
     code, out, err = event_cli("create", "CAT 2031", "--participants", str(people), "--days", "2031-12-01",
@@ -28,7 +28,7 @@ def _scheduled(event_cli, tmp_path: Path) -> str:  # type: ignore[no-untyped-def
     return eid
 
 
-def test_cli_reschedule(event_cli, svc: EventService, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_reschedule(event_cli, svc: EventService, tmp_path: Path) -> None:
     eid = _scheduled(event_cli, tmp_path)
     until = ev.agenda(svc, int(eid), "tn-1")[0].local_end[-5:]  # tn-1 misses its first meeting: it must move
     code, out, err = event_cli("reschedule", eid, "--late", "tn-1", "--until", until, "--dry-run", "--json")
@@ -49,7 +49,7 @@ def test_cli_reschedule(event_cli, svc: EventService, tmp_path: Path) -> None:  
     assert code == 0 and "nobody needs to be told anything" in out
 
 
-def test_cli_reschedule_refuses_bad_options(event_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_reschedule_refuses_bad_options(event_cli, tmp_path: Path) -> None:
     eid = _scheduled(event_cli, tmp_path)
     for args, words in ((("--late", "tn-1"), "--late needs --until"),
                         (("--late", "tn-1", "--until", "25:00"), "--until: '25:00' is not a time"),
