@@ -227,6 +227,10 @@ def _forbidden(data: EventData, started: int, forbid: Mapping[str, Iterable[int]
         if pid not in have:
             problems.append(f"field 'late' = {pid!r}: not a participant of event {data.event.id}")
             continue
+        if until.tzinfo is not None:
+            problems.append(f"field 'late' = {pid}@{until.isoformat()}: give the local time in the event's "
+                            "timezone, without an offset")
+            continue
         missed = _slots_before(data, started, until)
         if not missed:
             problems.append(f"field 'late' = {pid}@{until:%H:%M}: no slot still to come starts before "
