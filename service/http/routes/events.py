@@ -23,6 +23,7 @@ from service.http.event_schemas import (
     RequestOut,
     ScheduleOut,
 )
+from service.http.repair_schemas import RescheduleIn, RescheduleOut
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -74,6 +75,19 @@ def schedule(event_id: EventId, svc: EventsDep, key: OrganiserDep,
              fairness: Annotated[int | None, Query(ge=0, le=100)] = 2) -> dict[str, Any]:
     """Solve and store the schedule of the accepted requests (musts first); returns the summary."""
     return events.schedule_now(svc, event_id, fairness=fairness, time_limit=time_limit).to_dict()
+
+
+@router.post("/{event_id}/reschedule", response_model=RescheduleOut)
+def reschedule(event_id: EventId, body: RescheduleIn, svc: EventsDep, key: OrganiserDep) -> dict[str, Any]:
+    """Repair the stored schedule after a change on the day (cancellation, withdrawal, late arrival, new meeting,
+    lost table): every other meeting keeps its slot and table; returns who must be told what."""
+    forbid: dict[str, list[int]] = {}
+    for f in body.forbid:
+        forbid.setdefault(f.profile_id, []).extend(f.slots)
+    return events.reschedule(svc, event_id, cancel=body.cancel, withdraw=body.withdraw, forbid=forbid,
+                             late={x.profile_id: x.until for x in body.late},
+                             add=[(x.from_id, x.to_id) for x in body.add], tables_lost=body.tables_lost,
+                             now=body.now, dry_run=body.dry_run, time_limit=body.time_limit).to_dict()
 
 
 @router.get("/{event_id}/grid", response_model=list[GridRow])
