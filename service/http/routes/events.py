@@ -54,19 +54,29 @@ def get_event(event_id: EventId, svc: EventsDep, key: AttendeeDep) -> dict[str, 
     return event_out(events.event(svc, event_id))
 
 
+MethodQuery = Annotated[str, Query(description="joint: all lists chosen together for the most expected mutually "
+                                               "accepted meetings, exposure bounded; independent: each one's top k")]
+MultipleQuery = Annotated[float, Query(description="joint: each participant shown to at most this many times its "
+                                                   "capacity (1 to 100)")]
+
+
 @router.get("/{event_id}/recommendations", response_model=list[RecommendationOut])
 def recommendations(event_id: EventId, svc: EventsDep, key: AttendeeDep,
-                    k: Annotated[int, Query(ge=1, le=100)] = 5) -> list[dict[str, Any]]:
-    """Each participant's best partners among the event's participants, mutual matches first (a participant
-    key: its own)."""
-    return [r.to_dict() for r in events.recommend(svc, event_id, k=k, of=own(key, None, "recommendations"))]
+                    k: Annotated[int, Query(ge=1, le=100)] = 5, method: MethodQuery = events.DEFAULT_METHOD,
+                    exposure_multiple: MultipleQuery = events.EXPOSURE_MULTIPLE) -> list[dict[str, Any]]:
+    """Each participant's partners among the event's participants, mutual matches first (a participant key:
+    its own)."""
+    return [r.to_dict() for r in events.recommend(svc, event_id, k=k, of=own(key, None, "recommendations"),
+                                                  method=method, exposure_multiple=exposure_multiple)]
 
 
 @router.post("/{event_id}/prefill", status_code=201, response_model=list[RequestOut])
 def prefill(event_id: EventId, svc: EventsDep, key: OrganiserDep, k: Annotated[int, Query(ge=1, le=100)] = 5,
-            mutual_only: bool = False) -> list[dict[str, Any]]:
+            mutual_only: bool = False, method: MethodQuery = events.DEFAULT_METHOD,
+            exposure_multiple: MultipleQuery = events.EXPOSURE_MULTIPLE) -> list[dict[str, Any]]:
     """Pending requests from the recommendations; pairs that already have a request are skipped."""
-    return [as_dict(r) for r in events.prefill(svc, event_id, k=k, mutual_only=mutual_only)]
+    return [as_dict(r) for r in events.prefill(svc, event_id, k=k, mutual_only=mutual_only, method=method,
+                                               exposure_multiple=exposure_multiple)]
 
 
 @router.post("/{event_id}/schedule", response_model=ScheduleOut)

@@ -162,3 +162,18 @@ def test_error_wording(event_api, svc: EventService) -> None:
     assert r.status_code == 404 and r.json()["detail"] == f"'nope' is not a participant of event {eid}"
     r = client.post("/events/0/schedule", headers=h["organiser"])
     assert r.status_code == 422 and len(r.json()["detail"]) == 1
+
+def test_api_recommendations_take_a_method_and_an_exposure_multiple(event_api) -> None:
+    client, h = event_api
+    body = EVENT_BODY | {"participants": [{"profile_id": p, "max_meetings": 1} for p in MEMBERS]}
+    eid = client.post("/events", json=body, headers=h["organiser"]).json()["id"]
+    joint = client.get(f"/events/{eid}/recommendations?k=2&exposure_multiple=1", headers=h["organiser"])
+    assert joint.status_code == 200, joint.text
+    shown = [x["partner"] for x in joint.json()]
+    assert len(shown) == len(MEMBERS) == len(set(shown))  # one meeting each, multiple 1: each shown once
+    independent = client.get(f"/events/{eid}/recommendations?k=2&method=independent", headers=h["organiser"])
+    assert independent.status_code == 200 and len(independent.json()) == 2 * len(MEMBERS)
+    bad = client.get(f"/events/{eid}/recommendations?method=best", headers=h["organiser"])
+    assert bad.status_code == 422 and "field 'method' = 'best'" in bad.text
+    bad = client.post(f"/events/{eid}/prefill?exposure_multiple=0", headers=h["organiser"])
+    assert bad.status_code == 422 and "field 'exposure_multiple'" in bad.text
