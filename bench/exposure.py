@@ -241,12 +241,20 @@ def _line(r: Row) -> str:
             f"gini {r.exposure_gini:.3f}  short {r.short_share:.1%}  top-10% {r.top_share:.1%}  {r.seconds:7.2f} s")
 
 
+def _load_words(payload: dict[str, Any]) -> str:
+    """Whether the timings can be trusted: a one-minute load above half the cores means others shared the machine."""
+    load = float(payload["machine"]["load_average"][0])
+    if load > payload["machine"]["cpus"] / 2:
+        return ("the machine was shared: timings are **under load**; "
+                "re-run idle with `.venv/bin/python -m bench.exposure`")
+    return "an idle machine"
+
+
 def markdown(payload: dict[str, Any]) -> str:
     """The report: the comparison table, the depth table and how to re-run."""
     lines = ["# Event recommendations: joint lists against independent top-k", "",
              f"Produced by `{payload['command']}` on {payload['finished']}, {payload['machine']['cpus']} cores, "
-             f"load average before {payload['machine']['load_average']} (the machine was shared: timings are "
-             "**under load**; re-run idle with `.venv/bin/python -m bench.exposure`).", "",
+             f"load average before {payload['machine']['load_average']} ({_load_words(payload)}).", "",
              f"k = {payload['k']}, exposure multiple {payload['multiple']:g}; acceptance model and objective: "
              "`matcher/exposure.py`, `matcher/joint_recommend.py` (Su, Bayoumi, Joachims, WWW 2022). "
              "Expected meetings are exact under the model (capacities applied); requests are the expected "
