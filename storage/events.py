@@ -330,7 +330,7 @@ class RepairWrite:
     """Everything a repair on the day writes, in one transaction (see :func:`apply_repair`)."""
 
     expected: frozenset[tuple[int, int, int]]  # the (request, slot, table) assignments the repair started from
-    cancel: tuple[int, ...] = ()  # request ids: accepted -> cancelled
+    cancel: tuple[int, ...] = ()  # request ids: accepted (or, for a withdrawal, pending) -> cancelled
     accept: tuple[int, ...] = ()  # request ids: pending -> accepted (by the organiser)
     forbidden: dict[str, frozenset[int]] = field(default_factory=dict)  # profile id -> its whole new set
     lost_tables: dict[int, int] = field(default_factory=dict)  # table number -> first slot lost
@@ -348,7 +348,7 @@ def apply_repair(engine: Engine, event_id: int, change: RepairWrite) -> list[int
         if now != change.expected:
             raise ConflictError(f"event {event_id}: the schedule changed meanwhile; nothing was written, run the "
                                 "repair again")
-        for ids, from_states, state in ((change.cancel, ("accepted",), "cancelled"),
+        for ids, from_states, state in ((change.cancel, ("accepted", "pending"), "cancelled"),
                                         (change.accept, ("pending",), "accepted")):
             if not ids:
                 continue

@@ -199,8 +199,9 @@ def _cancellations(data: EventData, requests: Mapping[int, MeetingRequest], at: 
         if pid not in data.members:
             problems.append(f"field 'withdraw' = {pid!r}: not a participant of event {data.event.id}")
             continue
-        for r in requests.values():
-            if r.state == "accepted" and pid in (r.from_id, r.to_id) and (r.id not in at or at[r.id].slot >= started):
+        for r in requests.values():  # its pending requests go too: nobody should accept a meeting with it any more
+            to_come = r.id not in at or at[r.id].slot >= started
+            if r.state in ACTIVE_STATES and pid in (r.from_id, r.to_id) and to_come:
                 ids.add(r.id)
                 withdrawn[r.id] = pid
     return ids, withdrawn

@@ -140,9 +140,13 @@ def test_a_new_meeting_is_accepted_and_placed(svc: EventService) -> None:
 
 def test_a_withdrawal_cancels_its_meetings_and_tells_the_partners(svc: EventService) -> None:
     eid = _event(svc)
+    pending = ev.request(svc, eid, "ma-1", "es-1")  # not accepted yet: it goes too, and ma-1 is told
+    kept = ev.request(svc, eid, "ma-1", "fr-1")
     report = ev.reschedule(svc, eid, withdraw=["es-1"], time_limit=10)
     told = {(n.profile_id, n.kind) for n in report.notices}
-    assert told == {("tn-1", "cancelled"), ("lb-1", "cancelled")}
+    assert told == {("tn-1", "cancelled"), ("lb-1", "cancelled"), ("ma-1", "cancelled")}
+    assert ev.get_request(svc, pending.id).state == "cancelled"
+    assert ev.get_request(svc, kept.id).state == "pending"
     assert all("es-1 withdrew" in n.reason for n in report.notices)
     es = next(p for p in ev.event(svc, eid).participants if p.profile_id == "es-1")
     assert es.forbidden == frozenset(range(6))
