@@ -130,6 +130,19 @@ class SequenceRow(Base):
     sequence: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class DroppedRow(Base):
+    """A meeting that was scheduled and no longer is (cancelled, its participant withdrew, or left out by a new
+    schedule), with where it was: its .ics event is sent again with STATUS:CANCELLED, so calendar apps remove it
+    instead of keeping a meeting that will not happen. Deleted when the meeting is scheduled again."""
+
+    __tablename__ = "event_dropped_meetings"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("event_requests.id", ondelete="CASCADE"), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer)
+    table: Mapped[int] = mapped_column(Integer)  # table number
+
+
 class LostTableRow(Base):
     """A table that cannot be used from a slot on (0: not at all), recorded by a repair on the day."""
 
@@ -151,7 +164,7 @@ def _request(row: RequestRow) -> MeetingRequest:
 def ensure_schema(engine: Engine) -> None:
     """Create the event tables if missing (``open_database`` does it when this module was imported first)."""
     names = {"events", "event_slots", "event_tables", "event_participants", "event_requests", "event_assignments",
-             "event_sequences", "event_lost_tables",
+             "event_sequences", "event_lost_tables", "event_dropped_meetings",
              "meta"}  # meta: the relationships version that schedule changes bump
     Base.metadata.create_all(writing(engine), tables=[t for name, t in Base.metadata.tables.items() if name in names])
 
@@ -250,11 +263,14 @@ def set_request_state(engine: Engine, request_id: int, *, from_states: Iterable[
         done = s.execute(sql_update(RequestRow).where(RequestRow.id == request_id,
                                                       RequestRow.state.in_(tuple(from_states)))
                          .values(state=state, decided_by=decided_by))
-        if state != "accepted":
-            dropped = s.execute(delete(AssignmentRow).where(AssignmentRow.request_id == request_id))
-            if getattr(dropped, "rowcount", 0):
+        moved: int = getattr(done, "rowcount", 0)
+        if state != "accepted" and moved:
+            row = s.get(AssignmentRow, request_id)
+            if row is not None:
+                _record_dropped(s, row.event_id, {request_id: (row.slot, row.table)})
+                s.delete(row)
                 bump_version(s, RELATIONSHIPS_KEY)
-        return bool(getattr(done, "rowcount", 0))
+        return bool(moved)
 
 
 def expire_requests(engine: Engine, now: datetime, event_id: int | None = None) -> list[int]:
@@ -291,17 +307,43 @@ def _write_assignments(s: Session, event_id: int, assignments: Sequence[Assignme
         select(AssignmentRow).where(AssignmentRow.event_id == event_id))}
     changed = [a.request_id for a in assignments
                if a.request_id in before and before[a.request_id] != (a.slot, a.table)]
+    kept = {a.request_id for a in assignments}
     s.execute(delete(AssignmentRow).where(AssignmentRow.event_id == event_id))
     s.add_all(AssignmentRow(event_id=event_id, request_id=a.request_id, slot=a.slot, table=a.table)
               for a in assignments)
-    if changed:
-        rows = {r.request_id: r for r in s.scalars(select(SequenceRow).where(SequenceRow.request_id.in_(changed)))}
-        for rid in changed:
-            if rid in rows:
-                rows[rid].sequence += 1
-            else:
-                s.add(SequenceRow(event_id=event_id, request_id=rid, sequence=1))
+    if kept:
+        s.execute(delete(DroppedRow).where(DroppedRow.request_id.in_(kept)))  # scheduled again
+    _bump_sequences(s, event_id, changed)
+    _record_dropped(s, event_id, {rid: place for rid, place in before.items() if rid not in kept})
     bump_version(s, RELATIONSHIPS_KEY)
+
+
+def _bump_sequences(s: Session, event_id: int, request_ids: Sequence[int]) -> None:
+    if not request_ids:
+        return
+    rows = {r.request_id: r for r in s.scalars(select(SequenceRow).where(SequenceRow.request_id.in_(request_ids)))}
+    for rid in request_ids:
+        if rid in rows:
+            rows[rid].sequence += 1
+        else:
+            s.add(SequenceRow(event_id=event_id, request_id=rid, sequence=1))
+
+
+def _record_dropped(s: Session, event_id: int, places: dict[int, tuple[int, int]]) -> None:
+    """Meetings no longer scheduled: where they were, and a sequence bump (their cancellation is a new version)."""
+    if not places:
+        return
+    s.execute(delete(DroppedRow).where(DroppedRow.request_id.in_(list(places))))
+    s.add_all(DroppedRow(event_id=event_id, request_id=rid, slot=slot, table=table)
+              for rid, (slot, table) in places.items())
+    _bump_sequences(s, event_id, list(places))
+
+
+def load_dropped(engine: Engine, event_id: int) -> list[Assignment]:
+    """Meetings that were scheduled and no longer are, where they were (see :class:`DroppedRow`)."""
+    with Session(engine) as s:
+        return [Assignment(request_id=r.request_id, slot=r.slot, table=r.table) for r in s.scalars(
+            select(DroppedRow).where(DroppedRow.event_id == event_id).order_by(DroppedRow.slot, DroppedRow.table))]
 
 
 def load_assignments(engine: Engine, event_id: int) -> list[Assignment]:

@@ -63,15 +63,35 @@ def agenda(svc: EventService, event_id: int, profile_id: str) -> list[AgendaItem
 
 def agendas(svc: EventService, data: EventData, who: Sequence[str]) -> dict[str, list[AgendaItem]]:
     """The agendas of the participants ``who``, with one batched call for every match reason."""
-    tz = zone(data.event.timezone)
-    slots = {s.index: s for s in data.slots}
-    tables = {t.number: t for t in data.tables}
     mine: dict[str, list[tuple[Assignment, MeetingRequest, str]]] = {p: [] for p in who}
     for a, r in held(svc, data.event.id):
         for me, other in ((r.from_id, r.to_id), (r.to_id, r.from_id)):
             if me in mine:
                 mine[me].append((a, r, other))
     reasons = matches(svc, {p: {o for _, _, o in items} for p, items in mine.items()})
+    return _items(svc, data, mine, reasons)
+
+
+def dropped(svc: EventService, data: EventData, who: Sequence[str]) -> dict[str, list[AgendaItem]]:
+    """The meetings of ``who`` that were scheduled and no longer are, where they were: their .ics events are
+    sent again as cancelled (with the stored reason; no fresh match reasons are computed for them)."""
+    requests = {r.id: r for r in store.list_requests(svc.engine, data.event.id)}
+    mine: dict[str, list[tuple[Assignment, MeetingRequest, str]]] = {p: [] for p in who}
+    for a in store.load_dropped(svc.engine, data.event.id):
+        r = requests.get(a.request_id)
+        if r is None:
+            continue
+        for me, other in ((r.from_id, r.to_id), (r.to_id, r.from_id)):
+            if me in mine:
+                mine[me].append((a, r, other))
+    return _items(svc, data, mine, {})
+
+
+def _items(svc: EventService, data: EventData, mine: dict[str, list[tuple[Assignment, MeetingRequest, str]]],
+           reasons: dict[tuple[str, str], tuple[float, str]]) -> dict[str, list[AgendaItem]]:
+    tz = zone(data.event.timezone)
+    slots = {s.index: s for s in data.slots}
+    tables = {t.number: t for t in data.tables}
     sequences = store.load_sequences(svc.engine, data.event.id)
     out: dict[str, list[AgendaItem]] = {}
     for me, items in mine.items():

@@ -14,7 +14,7 @@ from pathlib import Path
 from matcher.errors import InvalidValueError
 from matcher.events import EventData
 from matcher.text import printable
-from service.events.agendas import AGENDA_COLUMNS, AgendaItem, agenda, agendas, grid, summary_rows
+from service.events.agendas import AGENDA_COLUMNS, AgendaItem, agenda, agendas, dropped, grid, summary_rows
 from service.events.plan import EventService, event, name_of
 from storage.keys import revoke_key
 from storage.sheets import write_csv, write_xlsx
@@ -22,8 +22,9 @@ from storage.sheets import write_csv, write_xlsx
 
 def ics(svc: EventService, event_id: int, profile_id: str, *, now: datetime | None = None) -> bytes:
     """One participant's agenda as an RFC 5545 calendar (CRLF, folded, UTC times)."""
-    return calendar(event(svc, event_id), profile_id, name_of(svc, profile_id), agenda(svc, event_id, profile_id),
-                    now=now or datetime.now(UTC))
+    data = event(svc, event_id)
+    return calendar(data, profile_id, name_of(svc, profile_id), agenda(svc, event_id, profile_id),
+                    now=now or datetime.now(UTC), cancelled=dropped(svc, data, [profile_id])[profile_id])
 
 
 def export(svc: EventService, event_id: int, out: Path, *, now: datetime | None = None, pdf: bool = False,
@@ -48,6 +49,7 @@ def export(svc: EventService, event_id: int, out: Path, *, now: datetime | None 
         (tmp / "agendas").mkdir()
         written: list[Path] = []
         everyone = agendas(svc, data, [p.profile_id for p in data.participants])
+        gone = dropped(svc, data, list(everyone))
         used_names: set[str] = set()
         for pid, agenda in everyone.items():
             stem = _file_stem(pid, used_names)
@@ -55,7 +57,8 @@ def export(svc: EventService, event_id: int, out: Path, *, now: datetime | None 
             write_csv(tmp / path, AGENDA_COLUMNS, [{k: item.to_dict()[k] for k in AGENDA_COLUMNS}
                                                    for item in agenda])
             ics = Path("agendas") / f"{stem}.ics"
-            (tmp / ics).write_bytes(calendar(data, pid, name_of(svc, pid), agenda, now=stamp))
+            (tmp / ics).write_bytes(calendar(data, pid, name_of(svc, pid), agenda, now=stamp,
+                                                    cancelled=gone[pid]))
             written += [path, ics]
         slots_by_table = grid(svc, event_id)
         columns = ["slot", "start", "end", "session", *(t.name for t in data.tables)]
@@ -140,9 +143,12 @@ def _file_stem(profile_id: str, used: set[str]) -> str:
 
 
 # --- iCalendar (RFC 5545), through the icalendar library ---------------------------------------------
-def calendar(data: EventData, profile_id: str, name: str, agenda: Sequence[AgendaItem], *, now: datetime) -> bytes:
+def calendar(data: EventData, profile_id: str, name: str, agenda: Sequence[AgendaItem], *, now: datetime,
+             cancelled: Sequence[AgendaItem] = ()) -> bytes:
     """VCALENDAR with one VEVENT per meeting: escaping, folding at 75 octets and CRLF by the icalendar library;
-    stored text passes :func:`matcher.text.printable` first (RFC 5545 forbids control characters in TEXT)."""
+    stored text passes :func:`matcher.text.printable` first (RFC 5545 forbids control characters in TEXT).
+    Meetings no longer scheduled (``cancelled``) come again with STATUS:CANCELLED and a higher SEQUENCE under
+    the same UID, so a calendar that imported the earlier file removes them (RFC 5546 §3.2.5)."""
     from icalendar import Calendar
     from icalendar import Event as VEvent
 
@@ -151,7 +157,7 @@ def calendar(data: EventData, profile_id: str, name: str, agenda: Sequence[Agend
     for key, value in (("prodid", "-//ccimatch//B2B meetings//EN"), ("version", "2.0"), ("calscale", "GREGORIAN"),
                        ("method", "PUBLISH"), ("x-wr-calname", printable(f"{ev.name} – {name}", multiline=False))):
         cal.add(key, value)
-    for item in agenda:
+    for item, gone in [*((i, False) for i in agenda), *((i, True) for i in cancelled)]:
         location = f"{item.table_name}, {ev.venue}" if ev.venue else item.table_name
         description = f"{ev.name}: B2B meeting with {item.partner_name} ({item.partner_country or '?'}), " \
                       f"{item.priority} meeting.\nWhy: {item.reason or 'requested by a participant'}"
@@ -163,7 +169,9 @@ def calendar(data: EventData, profile_id: str, name: str, agenda: Sequence[Agend
         meeting.add("sequence", item.sequence)  # bumped when a repair moves it: calendar apps update the same UID
         meeting.add("dtstart", item.start.astimezone(UTC))
         meeting.add("dtend", item.end.astimezone(UTC))
-        meeting.add("summary", printable(f"Meeting with {item.partner_name}", multiline=False))
+        meeting.add("summary", printable(f"{'Cancelled: m' if gone else 'M'}eeting with {item.partner_name}",
+                                         multiline=False))
+        meeting.add("status", "CANCELLED" if gone else "CONFIRMED")
         meeting.add("location", printable(location, multiline=False))
         meeting.add("description", printable(description))
         meeting.add("transp", "OPAQUE")

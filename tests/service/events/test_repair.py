@@ -87,6 +87,31 @@ def test_a_cancellation_frees_the_slot_and_tells_both_sides(svc: EventService) -
     check_stored(svc, eid)
 
 
+def _vevents(svc: EventService, eid: int, pid: str) -> dict[int, tuple[str, int, str]]:
+    """Per request id in ``pid``'s .ics: STATUS, SEQUENCE and DTSTART."""
+    out = {}
+    for vevent in Calendar.from_ical(ev.ics(svc, eid, pid)).walk("VEVENT"):
+        rid = int(str(vevent["UID"]).split("-request-")[1].split("-")[0])
+        out[rid] = (str(vevent["STATUS"]), int(str(vevent["SEQUENCE"])), vevent.decoded("DTSTART").isoformat())
+    return out
+
+
+def test_a_cancelled_meeting_stays_in_the_ics_as_cancelled_until_it_is_scheduled_again(svc: EventService) -> None:
+    eid = _event(svc)
+    rid = next(r.id for r in ev.list_requests(svc, eid) if r.pair == frozenset(("tn-1", "it-1")))
+    status, seq, start = _vevents(svc, eid, "it-1")[rid]
+    assert status == "CONFIRMED"
+    ev.reschedule(svc, eid, cancel=[rid], time_limit=10)
+    for pid in ("tn-1", "it-1"):  # same UID, same time, a higher SEQUENCE: calendar apps remove it
+        assert _vevents(svc, eid, pid)[rid] == ("CANCELLED", seq + 1, start)
+    assert rid not in _stored(svc, eid)
+    assert _vevents(svc, eid, "ma-1").keys().isdisjoint({rid})  # only the two who had it are told
+
+    other = next(r.id for r in ev.list_requests(svc, eid) if r.pair == frozenset(("lb-1", "es-1")))
+    ev.cancel(svc, other, by="lb-1")  # a participant's own cancellation, outside a repair: the same
+    assert _vevents(svc, eid, "es-1")[other][:2] == ("CANCELLED", 1)
+
+
 def test_a_late_arrival_moves_what_it_must_and_bumps_the_ics_sequence(svc: EventService) -> None:
     eid = _event(svc)
     before = _stored(svc, eid)
