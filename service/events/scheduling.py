@@ -9,9 +9,10 @@ from __future__ import annotations
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from matcher.errors import ConflictError
 from matcher.events import Assignment, EventData, MeetingRequest
 from matcher.scheduling import Instance, Meeting, Progress, Reason, solve
 from service.events.matching import matches
@@ -79,8 +80,19 @@ def schedule(svc: EventService, event_id: int, *, fairness: int | None = 2, time
     Musts go before wants. A participant's ``max_meetings`` is applied first: beyond it, the
     lowest-priority (then lowest-score) requests are left out with that reason. ``progress`` gets the
     solver's reports and ``stop`` ends the solve early with its best schedule, which is stored as any other
-    (:func:`matcher.scheduling.solve`); a stop before any schedule stores nothing."""
+    (:func:`matcher.scheduling.solve`); a stop before any schedule stores nothing.
+
+    Tables lost on the day (``event reschedule --table-lost``) are left out of the whole new schedule, also
+    when they were lost from a later slot only: the model has as many tables in every slot, and a full
+    schedule moves every meeting anyway."""
     data = event(svc, event_id)
+    lost = store.load_lost_tables(svc.engine, event_id)
+    if lost:
+        usable = tuple(t for t in data.tables if t.number not in lost)
+        if not usable:
+            raise ConflictError(f"schedule event {event_id}: every table is lost (event reschedule --table-lost); "
+                                "there is no table to schedule at")
+        data = replace(data, tables=usable)
     index = {p.profile_id: i for i, p in enumerate(data.participants)}
     accepted = [r for r in store.list_requests(svc.engine, event_id, ("accepted",))
                 if r.from_id in index and r.to_id in index]

@@ -186,6 +186,11 @@ def test_a_lost_table_stays_lost(svc: EventService) -> None:
     assert all(t == 2 for _, t in after.values())
     again = ev.reschedule(svc, eid, add=[("ma-1", "fr-1")], time_limit=10)
     assert all(t == 2 for _, t in _stored(svc, eid).values()) and again.moved == 0
+    full = ev.schedule(svc, eid, time_limit=10)  # a full schedule leaves the lost table out too
+    assert full.held == len(_stored(svc, eid)) > 0 and all(t == 2 for _, t in _stored(svc, eid).values())
+    ev.reschedule(svc, eid, tables_lost=[2], time_limit=10)
+    with pytest.raises(ConflictError, match="every table is lost"):
+        ev.schedule(svc, eid, time_limit=10)
 
 
 def test_started_slots_are_history(svc: EventService) -> None:
