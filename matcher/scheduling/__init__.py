@@ -56,13 +56,14 @@ Modules: :mod:`.model` (the problem, the answer, breaks, the validator, tables),
 reasons), :mod:`.analysis` (domains, precedences, symmetry, reasons found without search), :mod:`.progress`
 (progress reports and stop), :mod:`.cpsat`, :mod:`.maxsat`, :mod:`.race`, :mod:`.solving` (:func:`solve`: the
 full and the partial paths), :mod:`.repair` (:func:`repair_schedule`: on the day, keep every meeting it can
-where it was, then fewest moves, then fewest breaks).
+where it was, then fewest moves, then fewest breaks; its greedy start and table placement in :mod:`.repair_greedy`).
 """
 
 from matcher.scheduling.model import (
     STATUSES,
     Instance,
     Meeting,
+    Place,
     Schedule,
     assign_tables,
     breaks_per_participant,
@@ -70,7 +71,7 @@ from matcher.scheduling.model import (
 )
 from matcher.scheduling.progress import PHASES, Progress
 from matcher.scheduling.reasons import FAMILIES, REASON_FAMILIES, REASON_KINDS, SESSION_NAMES, Reason
-from matcher.scheduling.repair import Moved, Place, Repair, repair_schedule
+from matcher.scheduling.repair import Moved, Repair, repair_schedule
 from matcher.scheduling.solving import solve
 
 __all__ = [

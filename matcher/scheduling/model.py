@@ -103,6 +103,14 @@ class Instance:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Place:
+    """Where a meeting is held: a 0-based slot and a 0-based table."""
+
+    slot: int
+    table: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class Schedule:
     """The solver's answer: a slot and a table per meeting (None = not held), breaks and the proven bound."""
 

@@ -44,19 +44,12 @@ from ortools.sat.python import cp_model
 
 from matcher.scheduling.analysis import left_out_reasons
 from matcher.scheduling.cpsat import build, new_solver
-from matcher.scheduling.model import Instance, Meeting, Schedule, breaks_per_participant, empty_schedule
+from matcher.scheduling.model import Instance, Meeting, Place, Schedule, breaks_per_participant, empty_schedule
 from matcher.scheduling.progress import Monitor
 from matcher.scheduling.reasons import Reason
+from matcher.scheduling.repair_greedy import greedy_start, repair_tables, stand_of
 
 STAGES: tuple[str, ...] = ("scheduled held", "new held", "moves", "breaks")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Place:
-    """Where a meeting is held: a 0-based slot and a 0-based table."""
-
-    slot: int
-    table: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,7 +102,7 @@ def repair_schedule(instance: Instance, previous: Sequence[Place | None], *, sta
         return Repair(schedule=empty_schedule(instance, "unknown", elapsed), moves=(), unheld={}, added=(),
                       started=started)
     slots, kept, proven = solved
-    tables = _assign_tables(instance, previous, slots, kept, usable)
+    tables = repair_tables(instance, previous, slots, kept, usable)
     unheld = _reasons(instance, previous, slots, started, usable, fairness)
     breaks = sum(breaks_per_participant(instance, slots))
     schedule = Schedule(status="optimal" if proven else "feasible", breaks=breaks, bound=breaks if proven else None,
@@ -202,11 +195,6 @@ def _weights(meetings: Sequence[Meeting]) -> list[int]:
 
 
 # --- the model ------------------------------------------------------------------------------------------------
-def _stand_of(instance: Instance, meeting: Meeting) -> int | None:
-    stand = instance.stand_of(meeting.a)
-    return stand if stand is not None else instance.stand_of(meeting.b)
-
-
 def _solve(instance: Instance, work: Instance, previous: Sequence[Place | None], started: int,
            usable: Sequence[frozenset[int]], *, fairness: int | None, time_limit: float, workers: int,
            monitor: Monitor) -> tuple[tuple[int | None, ...], list[bool], bool] | None:
@@ -230,14 +218,14 @@ def _solve(instance: Instance, work: Instance, previous: Sequence[Place | None],
             model.add(sum(here) <= len(usable[s]))
     stand_meetings: dict[int, list[int]] = {}  # stand table -> meetings held at it
     for m, meeting in enumerate(work.meetings):
-        stand = _stand_of(work, meeting)
+        stand = stand_of(work, meeting)
         if stand is not None:
             stand_meetings.setdefault(stand, []).append(m)
     kept: dict[int, cp_model.IntVar] = {}
     for m, old in enumerate(previous):
         if old is None or old.slot not in x[m] or old.table not in usable[old.slot]:
             continue
-        stand = _stand_of(work, work.meetings[m])
+        stand = stand_of(work, work.meetings[m])
         if stand is not None and stand != old.table:
             continue
         k = model.new_bool_var(f"kept{m}")
@@ -260,7 +248,7 @@ def _solve(instance: Instance, work: Instance, previous: Sequence[Place | None],
     ]
     allowed = {m: sorted(s for s in x[m] if s >= started or (old is not None and old.slot < started))
                for m, old in enumerate(previous)}
-    start, stays = _greedy(work, previous, allowed, usable, set(kept))
+    start, stays = greedy_start(work, previous, allowed, usable, set(kept))
     hint: dict[cp_model.IntVar, bool] = {}
     for m in range(n):  # start from the greedy repair
         for s, lit in x[m].items():
@@ -306,88 +294,6 @@ def _solve(instance: Instance, work: Instance, previous: Sequence[Place | None],
         return None
     slots = tuple(next((s for s, lit in x[m].items() if hint[lit]), None) for m in range(n))
     return slots, [hint.get(kept[m], False) if m in kept else False for m in range(n)], proven and not monitor.stopped
-
-
-def _greedy(work: Instance, previous: Sequence[Place | None], allowed: Mapping[int, list[int]],
-            usable: Sequence[frozenset[int]], keepable: set[int]) -> tuple[list[int | None], set[int]]:
-    """The first schedule the search starts from: every meeting that may stay where it was stays; then each
-    other one (musts, then better matched, then new ones) takes the allowed slot nearest its old one with both
-    participants free and a usable table free, or is left out. Per meeting its slot, and the meetings kept."""
-    n = len(work.meetings)
-    slots: list[int | None] = [None] * n
-    busy: set[tuple[int, int]] = set()
-    free = [set(usable[s]) for s in range(work.n_slots)]
-    stands = {t for t in work.stands if t is not None}
-    stays: set[int] = set()
-    for m in sorted(keepable, key=lambda m: _stand_of(work, work.meetings[m]) is None):  # stand meetings first
-        old, meeting = previous[m], work.meetings[m]
-        if old is None or {(meeting.a, old.slot), (meeting.b, old.slot)} & busy or old.table not in free[old.slot]:
-            continue
-        slots[m] = old.slot
-        busy |= {(meeting.a, old.slot), (meeting.b, old.slot)}
-        free[old.slot].discard(old.table)
-        stays.add(m)
-    rest = sorted((m for m in range(n) if slots[m] is None),
-                  key=lambda m: (previous[m] is None, -work.meetings[m].priority, -work.meetings[m].weight, m))
-    for m in rest:
-        meeting, old = work.meetings[m], previous[m]
-        stand = _stand_of(work, meeting)
-        near = sorted(allowed[m], key=lambda s: (abs(s - old.slot) if old is not None else s, s))
-        for s in near:
-            if (meeting.a, s) in busy or (meeting.b, s) in busy:
-                continue
-            tables = [stand] if stand is not None else sorted(free[s] - stands) or sorted(free[s])
-            table = next((t for t in tables if t in free[s]), None)
-            if table is not None:
-                slots[m] = s
-                busy |= {(meeting.a, s), (meeting.b, s)}
-                free[s].discard(table)
-                break
-    return slots, stays
-
-
-# --- the answer -----------------------------------------------------------------------------------------------
-def _assign_tables(instance: Instance, previous: Sequence[Place | None], slots: Sequence[int | None],
-                   kept: Sequence[bool], usable: Sequence[frozenset[int]]) -> tuple[int | None, ...]:
-    """Stands first, then kept meetings at their table, then a meeting in its old slot or moved at its old table
-    where free, then the table a participant used just before, then the lowest free usable table."""
-    tables: list[int | None] = [None] * len(slots)
-    for s in range(instance.n_slots):
-        here = [m for m, slot in enumerate(slots) if slot == s]
-        taken: set[int] = set()
-        rest: list[int] = []
-        for m in here:
-            stand = _stand_of(instance, instance.meetings[m])
-            if stand is not None:
-                tables[m] = stand
-                taken.add(stand)
-            else:
-                rest.append(m)
-        rest.sort(key=lambda m: (not kept[m], _slot_of(previous[m]) != s))
-        pending: list[int] = []
-        for m in rest:
-            old = previous[m]
-            if old is not None and old.table in usable[s] and old.table not in taken:
-                tables[m] = old.table
-                taken.add(old.table)
-            else:
-                pending.append(m)
-        before = {p: tables[k] for k, slot in enumerate(slots) if slot == s - 1
-                  for p in (instance.meetings[k].a, instance.meetings[k].b)}
-        for m in pending:
-            meeting = instance.meetings[m]
-            near = [t for t in (before.get(meeting.a), before.get(meeting.b))
-                    if t is not None and t in usable[s] and t not in taken]
-            free = near or sorted(usable[s] - taken)
-            if not free:
-                raise RuntimeError(f"slot {s}: no usable table left (the model's count should prevent this)")
-            tables[m] = free[0]
-            taken.add(free[0])
-    return tuple(tables)
-
-
-def _slot_of(place: Place | None) -> int | None:
-    return None if place is None else place.slot
 
 
 def _reasons(instance: Instance, previous: Sequence[Place | None], slots: Sequence[int | None], started: int,
