@@ -4,7 +4,6 @@ stored schedule. Times are timezone-aware and stored in UTC; every write is one 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, Dialect, Engine, Float, ForeignKey, Integer, String, Text, delete, select
@@ -12,7 +11,6 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from matcher.errors import ConflictError
 from matcher.events import (
     ACTIVE_STATES,
     Assignment,
@@ -209,7 +207,7 @@ def list_events(engine: Engine) -> list[Event]:
 
 
 # --- requests -------------------------------------------------------------------------------------
-def _active_pairs(s: Session, event_id: int) -> dict[frozenset[str], int]:
+def active_pairs(s: Session, event_id: int) -> dict[frozenset[str], int]:
     rows = s.execute(select(RequestRow.id, RequestRow.from_id, RequestRow.to_id).where(
         RequestRow.event_id == event_id, RequestRow.state.in_(ACTIVE_STATES)))
     return {frozenset((a, b)): rid for rid, a, b in rows}
@@ -219,7 +217,7 @@ def add_requests(engine: Engine, event_id: int, requests: Sequence[NewRequest]) 
     """Insert requests in one transaction; :class:`DuplicateRequestError` (nothing written) if a pair already
     has a pending or accepted request, in the database or earlier in ``requests``."""
     with Session(writing(engine)) as s, s.begin():
-        active = _active_pairs(s, event_id)
+        active = active_pairs(s, event_id)
         rows = []
         for r in requests:
             pair = frozenset((r.from_id, r.to_id))
@@ -298,10 +296,10 @@ def replace_assignments(engine: Engine, event_id: int, assignments: Sequence[Ass
     """The event's schedule becomes exactly ``assignments`` (one transaction, which bumps the relationships
     version: scheduled meetings become ``met_at_event`` relationships once their slot starts)."""
     with Session(writing(engine)) as s, s.begin():
-        _write_assignments(s, event_id, assignments)
+        write_assignments(s, event_id, assignments)
 
 
-def _write_assignments(s: Session, event_id: int, assignments: Sequence[Assignment]) -> None:
+def write_assignments(s: Session, event_id: int, assignments: Sequence[Assignment]) -> None:
     """Replace the event's assignments; each meeting whose slot or table changes gets its sequence bumped."""
     before = {r.request_id: (r.slot, r.table) for r in s.scalars(
         select(AssignmentRow).where(AssignmentRow.event_id == event_id))}
@@ -365,67 +363,3 @@ def load_lost_tables(engine: Engine, event_id: int) -> dict[int, int]:
     with Session(engine) as s:
         rows = s.scalars(select(LostTableRow).where(LostTableRow.event_id == event_id))
         return {r.number: r.from_slot for r in rows}
-
-
-@dataclass(frozen=True, kw_only=True)
-class RepairWrite:
-    """Everything a repair on the day writes, in one transaction (see :func:`apply_repair`)."""
-
-    expected: frozenset[tuple[int, int, int]]  # the (request, slot, table) assignments the repair started from
-    cancel: tuple[int, ...] = ()  # request ids: accepted (or, for a withdrawal, pending) -> cancelled
-    accept: tuple[int, ...] = ()  # request ids: pending -> accepted (by the organiser)
-    forbidden: dict[str, frozenset[int]] = field(default_factory=dict)  # profile id -> its whole new set
-    lost_tables: dict[int, int] = field(default_factory=dict)  # table number -> first slot lost
-    new: tuple[tuple[NewRequest, tuple[int, int] | None], ...] = ()  # accepted requests to add, (slot, table)
-    assignments: tuple[Assignment, ...] = ()  # the new schedule of the existing requests
-
-
-def apply_repair(engine: Engine, event_id: int, change: RepairWrite) -> list[int]:
-    """Write a repair all or nothing; returns the ids of the new requests. Compare-and-set: if the stored
-    schedule is no longer ``change.expected``, or a request to cancel or accept moved on meanwhile,
-    :class:`ConflictError` and nothing is written."""
-    with Session(writing(engine)) as s, s.begin():
-        now = {(r.request_id, r.slot, r.table) for r in s.scalars(
-            select(AssignmentRow).where(AssignmentRow.event_id == event_id))}
-        if now != change.expected:
-            raise ConflictError(f"event {event_id}: the schedule changed meanwhile; nothing was written, run the "
-                                "repair again")
-        for ids, from_states, state in ((change.cancel, ("accepted", "pending"), "cancelled"),
-                                        (change.accept, ("pending",), "accepted")):
-            if not ids:
-                continue
-            done = s.execute(sql_update(RequestRow).where(RequestRow.id.in_(ids), RequestRow.event_id == event_id,
-                                                          RequestRow.state.in_(from_states))
-                             .values(state=state, decided_by="organiser"))
-            if getattr(done, "rowcount", 0) != len(ids):
-                raise ConflictError(f"event {event_id}: a request among {list(ids)} is no longer "
-                                    f"{from_states[0]}; nothing was written")
-        for pid, slots in change.forbidden.items():
-            s.execute(sql_update(ParticipantRow).where(ParticipantRow.event_id == event_id,
-                                                       ParticipantRow.profile_id == pid)
-                      .values(forbidden=sorted(slots)))
-        for number, first in change.lost_tables.items():
-            known = s.get(LostTableRow, (event_id, number))
-            if known is None:
-                s.add(LostTableRow(event_id=event_id, number=number, from_slot=first))
-            else:
-                known.from_slot = min(known.from_slot, first)
-        active = _active_pairs(s, event_id)
-        added: list[int] = []
-        placed: list[Assignment] = list(change.assignments)
-        for r, place in change.new:
-            pair = frozenset((r.from_id, r.to_id))
-            if pair in active:
-                raise DuplicateRequestError(f"{r.from_id} and {r.to_id} already have an active request "
-                                            f"(id {active[pair]}); nothing was written")
-            row = RequestRow(event_id=event_id, from_id=r.from_id, to_id=r.to_id, priority=r.priority,
-                             message=r.message, state="accepted", decided_by="organiser", score=r.score,
-                             reason=r.reason)
-            s.add(row)
-            s.flush()
-            active[pair] = row.id
-            added.append(row.id)
-            if place is not None:
-                placed.append(Assignment(request_id=row.id, slot=place[0], table=place[1]))
-        _write_assignments(s, event_id, placed)
-        return added

@@ -21,6 +21,7 @@ from matcher.scheduling import Place, Reason, breaks_per_participant, repair_sch
 from service.events.plan import EventService, event, local
 from service.events.scheduling import DEFAULT_WEIGHT, instance_of
 from storage import events as store
+from storage.event_repair import RepairWrite, apply_repair
 
 KINDS: tuple[str, ...] = ("moved", "cancelled", "dropped", "new", "not_scheduled")
 
@@ -154,7 +155,7 @@ def reschedule(svc: EventService, event_id: int, *, cancel: Iterable[int] = (), 
     if not dry_run:
         to_accept = tuple(m.request.id for m in new_meetings if m.request is not None and m.request.state == "pending")
         brand_new = [(k, m) for k, m in enumerate(new_meetings) if m.request is None]
-        ids = store.apply_repair(svc.engine, event_id, store.RepairWrite(
+        ids = apply_repair(svc.engine, event_id, RepairWrite(
             expected=frozenset((a.request_id, a.slot, a.table) for a in stored), cancel=tuple(sorted(cancel_ids)),
             accept=to_accept, forbidden={p: f for p, f in forbidden.items()},
             lost_tables={n: lost_from[n] for n in lost_numbers},

@@ -13,6 +13,7 @@ from matcher.events import zone
 from service import events as ev
 from service.events import EventNotFoundError, EventService, RescheduleReport
 from storage import events as store
+from storage.event_repair import RepairWrite, apply_repair
 from tests.service.events.helpers import accept_all, check_stored, make_event
 
 
@@ -234,9 +235,9 @@ def test_bad_input_names_the_field_and_writes_nothing(svc: EventService) -> None
 def test_the_store_refuses_a_repair_of_a_schedule_that_changed_meanwhile(svc: EventService) -> None:
     eid = _event(svc)
     before = _stored(svc, eid)
-    stale = store.RepairWrite(expected=frozenset(), cancel=(next(iter(before)),))
+    stale = RepairWrite(expected=frozenset(), cancel=(next(iter(before)),))
     with pytest.raises(ConflictError, match="changed meanwhile"):
-        store.apply_repair(svc.engine, eid, stale)
+        apply_repair(svc.engine, eid, stale)
     assert _stored(svc, eid) == before and all(r.state == "accepted" for r in ev.list_requests(svc, eid))
 
 
