@@ -127,13 +127,15 @@ class Labels:
         template = (self._("{country}: the best candidate there, {name}, in place of {member}, would lower the "
                            "cohesion by {change}.") if miss["cohesion_change"] < 0 else
                     self._("{country}: the best candidate there, {name}, in place of {member}, would change the "
-                           "cohesion by {change}."))
+                           "cohesion by {change} but lower the cluster's objective by {loss} (what the member it "
+                           "replaces brings would be lost)."))
         change = abs(miss["cohesion_change"]) if miss["cohesion_change"] < 0 else miss["cohesion_change"]
         shown = self.number(change) if miss["cohesion_change"] < 0 else self.signed(change)
         return Markup(escape(template)).format(
             country=country, name=Markup("<bdi>{}</bdi>").format(miss["candidate"]["name"]),
             member=Markup("<bdi>{}</bdi>").format(miss["replaces"]["name"]),
-            change=Markup('<bdi dir="ltr">{}</bdi>').format(shown))
+            change=Markup('<bdi dir="ltr">{}</bdi>').format(shown),
+            loss=Markup('<bdi dir="ltr">{}</bdi>').format(self.number(abs(miss["delta"]))))
 
     def shortfall(self, shortfall: Mapping[str, Any]) -> str:
         """A constraint the group does not meet, in a sentence."""
