@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 DEMO_DB := var/demo.db
 
-.PHONY: install browser demo test lint eval fuzz bench bench-schedule screenshots clean
+.PHONY: install browser postgres demo test lint eval fuzz bench bench-schedule screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ browser:
 	  $$SUDO apt-get install -y --no-install-recommends $(APT_BROWSER) \
 	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $(APT_BROWSER); }; }
 
+# The PostgreSQL tests (two servers on one database, tests/storage/test_postgres.py) start a throw-away cluster
+# with Debian's initdb/pg_ctl: installed here when missing, so CI runs them instead of skipping.
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y --no-install-recommends postgresql \
+	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends postgresql; }; }
+
 demo: install
 	rm -rf $(DEMO_DB) $(DEMO_DB).index $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(BIN)/ccimatch ingest data/sample_profiles.csv --db $(DEMO_DB)
@@ -50,7 +58,7 @@ demo: install
 	@echo; echo "== The web app (Arabic, French, English): run the line below, then open http://localhost:8000/"
 	@echo "   $(BIN)/ccimatch serve --db $(DEMO_DB) --demo"
 
-test: lint browser
+test: lint browser postgres
 	$(BIN)/python -m pytest -q
 
 lint: install
