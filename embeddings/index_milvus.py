@@ -211,8 +211,12 @@ class MilvusIndex:
         # which milvus-lite 3.2 ignores (nlist stayed 128); a Milvus server reads both forms.
         params.add_index(field_name="vector", index_type=self.index_type, metric_type="IP",
                          params={"params": build_params} if build_params else {})
-        self.client.create_collection(build, schema=_schema(self.client, self.dim, fields), index_params=params)
+        self.client.create_collection(build, schema=_schema(self.client, self.dim, fields))
         try:
+            # sync=False: pymilvus would otherwise poll the index state (0.5 s per collection, and an RPC that
+            # milvus-lite lacks); milvus-lite indexes at flush, a cluster in the background (searched meanwhile
+            # by brute force: the same rows)
+            self.client.create_index(build, params, sync=False)
             columns = {name: list(values) for name, values in fields.items()}
             for lo in range(0, len(x), INSERT_BATCH):
                 hi = min(len(x), lo + INSERT_BATCH)
