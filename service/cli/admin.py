@@ -25,6 +25,10 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     demo: Annotated[bool, typer.Option("--demo", help="Profiles and suggestions readable without a key.")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help=(
+        "Worker processes on one port (gunicorn's pre-fork model, Unix): the model is loaded once and shared "
+        "by all, each worker loads the index; a write through any worker is seen by the next request on "
+        "every worker. 1: a single uvicorn process."))] = 1,
 ) -> None:
     """Run the web app and the HTTP API (OpenAPI at /docs); the model and index load once at start-up."""
     import logging
@@ -38,7 +42,13 @@ def serve(
         settings = settings.model_copy(update={"open_reads": True})
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
-    say(f"ccimatch is starting: open http://{shown}:{port}/ in a browser (the API's documentation: /docs)")
+    say(f"ccimatch is starting: open http://{shown}:{port}/ in a browser (the API's documentation: /docs)"
+        + (f"; {workers} workers" if workers > 1 else ""))
+    if workers > 1:
+        from service.http.workers import serve_workers
+
+        serve_workers(settings, host=host, port=port, workers=workers)
+        return
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 
