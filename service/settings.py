@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     approx: Literal["ivf", "hnsw"] = "ivf"  # IVF-flat builds 1M rows in ~1 min; HNSW took ~30 min (bench/search.py)
     nprobe: int = 32  # IVF cells visited per query
     ef_search: int = 256  # HNSW
+    vector_engine: Literal["faiss", "milvus"] = "faiss"  # where the per-view vector indexes live (README: Milvus)
+    milvus_uri: str = ""  # a Milvus cluster (http://host:19530) or a milvus-lite .db path; "": <index_dir>/milvus.db
+    milvus_token: str = ""  # a cluster's "user:password" or API key
+    milvus_index: Literal["FLAT", "IVF_FLAT", "HNSW"] = "FLAT"  # FLAT exact; IVF_FLAT uses nprobe, HNSW ef_search
     cors_origins: list[str] = []  # browser origins allowed to call the HTTP API
     open_reads: bool = False  # profiles and suggestions readable without a key (ccimatch serve --demo)
     max_body_bytes: int = 10 * 1024 * 1024
