@@ -56,6 +56,8 @@ def client_for(uri: str, token: str = "") -> MilvusClient:
     with _clients_lock:
         client = _clients.get((uri, token))
         if client is None:
+            if uri.endswith(".db"):  # milvus-lite: a local folder, whose parent must exist
+                Path(uri).parent.mkdir(parents=True, exist_ok=True)
             client = _clients[(uri, token)] = MilvusClient(uri=uri, token=token)
         return client
 

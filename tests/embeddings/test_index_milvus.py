@@ -195,3 +195,30 @@ def test_bad_arguments_and_the_saved_descriptor(tmp_path: Path) -> None:
     saved = json.loads((tmp_path / "overall.faiss").read_text())
     assert saved == {"engine": "milvus", "collection": index.collection, "rows": 50, "dim": 8,
                      "index_type": "FLAT", "fields": ["country"]}
+
+
+def test_settings_choose_the_engine_and_versions_become_collections(tmp_path: Path) -> None:
+    """The factory the catalogue builds its views with: FAISS by default (its parameters unchanged), Milvus by
+    setting; one collection per view and catalogue version, reused when built again, the older dropped."""
+    from embeddings.index_factory import build_index, database_key, index_params
+    from embeddings.index_faiss import FaissIndex
+    from service.settings import Settings
+
+    faiss_params = index_params(Settings(db=str(tmp_path / "a.db")), index_dir=tmp_path)
+    assert faiss_params == {"approx_threshold": 200_000, "approx": "ivf", "nprobe": 32, "ef_search": 256}
+    assert isinstance(build_index(clustered(50, 8, seed=1), view="overall", catalogue_version=1, **faiss_params),
+                      FaissIndex)
+    settings = Settings(db=str(tmp_path / "a.db"), vector_engine="milvus", milvus_index="IVF_FLAT", nprobe=4)
+    params = index_params(settings, index_dir=tmp_path / "idx")
+    assert params["uri"] == str(tmp_path / "idx" / "milvus.db") and params["index_type"] == "IVF_FLAT"
+    cat = random_catalogue(60, seed=2)
+    x = clustered(60, 8, seed=3)
+    built = [build_index(x, view="overall", catalogue_version=v, arrays=cat, **params) for v in (1, 1, 2, 3)]
+    first, again, _, last = built
+    assert isinstance(first, MilvusIndex) and isinstance(again, MilvusIndex) and isinstance(last, MilvusIndex)
+    assert again.reused and again.collection == first.collection
+    key = database_key(settings.db)
+    assert last.collection.startswith(f"ccimatch_{key}_v3_overall_")
+    assert sorted(n.split("_")[2] for n in last.client.list_collections()) == ["v2", "v3"]
+    expr = constraint_expression(Constraints(countries=frozenset({"MA"})), cat)
+    np.testing.assert_array_equal(last.rows(expr), np.flatnonzero(cat.countries == "MA"))
