@@ -307,6 +307,8 @@ class FaissIndex:
         return merge_top_k(scores, np.where(ok, rows, -1), k)
 
     # --- persistence ---------------------------------------------------------------------------
+    source: Path | None = None  # the file this index was loaded from (unchanged since: it is immutable)
+
     def save(self, path: Path) -> None:
         """The flat (or HNSW) index to ``path``; an IVF index beside it, to ``path`` + ".ivf"."""
         faiss.write_index(self._index, str(path))
@@ -317,10 +319,17 @@ class FaissIndex:
             ivf_path.unlink()
 
     @classmethod
-    def load(cls, path: Path, **kwargs: Any) -> FaissIndex:
+    def load(cls, path: Path, *, mmap: bool = True, **kwargs: Any) -> FaissIndex:
+        """The index saved at ``path``. With ``mmap`` (the default) the stored vectors are not read but
+        memory-mapped (FAISS ``IO_FLAG_MMAP_IFC``): opening costs milliseconds whatever the size, and every
+        process mapping the same file shares one copy in the page cache. The file must then stay unchanged
+        while it is open (the index store never rewrites a published file)."""
         ivf_path = path.with_name(path.name + ".ivf")
         ivf = faiss.read_index(str(ivf_path)) if ivf_path.is_file() else None
-        return cls(_index=faiss.read_index(str(path)), _ivf=ivf, **kwargs)
+        flags = faiss.IO_FLAG_MMAP_IFC if mmap else 0
+        index = cls(_index=faiss.read_index(str(path), flags), _ivf=ivf, **kwargs)
+        index.source = path
+        return index
 
 
 def _build_ivf(x: np.ndarray, nlist: int | None, train_per_list: int) -> faiss.IndexIVF:

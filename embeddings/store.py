@@ -6,7 +6,15 @@ writes a new version folder ``v<catalogue version>-<random>/`` (the .faiss files
 publishes it by replacing the small pointer file ``CURRENT`` (written aside, then ``os.replace``: atomic).
 Nothing is ever renamed over a folder another process may be reading or writing; the former design (swap
 the whole folder through ``<dir>.old``) failed with ENOTEMPTY when two processes saved at once. Folders
-that are not current are removed once they have been out of use for :data:`KEEP_SECONDS`."""
+that are not current are removed once they have been out of use for :data:`KEEP_SECONDS`.
+
+A version folder may also hold the catalogue's columnar snapshot (``*.npy`` and ``names.json``, see
+:mod:`storage.snapshot`); then :func:`load_published` serves index and columns from the catalogue version and
+the database's identity alone, without reading a profile. Files are memory-mapped, never read into memory
+(FAISS ``IO_FLAG_MMAP_IFC``, ``np.load(mmap_mode="r")``): loading is instant and every process on the machine
+shares one copy in the page cache. A load checks file sizes, not SHA-256 (hashing the 10 GB of a 1M catalogue
+took longer than the 10 s start-up target); the checksums are still written, and checked for a manifest
+written before sizes were recorded."""
 
 from __future__ import annotations
 
@@ -22,11 +30,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from embeddings.columns import load_columns, save_columns
 from embeddings.index_faiss import FaissIndex
 
 MANIFEST = "manifest.json"
 POINTER = "CURRENT"  # names the published version folder
 KEEP_SECONDS = 60.0  # a superseded version stays this long: a process that just read the pointer can open it
+VERIFY_BELOW = 256 << 20  # folders smaller than this have their checksums compared at load (~0.5 s at most)
 BUILD_KEEP_SECONDS = 3600.0  # an unfinished build folder (.tmp-*) older than this was left by a crash
 
 
@@ -37,7 +49,10 @@ class Manifest:
     rows: int  # profiles
     catalogue_version: int
     ids_sha256: str  # checksum of the row order (profile ids)
-    files: dict[str, dict[str, Any]]  # index name -> {"sha256": ..., "rows": ...}
+    files: dict[str, dict[str, Any]]  # index name -> {"sha256": ..., "rows": ..., "bytes": ...}
+    database: str = ""  # the database's identity (storage.db UID_KEY); "" if saved without a snapshot
+    snapshot: dict[str, Any] | None = None  # {"format": n, "kinds": {field: kind}, "files": {name: bytes},
+    #                                          "sha256": {name: hex}}
 
 
 def ids_checksum(ids: list[str]) -> str:
@@ -63,19 +78,39 @@ def current_folder(directory: Path) -> Path | None:
     return directory / name
 
 
+@dataclass(frozen=True, kw_only=True)
+class Published:
+    """What :func:`load_published` maps: the indexes and the snapshot's columns (memory maps) and names."""
+
+    manifest: Manifest
+    folder: Path
+    indexes: dict[str, FaissIndex]
+    columns: dict[str, np.ndarray]
+    names: list[str]
+    verified: bool  # checksums compared already (small folders); otherwise see :func:`verify`
+
+
 def save_indexes(directory: Path, indexes: dict[str, FaissIndex], *, model_id: str, dim: int,
-                 ids: list[str], catalogue_version: int) -> Manifest:
-    """Write every view to a new version folder and publish it by replacing the pointer; then remove
-    superseded folders that nobody can still be opening (see :func:`cleanup`)."""
+                 ids: list[str], catalogue_version: int, columns: dict[str, np.ndarray] | None = None,
+                 kinds: dict[str, str] | None = None, names: list[str] | None = None,
+                 database: str = "", snapshot_format: int = 0) -> Manifest:
+    """Write every view (and, when given, the snapshot's ``columns`` of ``kinds`` and the ``names``) to a new
+    version folder and publish it by replacing the pointer; then remove superseded folders that nobody can still
+    be opening (see :func:`cleanup`)."""
     directory.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory))
     try:
         files: dict[str, dict[str, Any]] = {}
         for name, index in indexes.items():
-            index.save(tmp / f"{name}.faiss")
-            files[name] = {"sha256": _sha256(tmp / f"{name}.faiss"), "rows": len(index)}
+            path = tmp / f"{name}.faiss"
+            files[name] = _link(index, path) or _write(index, path)
+        snap = None
+        if columns is not None and kinds is not None and names is not None and database:
+            written = save_columns(tmp, columns, names)
+            snap = {"format": snapshot_format, "kinds": kinds, "files": written,
+                    "sha256": {name: _sha256(tmp / name) for name in written}}
         manifest = Manifest(model_id=model_id, dim=dim, rows=len(ids), catalogue_version=catalogue_version,
-                            ids_sha256=ids_checksum(ids), files=files)
+                            ids_sha256=ids_checksum(ids), files=files, database=database, snapshot=snap)
         (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2))
         folder = directory / f"v{catalogue_version}-{secrets.token_hex(4)}"
         os.rename(tmp, folder)
@@ -91,6 +126,34 @@ def save_indexes(directory: Path, indexes: dict[str, FaissIndex], *, model_id: s
             os.utime(previous)
     cleanup(directory)
     return manifest
+
+
+def _write(index: FaissIndex, path: Path) -> dict[str, Any]:
+    index.save(path)
+    return {"sha256": _sha256(path), "rows": len(index), "bytes": path.stat().st_size}
+
+
+def _link(index: FaissIndex, path: Path) -> dict[str, Any] | None:
+    """Hard-link the published file ``index`` was loaded from (and its IVF file) instead of writing it again:
+    publishing a snapshot beside an index saved without one costs no copy of the vectors. None if the index was
+    not loaded from a published file whose manifest entry is known, or linking fails (another file system)."""
+    source = index.source
+    if source is None or not source.is_file():
+        return None
+    try:
+        manifest = json.loads((source.parent / MANIFEST).read_text())
+        meta = dict(manifest["files"][source.name.removesuffix(".faiss")])
+        if meta.get("rows") != len(index):
+            return None
+        os.link(source, path)
+        ivf = source.with_name(source.name + ".ivf")
+        if ivf.is_file():
+            os.link(ivf, path.with_name(path.name + ".ivf"))
+    except (OSError, ValueError, KeyError, TypeError):
+        for stale in (path, path.with_name(path.name + ".ivf")):
+            stale.unlink(missing_ok=True)
+        return None
+    return {**meta, "bytes": path.stat().st_size}
 
 
 def _age(path: Path, now: float) -> float:
@@ -140,6 +203,39 @@ def _expired(entry: os.DirEntry[str], current: Path | None, now: float, keep_sec
     return entry.name == MANIFEST or entry.name.endswith((".faiss", ".faiss.ivf"))  # the former single-folder layout
 
 
+def load_published(directory: Path, *, model_id: str, catalogue_version: int, database: str,
+                   snapshot_format: int, verify_below: int = VERIFY_BELOW, **index_params: Any) -> Published | None:
+    """The published indexes and snapshot if they were saved from this database (its identity) at this
+    catalogue version for this model, memory-mapped; None otherwise or on any problem (the caller then loads
+    from the database). The version counts every write (bumped in the write's own transaction), so the same
+    database at the same version holds the same profiles: nothing else needs reading to trust the files.
+
+    Sizes are always checked; checksums only when the folder holds fewer than ``verify_below`` bytes (else
+    ``verified`` is false and the caller runs :func:`verify` in the background: hashing the ~10 GB of a 1M
+    catalogue takes longer than the start-up target)."""
+    try:
+        folder = current_folder(directory)
+        if folder is None or not database:
+            return None
+        manifest = Manifest(**json.loads((folder / MANIFEST).read_text()))
+        snap = manifest.snapshot
+        if (manifest.model_id != model_id or manifest.catalogue_version != catalogue_version
+                or manifest.database != database or not snap or snap.get("format") != snapshot_format):
+            return None
+        columns, names = load_columns(folder, snap["files"])
+        indexes = _open_indexes(folder, manifest, check_sha=False, **index_params)
+        if indexes is None or len(names) != manifest.rows:
+            return None
+        total = sum(int(m.get("bytes", 0)) for m in manifest.files.values()) + sum(snap["files"].values())
+        verified = total < verify_below
+        if verified and not verify(folder, manifest):
+            return None
+        return Published(manifest=manifest, folder=folder, indexes=indexes, columns=columns, names=names,
+                         verified=verified)
+    except Exception:  # not loadable is an answer, never an error
+        return None
+
+
 def load_indexes(directory: Path, *, model_id: str, ids: list[str], catalogue_version: int,
                  **index_params: Any) -> dict[str, FaissIndex] | None:
     """The published indexes if they match this model, these rows and this catalogue version. Any problem
@@ -159,10 +255,29 @@ def _load(directory: Path, *, model_id: str, ids: list[str], catalogue_version: 
     if (manifest.model_id != model_id or manifest.catalogue_version != catalogue_version
             or manifest.rows != len(ids) or manifest.ids_sha256 != ids_checksum(ids)):
         return None
+    return _open_indexes(folder, manifest, check_sha=True, **index_params)  # the slow path anyway: reads every profile
+
+
+def verify(folder: Path, manifest: Manifest) -> bool:
+    """Whether every file of the manifest (indexes, IVF excepted, and snapshot) has its recorded SHA-256."""
+    try:
+        sums = {f"{name}.faiss": meta.get("sha256") for name, meta in manifest.files.items()}
+        sums |= (manifest.snapshot or {}).get("sha256", {})
+        return all(_sha256(folder / name) == digest for name, digest in sums.items())
+    except OSError:
+        return False
+
+
+def _open_indexes(folder: Path, manifest: Manifest, *, check_sha: bool, **index_params: Any
+                  ) -> dict[str, FaissIndex] | None:
+    """Every index of the manifest, memory-mapped, if each file has its recorded size (``check_sha``: its
+    recorded SHA-256)."""
     indexes = {}
     for name, meta in manifest.files.items():
         path = folder / f"{name}.faiss"
-        if not path.is_file() or _sha256(path) != meta.get("sha256"):
+        if not path.is_file():
+            return None
+        if (_sha256(path) != meta.get("sha256")) if check_sha else (path.stat().st_size != meta.get("bytes")):
             return None
         index = FaissIndex.load(path, **index_params)
         if len(index) != meta.get("rows") or index.dim != manifest.dim:

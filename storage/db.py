@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -115,7 +116,18 @@ def open_database(db: str | Path) -> Engine:
             conn.execute(sql("SELECT pg_advisory_xact_lock(7220531)"))  # any constant: ccimatch's schema lock
         Base.metadata.create_all(conn)
         _add_new_columns(conn)
+        _ensure_uid(conn)
     return engine
+
+
+UID_KEY = "database_uid"  # meta key: this database's random identity, named by its saved indexes
+
+
+def _ensure_uid(conn: Connection) -> None:
+    """Give the database its random identity once (inside the schema lock, so two processes agree)."""
+    if conn.execute(sql("SELECT value FROM meta WHERE key = :key"), {"key": UID_KEY}).first() is None:
+        conn.execute(sql("INSERT INTO meta (key, value) VALUES (:key, :value)"),
+                     {"key": UID_KEY, "value": secrets.token_hex(16)})
 
 
 def _add_new_columns(conn: Connection) -> None:

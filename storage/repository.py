@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from matcher.profile import Profile
 from matcher.protocols import Role
-from storage.db import EmbeddingRow, MetaRow, ProfileRow, snapshot, writing
+from storage.db import UID_KEY, EmbeddingRow, MetaRow, ProfileRow, snapshot, writing
 
 VERSION_KEY = "catalogue_version"
 RELATIONSHIPS_KEY = "relationships_version"  # bumped by writes of relationships and of what they derive from
@@ -135,6 +135,26 @@ def load_catalogue(engine: Engine) -> tuple[int, list[Profile]]:
         row = s.get(MetaRow, VERSION_KEY)
         version = int(row.value) if row else 0
         return version, [_from_row(r) for r in s.scalars(select(ProfileRow).order_by(ProfileRow.id))]
+
+
+def profiles_by_ids(engine: Engine, ids: Sequence[str]) -> dict[str, Profile]:
+    """The stored profiles among ``ids``, by id (an id not stored is absent)."""
+    wanted = sorted(set(ids))
+    out: dict[str, Profile] = {}
+    with Session(engine) as s:
+        for start in range(0, len(wanted), _CHUNK):
+            rows = s.scalars(select(ProfileRow).where(ProfileRow.id.in_(wanted[start : start + _CHUNK])))
+            out |= {r.id: _from_row(r) for r in rows}
+    return out
+
+
+def database_uid(engine: Engine) -> str:
+    """The random identity this database got when its schema was first created (see
+    :func:`storage.db.open_database`): a saved index names it, so another database that happens to be at the
+    same catalogue version is never served that index."""
+    with Session(engine) as s:
+        row = s.get(MetaRow, UID_KEY)
+        return row.value if row else ""
 
 
 def load_profiles(engine: Engine) -> list[Profile]:

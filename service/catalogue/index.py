@@ -16,7 +16,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from embeddings.index_faiss import FaissIndex
-from embeddings.store import load_indexes, save_indexes
+from embeddings.store import Published, load_indexes, load_published, save_indexes, verify
 from matcher.constraints import ITEM_SIDES, CatalogueArrays
 from matcher.errors import NotFoundError
 from matcher.profile import VIEWS, Profile
@@ -25,6 +25,7 @@ from matcher.suggestions import CatalogueView
 from service.catalogue.graph_state import GraphState, build_graph_state
 from service.settings import Settings
 from storage import repository as repo
+from storage import snapshot
 from storage.db import database_url, open_database
 from storage.models import latest_model_id
 from storage.relationships import relationships_version
@@ -68,6 +69,8 @@ class Catalogue:
         self._graph: GraphState | None = None
         self.lock = threading.RLock()  # serialises this process's writers and index rebuilds
         self.rebuilt = False  # whether the last refresh had to rebuild the index
+        self._database_uid: str | None = None
+        self._damaged: set[Path] = set()  # published folders whose checksums did not match
 
     @classmethod
     def open(cls, settings: Settings, *, encoder: Encoder | None = None) -> Catalogue:
@@ -111,19 +114,62 @@ class Catalogue:
         with self.lock:
             current = self._state
             if current is None or current.version != repo.catalogue_version(self.engine):
-                version, profiles = repo.load_catalogue(self.engine)
-                current = State(version=version, profiles=profiles, arrays=CatalogueArrays.from_profiles(profiles),
-                                names=[p.name for p in profiles])
+                current = self._published(repo.catalogue_version(self.engine))
+                if current is not None:
+                    self.rebuilt = False
+                else:
+                    version, profiles = repo.load_catalogue(self.engine)
+                    current = State(version=version, profiles=profiles,
+                                    arrays=CatalogueArrays.from_profiles(profiles), names=[p.name for p in profiles])
             if with_index and not current.indexes:
                 ids = current.arrays.ids.tolist()
                 loaded = load_indexes(self.index_dir, model_id=self.model_id, ids=ids,
                                       catalogue_version=current.version, **self._index_params)
                 self.rebuilt = loaded is None
+                if loaded is not None:  # saved before snapshots existed: publish one beside it (files linked)
+                    self._save(current, loaded, must_save=False)
                 current = State(version=current.version, profiles=current.profiles, arrays=current.arrays,
                                 names=current.names,
                                 indexes=loaded if loaded is not None else self._build_indexes(current))
             self._state = current
             return current
+
+    def _published(self, version: int) -> State | None:
+        """The state of ``version`` from the saved snapshot and indexes (memory-mapped), if there is one saved
+        from this database at this version; its profiles are read from the database when asked for."""
+        found = load_published(self.index_dir, model_id=self.model_id, catalogue_version=version,
+                               database=self.database_uid, snapshot_format=snapshot.FORMAT, **self._index_params)
+        if found is None or found.folder in self._damaged:
+            return None
+        try:
+            arrays = snapshot.arrays_of(found.columns, (found.manifest.snapshot or {})["kinds"])
+        except (TypeError, ValueError, KeyError):  # written by another version of the code
+            return None
+        profiles = snapshot.LazyProfiles(found.columns[snapshot.RECORDS], found.columns[snapshot.OFFSETS])
+        if len(arrays) != found.manifest.rows or len(profiles) != len(arrays):
+            return None
+        st = State(version=version, profiles=profiles,
+                   arrays=arrays, names=found.names, indexes=found.indexes)
+        if not found.verified:
+            threading.Thread(target=self._verify, args=(found, st), name="ccimatch-verify", daemon=True).start()
+        return st
+
+    def _verify(self, found: Published, st: State) -> None:
+        """Compare the checksums of a large published folder after serving from it: on a mismatch (a damaged
+        disk) the state is dropped and the next call reloads from the database and publishes afresh."""
+        if verify(found.folder, found.manifest):
+            return
+        log.error("the published index %s does not match its checksums; rebuilding from the database", found.folder)
+        with self.lock:
+            self._damaged.add(found.folder)
+            if self._state is st:
+                self._state = None
+
+    @property
+    def database_uid(self) -> str:
+        if self._database_uid is None:
+            self._database_uid = repo.database_uid(self.engine)
+        return self._database_uid
 
     def graph_state(self, st: State) -> GraphState:
         """The relationship graph over ``st``'s rows, the dismissals and the usable ranking model
@@ -191,15 +237,28 @@ class Catalogue:
                 if text:
                     matrix[row] = cached[repo.text_hash("passage", text)]
             indexes[name] = FaissIndex(matrix, **self._index_params)
+        self._save(st, indexes, must_save=must_save)
+        return indexes
+
+    def _save(self, st: State, indexes: dict[str, FaissIndex], *, must_save: bool) -> None:
+        """Publish ``indexes`` and ``st``'s columnar snapshot (the next process maps them instead of reading
+        every profile). A failed save is logged, unless ``must_save``."""
         try:
-            save_indexes(self.index_dir, indexes, model_id=self.model_id, dim=dim,
-                         ids=st.arrays.ids.tolist(), catalogue_version=st.version)
+            try:
+                columns, kinds = snapshot.columns_of(st.arrays)
+                columns |= snapshot.records_of(st.profiles)
+            except TypeError:
+                log.exception("no snapshot layout for these catalogue arrays; the index is saved without one")
+                columns, kinds = {}, {}
+            save_indexes(self.index_dir, indexes, model_id=self.model_id, dim=next(iter(indexes.values())).dim,
+                         ids=st.arrays.ids.tolist(), catalogue_version=st.version,
+                         columns=columns or None, kinds=kinds or None, names=list(st.names),
+                         database=self.database_uid, snapshot_format=snapshot.FORMAT)
         except Exception:
             if must_save:
                 raise
             log.exception("could not save the index of catalogue version %s in %s; serving it from memory",
                           st.version, self.index_dir)
-        return indexes
 
     def rebuild_index(self) -> None:
         with self.lock:
