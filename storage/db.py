@@ -39,6 +39,19 @@ class ProfileRow(Base):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     members: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # kind=cluster only
     updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
+    # The catalogue version that last wrote this row (NULL: written before the column existed, so older than
+    # any saved snapshot): a process holding version v reads only the rows changed since (see repository).
+    changed_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class DeletionRow(Base):
+    """Tombstone of a deleted profile: the catalogue version that deleted it (rows changed since v = the
+    profiles written after v plus these)."""
+
+    __tablename__ = "profile_deletions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, index=True)
 
 
 class EmbeddingRow(Base):
@@ -117,9 +130,11 @@ def open_database(db: str | Path) -> Engine:
         Base.metadata.create_all(conn)
         _add_new_columns(conn)
         _ensure_uid(conn)
+        conn.execute(sql(f"CREATE INDEX IF NOT EXISTS {CHANGED_INDEX} ON profiles (changed_in)"))
     return engine
 
 
+CHANGED_INDEX = "ix_profiles_changed_in"  # made here, not by create_all: a database made before gets it too
 UID_KEY = "database_uid"  # meta key: this database's random identity, named by its saved indexes
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from matcher.profile import Profile
 from matcher.protocols import Role
-from storage.db import UID_KEY, EmbeddingRow, MetaRow, ProfileRow, snapshot, writing
+from storage.db import UID_KEY, DeletionRow, EmbeddingRow, MetaRow, ProfileRow, snapshot, writing
 
 VERSION_KEY = "catalogue_version"
 RELATIONSHIPS_KEY = "relationships_version"  # bumped by writes of relationships and of what they derive from
@@ -91,7 +91,8 @@ def write_profiles(engine: Engine, profiles: Sequence[Profile], *, model_id: str
         if create_only and existing:
             raise ExistingProfileError(f"already stored: {', '.join(sorted(existing))}")
         now = datetime.now(UTC)
-        rows = [{**_to_row(p), "updated_at": now} for p in profiles]
+        version = bump_version(s)  # first: the rows are labelled with the version that writes them
+        rows = [{**_to_row(p), "updated_at": now, "changed_in": version} for p in profiles]
         conn = s.connection()
         dialect = conn.dialect.name
         if create_only:
@@ -112,20 +113,25 @@ def write_profiles(engine: Engine, profiles: Sequence[Profile], *, model_id: str
                 conn.execute(insert(table), fresh)
             for p in profiles:
                 if p.id in existing:
-                    s.merge(ProfileRow(**_to_row(p)))
+                    s.merge(ProfileRow(**_to_row(p), changed_in=version))
         _merge_vectors(s, model_id, vectors)
-        bump_version(s)
         return existing
 
 
 def delete_profiles(engine: Engine, ids: Iterable[str]) -> int:
     """Delete these profiles; the number deleted. The version moves only if something was deleted."""
     with Session(writing(engine)) as s, s.begin():
-        result = s.execute(delete(ProfileRow).where(ProfileRow.id.in_(sorted(set(ids)))))
-        deleted = int(getattr(result, "rowcount", 0) or 0)
-        if deleted:
-            bump_version(s)
-        return deleted
+        wanted = sorted(set(ids))
+        gone = [i for start in range(0, len(wanted), _CHUNK)
+                for i in s.scalars(select(ProfileRow.id).where(ProfileRow.id.in_(wanted[start : start + _CHUNK])))]
+        if not gone:
+            return 0
+        version = bump_version(s)
+        for start in range(0, len(gone), _CHUNK):
+            s.execute(delete(ProfileRow).where(ProfileRow.id.in_(gone[start : start + _CHUNK])))
+            s.execute(delete(DeletionRow).where(DeletionRow.id.in_(gone[start : start + _CHUNK])))
+        s.execute(insert(cast(Table, DeletionRow.__table__)), [{"id": i, "version": version} for i in gone])
+        return len(gone)
 
 
 def load_catalogue(engine: Engine) -> tuple[int, list[Profile]]:
@@ -135,6 +141,20 @@ def load_catalogue(engine: Engine) -> tuple[int, list[Profile]]:
         row = s.get(MetaRow, VERSION_KEY)
         version = int(row.value) if row else 0
         return version, [_from_row(r) for r in s.scalars(select(ProfileRow).order_by(ProfileRow.id))]
+
+
+def changes_since(engine: Engine, version: int) -> tuple[int, list[Profile], list[str]]:
+    """The catalogue version now, the profiles written after ``version`` (sorted by id) and the ids deleted
+    after it and not written again, read in one snapshot transaction (as :func:`load_catalogue`)."""
+    with Session(snapshot(engine)) as s, s.begin():
+        row = s.get(MetaRow, VERSION_KEY)
+        now = int(row.value) if row else 0
+        changed = [_from_row(r) for r in s.scalars(
+            select(ProfileRow).where(ProfileRow.changed_in > version).order_by(ProfileRow.id))]
+        written = {p.id for p in changed}
+        deleted = [i for i in s.scalars(select(DeletionRow.id).where(DeletionRow.version > version)
+                                        .order_by(DeletionRow.id)) if i not in written]
+        return now, changed, deleted
 
 
 def profiles_by_ids(engine: Engine, ids: Sequence[str]) -> dict[str, Profile]:
@@ -228,11 +248,12 @@ def insert_new(engine: Engine, profiles: Sequence[Profile], *, model_id: str,
     benchmark): one multi-row INSERT per table in one transaction, no per-row merge. An existing id
     or cache key is an integrity error; use :func:`write_profiles` to insert or update."""
     with Session(writing(engine)) as s, s.begin():
+        version = bump_version(s)
         conn = s.connection()  # Core executemany: no ORM bookkeeping per row
         if profiles:
-            conn.execute(insert(cast(Table, ProfileRow.__table__)), [_to_row(p) for p in profiles])
+            conn.execute(insert(cast(Table, ProfileRow.__table__)),
+                         [{**_to_row(p), "changed_in": version} for p in profiles])
         if vectors:
             conn.execute(insert(cast(Table, EmbeddingRow.__table__)), [
                 {"model_id": model_id, "text_hash": h, "dim": int(v.shape[0]),
                  "vector": np.asarray(v, "<f4").tobytes()} for h, v in vectors.items()])
-        bump_version(s)
