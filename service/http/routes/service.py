@@ -21,6 +21,9 @@ def health() -> Health:
 
 @router.get("/ready", response_model=Ready, responses={503: {"model": Ready}})
 def ready(cat: CatalogueDep) -> Any:
-    """The model and the index are loaded and the index is as new as the database (503 otherwise)."""
+    """The model and the index are loaded and the index is as new as the database (503 otherwise). A write
+    through another worker or server is caught up first: a process nobody asked since is not taken out of a
+    load balancer's rotation for it."""
+    cat.refresh_after_write()
     report = cat.readiness()
     return report if report["ready"] else JSONResponse(report, 503)
