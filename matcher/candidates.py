@@ -19,8 +19,9 @@ of every eligible row uses exactly the same scale (see tests).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, cast
 
 import numpy as np
 
@@ -66,10 +67,28 @@ def _buckets(languages: np.ndarray, allowed: np.ndarray, min_units: int) -> list
     return big + ([small] if len(small) else [])
 
 
+class BucketSearch(Protocol):
+    """A :class:`Similarity` that can find each language bucket's best units itself (e.g. a compressed pre-scan
+    followed by an exact re-score, :mod:`embeddings.prescan`) instead of one float32 pass over every unit."""
+
+    def search_buckets(self, mine: str, target: str, k: int, eligible: Sequence[np.ndarray],
+                       languages: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """For each bucket b (its allowed units ``eligible[b]``, sorted, of languages ``languages[b]``): the best
+        k units (q, k) of each of my q queries by the index's own float32 score, ties by the smaller unit, -1 padded:
+        what :func:`matcher.similarity.top_k_columns` gives on :meth:`Similarity.all_scores`."""
+        ...
+
+
 def candidate_pool(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], mask: np.ndarray,
                    params: RankingParams, similarity: Similarity | None = None) -> tuple[np.ndarray, Calibration]:
     """Union of the owners of each channel's top units, searched separately in each language bucket
-    (so that a same-language bias cannot crowd out translations), and the per-language calibration."""
+    (so that a same-language bias cannot crowd out translations), and the per-language calibration.
+
+    Vectorised per channel (the reference, one bucket at a time, is
+    :func:`matcher.ranking_reference.candidate_pool_reference`; same rows and scale): the allowed units are
+    grouped by bucket with one stable sort, each bucket's top comes from one pass over every unit (or from
+    :meth:`BucketSearch.search_buckets`, or, for few allowed units, a filtered search), and the background
+    samples and the units found are re-scored in float64 in one gather."""
     found: list[np.ndarray] = []
     mean: dict[str, np.ndarray] = {}
     std: dict[str, np.ndarray] = {}
@@ -80,36 +99,62 @@ def candidate_pool(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, Vec
         layout = unit_layout(cat, target)
         if queries is None or not len(layout.owner):
             continue
-        allowed = mask[layout.owner] & (cat.has_view["overall"] if target == "overall" else True)
+        allowed = mask[layout.owner]
+        if target == "overall":
+            allowed &= cat.has_view["overall"]
+        everyone = np.flatnonzero(allowed)
         languages = cat.text_language[target]
+        buckets = _buckets(languages, allowed, params.min_language_units)
         mean[name] = np.zeros(len(LANGUAGE_CODES))
         std[name] = np.ones(len(LANGUAGE_CODES))
+        z_hi[name] = -np.inf
+        if not buckets:
+            continue
+        # each allowed unit's bucket; one stable sort groups them, each group in unit order
+        lookup = np.zeros(len(LANGUAGE_CODES), np.int8)  # small ints: a radix sort below
+        for b, bucket in enumerate(buckets):
+            lookup[bucket] = b
+        of = lookup[languages[everyone]]
+        grouped = everyone[np.argsort(of, kind="stable")]
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(of, minlength=len(buckets)))])
+        eligible = [grouped[bounds[b] : bounds[b + 1]] for b in range(len(buckets))]
+        tops = _bucket_tops(sim, mine, target, params, eligible, buckets, allowed, languages)
+        samples = []
+        for b, bucket in enumerate(buckets):
+            is_language = len(bucket) == 1 and len(eligible[b]) >= params.min_language_units
+            pool = eligible[b] if is_language else everyone
+            samples.append(pool[np.linspace(0, len(pool) - 1, min(params.background, len(pool))).astype(np.int64)])
+        units = [u[u >= 0] for u in tops]
+        for u in units:
+            found.append(layout.owner[u])
+        # one float64 scoring of every sample and every unit found (what the reference scores bucket by bucket)
+        sizes = [len(x) for x in samples] + [len(u) for u in units]
+        best = sim.scores(mine, target, np.concatenate(samples + units)).max(axis=1)
+        parts = np.split(best, np.cumsum(sizes)[:-1])
         best_z = -np.inf
-        everyone = np.flatnonzero(allowed)
-        # one pass over the channel's units, each bucket's top taken from it; a small allowed set is
-        # cheaper to search bucket by bucket (only its units are read). Both give the same units.
-        one_pass = len(everyone) >= params.single_pass_fraction * len(allowed)
-        every_score = sim.all_scores(mine, target) if one_pass else None
-        for bucket in _buckets(languages, allowed, params.min_language_units):
-            in_language = np.zeros(len(LANGUAGE_CODES), bool)
-            in_language[bucket] = True  # a lookup table: cheaper than np.isin over every unit
-            in_bucket = allowed & in_language[languages]
-            is_language = len(bucket) == 1 and int(np.sum(in_bucket)) >= params.min_language_units
-            eligible = np.flatnonzero(in_bucket) if is_language else everyone
-            sample = eligible[np.linspace(0, len(eligible) - 1, min(params.background, len(eligible))).astype(np.int64)]
-            background = sim.scores(mine, target, sample).max(axis=1)
-            mu, sd = float(background.mean()), 1.0 if params.shift_only else max(float(background.std()), 1e-3)
+        for b, bucket in enumerate(buckets):
+            background = parts[b]
+            mu = float(background.mean())
+            sd = 1.0 if params.shift_only else max(float(background.std()), 1e-3)
             mean[name][bucket], std[name][bucket] = mu, sd
-            if every_score is not None:
-                columns = np.flatnonzero(in_bucket)
-                _, units = top_k_columns(every_score[:, columns], params.pool, columns)
-            else:
-                _, units = sim.search(mine, target, params.pool, in_bucket)
-            valid = units >= 0
-            found.append(layout.owner[units[valid]])
-            if valid.any():  # the best cosine found, recomputed as every other score is (see IndexSimilarity)
-                best = sim.scores(mine, target, np.unique(units[valid])).max()
-                best_z = max(best_z, (float(best) - mu) / sd)
+            if len(units[b]):
+                best_z = max(best_z, (float(parts[len(buckets) + b].max()) - mu) / sd)
         z_hi[name] = best_z
     rows = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
     return rows.astype(np.int64), Calibration(mean=mean, std=std, z_hi=z_hi)
+
+
+def _bucket_tops(sim: Similarity, mine: str, target: str, params: RankingParams, eligible: list[np.ndarray],
+                 buckets: list[np.ndarray], allowed: np.ndarray, languages: np.ndarray) -> list[np.ndarray]:
+    """Each bucket's best ``params.pool`` units (q, pool) per query, -1 padded, by whichever way is cheapest."""
+    if hasattr(sim, "search_buckets"):
+        return cast(BucketSearch, sim).search_buckets(mine, target, params.pool, eligible, buckets)
+    if sum(len(e) for e in eligible) >= params.single_pass_fraction * len(allowed):
+        every_score = sim.all_scores(mine, target)
+        return [top_k_columns(every_score[:, cols], params.pool, cols)[1] for cols in eligible]
+    tops = []
+    for bucket in buckets:
+        in_language = np.zeros(len(LANGUAGE_CODES), bool)
+        in_language[bucket] = True
+        tops.append(sim.search(mine, target, params.pool, allowed & in_language[languages])[1])
+    return tops

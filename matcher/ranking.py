@@ -15,7 +15,7 @@ The steps live in one module each, re-exported here (``from matcher.ranking impo
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -27,6 +27,7 @@ from matcher.diversity import diversify
 from matcher.learned import Learned, feature_names
 from matcher.protocols import VectorIndex
 from matcher.ranking_params import RankingParams, Weights
+from matcher.ranking_reference import candidate_pool_reference, score_rows_reference
 from matcher.scoring import COMPONENTS, Signal, best_per_row, score_rows
 from matcher.similarity import IndexSimilarity, MatrixSimilarity, Similarity
 
@@ -51,9 +52,9 @@ class Ranked:
 
 
 def rank(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], constraints: Constraints,
-         *, k: int, names: list[str], params: RankingParams | None = None, exhaustive: bool = False,
+         *, k: int, names: Sequence[str], params: RankingParams | None = None, exhaustive: bool = False,
          signals: Mapping[str, Signal] | None = None, similarity: Similarity | None = None,
-         learned: Learned | None = None) -> Ranked:
+         learned: Learned | None = None, reference: bool = False) -> Ranked:
     """Top-k partner rows for ``asker`` under ``constraints`` (already including asker_constraints).
 
     ``names`` (n,) are the catalogue's names, for near-duplicate detection. ``exhaustive`` scores every
@@ -62,24 +63,42 @@ def rank(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex],
     searches with precomputed cosines (:class:`MatrixSimilarity`; the default reads ``indexes``).
     ``learned`` orders the candidates, and the asker's partners-of-partners, by a trained model instead of
     the weighted mean (:mod:`matcher.learned`); None ranks by the weighted mean alone (the cold start).
+    ``reference`` runs today's retrieval and scoring one bucket at a time
+    (:mod:`matcher.ranking_reference`) instead of the vectorised path: same rows, scores within ~1e-12.
     """
     params = params or RankingParams()
     if params.pool < k:  # each channel must be able to return k rows on its own
         params = replace(params, pool=k)
     pool = candidates(asker, cat, indexes, constraints, params=params, exhaustive=exhaustive, signals=signals,
-                      similarity=similarity, learned=learned)
+                      similarity=similarity, learned=learned, reference=reference)
     rows, scores, components, raw = pool.rows, pool.scores, pool.components, pool.raw
     if learned is not None and pool.features is not None and learned.model is not None:
         scores = learned.scores(pool.features)
     order = np.lexsort((rows, -scores))
     cap = math.ceil(k / 3) if params.country_cap is None else params.country_cap
-    overall = indexes["overall"].vectors(rows) if len(rows) else np.zeros((0, 1), np.float32)
-    chosen, relaxed = diversify(order, rows, cat, overall, [names[r] for r in rows], k=k, cap=cap,
-                                near_duplicate=params.near_duplicate)
+    chosen, relaxed = _pick(order, rows, cat, indexes["overall"], names, k=k, cap=cap,
+                            near_duplicate=params.near_duplicate, whole=reference)
     pick = np.array(chosen, dtype=np.int64)
     return Ranked(rows=rows[pick], scores=scores[pick], components={c: v[pick] for c, v in components.items()},
                   raw={c: v[pick] for c, v in raw.items()}, eligible=pool.eligible, cap_relaxed=relaxed,
                   learned=learned is not None and learned.model is not None)
+
+
+def _pick(order: np.ndarray, rows: np.ndarray, cat: CatalogueArrays, overall: VectorIndex, names: Sequence[str],
+          *, k: int, cap: int, near_duplicate: float, whole: bool) -> tuple[list[int], bool]:
+    """:func:`diversify` over the best few of ``order`` first (only their vectors and names are read): the
+    same pick as over all of them whenever it fills k places without relaxing the cap, since the pick
+    only ever looks further down the order when it has not; otherwise (or ``whole``) over all of them."""
+    head = len(order) if whole else min(len(order), 4 * k + 16)
+    while True:
+        sub = order[:head]
+        at = rows[sub]
+        vectors = overall.vectors(at) if len(at) else np.zeros((0, 1), np.float32)
+        chosen, relaxed = diversify(np.arange(len(sub)), at, cat, vectors, [names[r] for r in at.tolist()], k=k,
+                                    cap=cap, near_duplicate=near_duplicate)
+        if head == len(order) or (len(chosen) == k and not relaxed):
+            return [int(sub[i]) for i in chosen], relaxed
+        head = len(order)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,13 +116,15 @@ class Candidates:
 
 def candidates(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], constraints: Constraints,
                *, params: RankingParams, exhaustive: bool = False, signals: Mapping[str, Signal] | None = None,
-               similarity: Similarity | None = None, learned: Learned | None = None) -> Candidates:
+               similarity: Similarity | None = None, learned: Learned | None = None,
+               reference: bool = False) -> Candidates:
     """The candidate rows and their scores, as :func:`rank` sees them; training a model reads the same
     feature rows through here (a :class:`Learned` whose ``model`` is None computes features only)."""
     signals = signals or {}
     mask = constraint_mask(constraints, cat)
     eligible = int(mask.sum())
-    rows, calib = candidate_pool(asker, cat, indexes, mask, params, similarity)
+    pool_of = candidate_pool_reference if reference else candidate_pool
+    rows, calib = pool_of(asker, cat, indexes, mask, params, similarity)
     for signal in signals.values():  # the rows a signal likes best are candidates too
         eligible_rows = np.flatnonzero(mask)
         best = eligible_rows[np.argsort(-signal.scores[eligible_rows], kind="stable")[: params.pool]]
@@ -117,7 +138,8 @@ def candidates(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorI
         rows = np.flatnonzero(mask).astype(np.int64)
     elif len(rows) == 0 and eligible:
         rows = np.flatnonzero(mask)[: params.pool].astype(np.int64)  # nothing to embed against: metadata only
-    scores, components, raw = score_rows(asker, rows, cat, indexes, calib, params, signals, similarity)
+    score_of = score_rows_reference if reference else score_rows
+    scores, components, raw = score_of(asker, rows, cat, indexes, calib, params, signals, similarity)
     features = None
     if learned is not None:
         features = learned.features(q, rows, components, scores, {s: components[s] for s in signals},

@@ -116,7 +116,7 @@ def suggest(view: CatalogueView, me: Profile | None, draft: Draft, encoded: np.n
     asker = asker_of(draft, encoded, id=me.id if me else None, prefer_countries=prefer_countries)
     hard = asker_constraints(constraints, asker, allow_same_country=allow_same_country,
                              shared_language=shared_language)
-    ranked = rank(asker, view.arrays, view.indexes, hard, k=k, names=list(view.names), params=params,
+    ranked = rank(asker, view.arrays, view.indexes, hard, k=k, names=view.names, params=params,
                   exhaustive=exhaustive, similarity=similarity, learned=learned)
 
     def their_items(side: str, row: int) -> np.ndarray:

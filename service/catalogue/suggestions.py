@@ -1,6 +1,12 @@
 """Queries on the catalogue: free-text search of one view, partner suggestions for a stored profile or a
 draft, and suggestions for many profiles at once (an event's participants). Encoding goes through the
-embedding cache; ranking and explanations are :mod:`matcher.suggestions`."""
+embedding cache; ranking and explanations are :mod:`matcher.suggestions`.
+
+One suggestion runs its numpy products on one BLAS thread: they are small (a few thousand units by at most
+three queries, in float64), and OpenBLAS's two threads made each 20x slower (22 ms against 0.8 ms for
+1,500 x 384 by 3) whenever the other core was busy (measured under load, 2 cores); the scans themselves run
+in FAISS's own pool (:mod:`embeddings.index_faiss`), not through BLAS.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from embeddings.index_exact import ExactIndex
 from matcher.constraints import ITEM_SIDES, Constraints, constraint_mask
@@ -25,6 +32,8 @@ from matcher.suggestions import (
 from matcher.suggestions import suggest as rank_and_explain
 from matcher.suggestions import suggest_many as rank_and_explain_many
 from service.catalogue.index import Catalogue
+
+_BLAS = ThreadpoolController()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,11 +90,12 @@ def suggest(cat: Catalogue, who: str | Draft, *, k: int = 10, constraints: Const
         me, draft = None, who
     # one cache lookup and one encoder batch for all of the asker's texts
     encoded = cat.vectors(draft.query_texts(), role="query")
-    return rank_and_explain(st, me, draft, encoded, k=k, constraints=constraints,
-                            allow_same_country=allow_same_country, shared_language=shared_language,
-                            prefer_countries=prefer_countries, params=params, exhaustive=exhaustive,
-                            learned=graph.learned if me is not None else None, relations=graph.relations,
-                            ranking_note=graph.note)
+    with _BLAS.limit(limits=1, user_api="blas"):
+        return rank_and_explain(st, me, draft, encoded, k=k, constraints=constraints,
+                                allow_same_country=allow_same_country, shared_language=shared_language,
+                                prefer_countries=prefer_countries, params=params, exhaustive=exhaustive,
+                                learned=graph.learned if me is not None else None, relations=graph.relations,
+                                ranking_note=graph.note)
 
 
 def suggest_many(cat: Catalogue, ids: Sequence[str], *, k: int | Mapping[str, int] = 10,
