@@ -29,16 +29,18 @@ from typing import Any
 
 from bench.common import REPORTS, ROOT, RUNS, Figure, machine
 
-SECTIONS: tuple[str, ...] = ("encoding", "search", "suggest", "learned", "http", "web", "schedule", "exposure")
+SECTIONS: tuple[str, ...] = ("encoding", "search", "suggest", "learned", "http", "web", "schedule", "exposure",
+                             "milvus")
 TITLES = {"encoding": "Encoding (point 1)", "search": "Vector search (points 2-4)",
           "suggest": "Suggest end to end and event batch (points 5-6)", "http": "HTTP (point 7)",
           "learned": "Learned ranker: training and suggest with the model (issue #16)",
           "web": "Web app: the search page",
           "schedule": "Scheduling (point 8)",
-          "exposure": "Event recommendations: joint lists against independent top-k (issue #17)"}
+          "exposure": "Event recommendations: joint lists against independent top-k (issue #17)",
+          "milvus": "Vectors in Milvus beside FAISS: latency and recall by selectivity (issue #19 point 3)"}
 # Seconds after which a section is stopped and recorded as failed (about twice its budget).
 TIMEOUTS = {"encoding": 16 * 60, "search": 24 * 60, "suggest": 30 * 60, "learned": 30 * 60, "http": 12 * 60,
-            "web": 8 * 60, "schedule": 60, "exposure": 20 * 60}
+            "web": 8 * 60, "schedule": 60, "exposure": 20 * 60, "milvus": 20 * 60}
 QUICK_TIMEOUT = 10 * 60
 # Figures each section must report in a full run; one not reported is listed as missing, never dropped.
 EXPECTED: dict[str, tuple[str, ...]] = {
@@ -51,6 +53,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "exposure": ("synthetic, moderate skew, 2,000: joint / independent expected meetings",
                  "synthetic, moderate skew, 2,000: exposure Gini joint - independent",
                  "synthetic, moderate skew, 2,000: joint lists, seconds"),
+    "milvus": tuple(f"{p} %: Milvus IVF_FLAT recall@10" for p in ("50", "10", "1", "0.1")),
 }
 
 

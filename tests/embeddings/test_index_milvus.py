@@ -222,3 +222,16 @@ def test_settings_choose_the_engine_and_versions_become_collections(tmp_path: Pa
     assert sorted(n.split("_")[2] for n in last.client.list_collections()) == ["v2", "v3"]
     expr = constraint_expression(Constraints(countries=frozenset({"MA"})), cat)
     np.testing.assert_array_equal(last.rows(expr), np.flatnonzero(cat.countries == "MA"))
+
+
+def test_an_expression_is_counted_once_per_index(catalogue_indexes, monkeypatch: pytest.MonkeyPatch) -> None:
+    cat, indexes = catalogue_indexes
+    index = indexes["overall"]
+    expr = 'country in ["MA"]'
+    assert index.count(expr) == int((cat.countries == "MA").sum()) and index.count(None) == len(cat)
+
+    def no_query(*args: object, **kwargs: object) -> None:
+        raise AssertionError("counted again")
+
+    monkeypatch.setattr(index.client, "query", no_query)
+    assert index.count(expr) == int((cat.countries == "MA").sum())  # a collection never changes: cached
