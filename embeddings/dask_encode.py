@@ -11,6 +11,7 @@ about ``PARTS_PER_WORKER`` per worker, so a slow worker holds back little and a 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import math
 import threading
@@ -37,19 +38,26 @@ class DaskClusterError(CcimatchError, RuntimeError):
 class EncoderFactory(Protocol):
     """A picklable recipe a worker builds its encoder from; ``model_id`` is what the encoder must report."""
 
-    model_id: str
+    @property
+    def model_id(self) -> str: ...
 
     def __call__(self) -> Encoder: ...
 
 
-def connect(address: str, *, timeout: float = CONNECT_TIMEOUT) -> Client:
+def connect(address: str, *, timeout: float | None = None) -> Client:
     """A client of the scheduler at ``address`` (``tcp://host:8786``), with at least one worker; a clear
-    :class:`DaskClusterError` when it cannot be reached."""
+    :class:`DaskClusterError` when it cannot be reached within ``timeout`` seconds (``CONNECT_TIMEOUT``)."""
+    timeout = timeout or CONNECT_TIMEOUT
+    reason = ""
     try:
         client = Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-        raise DaskClusterError(f"--dask {address}: cannot reach the Dask scheduler ({reason})") from None
+    if reason:
+        # the half-made client stops its IO-loop thread when collected: now, not during the next client's
+        # start (collected then, it held that start past its 10 s limit, seen in tests)
+        gc.collect()
+        raise DaskClusterError(f"--dask {address}: cannot reach the Dask scheduler ({reason})")
     try:
         client.wait_for_workers(1, timeout=timeout)
     except (OSError, TimeoutError) as exc:

@@ -12,6 +12,7 @@ import service.cli.common as common
 from matcher.errors import InvalidRequestError
 from service import params
 from service.cli.common import DbOpt, JsonOpt, print_json, say
+from service.cli.dask_option import DaskOpt, batch_events
 from service.cli.event_repair import reschedule
 
 app = typer.Typer(no_args_is_help=True, help="B2B meeting events: participants, requests, schedule, agendas.")
@@ -182,17 +183,17 @@ def recommend(
     prefill: Annotated[bool, typer.Option("--prefill", help="Create pending requests from them "
                                                             "(pairs with a request are skipped).")] = False,
     mutual_only: Annotated[bool, typer.Option("--mutual-only", help="With --prefill: only mutual matches.")] = False,
-    db: DbOpt = None, as_json: JsonOpt = False,
+    db: DbOpt = None, as_json: JsonOpt = False, dask: DaskOpt = None,
 ) -> None:
     """Recommended meetings among the event's participants, mutual matches first, with the figures of the lists
     (expected mutually accepted meetings, exposure Gini, share with fewer than k, share of requests to the
     most requested tenth)."""
     from service import events
 
-    svc = _service(db)
-    found = events.recommendations(svc, event_id, k=k, method=method, exposure_multiple=exposure_multiple)
-    created = (events.prefill(svc, event_id, k=k, mutual_only=mutual_only, method=method,
-                              exposure_multiple=exposure_multiple) if prefill else [])
+    with batch_events(db, dask) as svc:
+        found = events.recommendations(svc, event_id, k=k, method=method, exposure_multiple=exposure_multiple)
+        created = (events.prefill(svc, event_id, k=k, mutual_only=mutual_only, method=method,
+                                  exposure_multiple=exposure_multiple) if prefill else [])
     if as_json:
         print_json(found.to_dict() | {"prefilled": [r.id for r in created]})
         return

@@ -13,6 +13,7 @@ import service.cli.common as common
 from matcher.taxonomy import KINDS
 from service import params
 from service.cli.common import CountriesOpt, DbOpt, JsonOpt, KOpt, echo_errors, print_json, say
+from service.cli.dask_option import DaskOpt, batch_catalogue
 
 app = typer.Typer()
 
@@ -30,15 +31,15 @@ def ingest(
     file: Annotated[Path, typer.Argument(help="CSV, Excel, JSON/JSONL or Parquet file of profiles.")],
     db: DbOpt = None,
     atomic: Annotated[bool, typer.Option("--atomic", help="Reject the whole file if any row is bad.")] = False,
-    as_json: JsonOpt = False,
+    as_json: JsonOpt = False, dask: DaskOpt = None,
 ) -> None:
     """Validate and store profiles (same ids are updated); bad rows are reported; exit 1 if any."""
     from service.catalogue import ingest as ingest_records
     from storage.files import read_records
 
     records = read_records(file)
-    report = ingest_records(common.open_catalogue(db), records, atomic=atomic,
-                            show_progress=not as_json and sys.stderr.isatty())
+    with batch_catalogue(db, dask) as cat:
+        report = ingest_records(cat, records, atomic=atomic, show_progress=not as_json and sys.stderr.isatty())
     if as_json:
         print_json(report.to_dict())
     else:

@@ -120,8 +120,9 @@ def _all_lists(svc: EventService, data: EventData, *, k: int, method: str, expos
         # one batched call over the event's sub-catalogue, as one suggest per participant gives; a profile
         # that left the catalogue after the event was created is simply absent from the result
         everyone = frozenset(ids)
-        found = suggest_many(svc.catalogue, [pid for pid in ids if everyone - {pid}], k=k,
-                             constraints=Constraints(only_ids=everyone), allow_same_country=True)
+        many = svc.suggest_many or suggest_many  # partitioned over a Dask cluster with --dask
+        found = many(svc.catalogue, [pid for pid in ids if everyone - {pid}], k=k,
+                     constraints=Constraints(only_ids=everyone), allow_same_country=True)
         tops = {pid: [(s.id, s.name, s.score, s.reason) for s in lst.suggestions] for pid, lst in found.items()}
         for pid, top in tops.items():
             pool.setdefault(pid, {}).update({b: (name, score, reason) for b, name, score, reason in top})
@@ -164,8 +165,9 @@ Pool = dict[str, dict[str, tuple[str, float, str]]]  # viewer -> partner -> (nam
 def _pool(svc: EventService, ids: list[str], *, depth: int) -> Pool:
     """Each participant's best ``depth`` partners in the event with their names, scores and reasons."""
     everyone = frozenset(ids)
-    found = suggest_many(svc.catalogue, [pid for pid in ids if everyone - {pid}], k=min(depth, len(ids)),
-                         constraints=Constraints(only_ids=everyone), allow_same_country=True)
+    many = svc.suggest_many or suggest_many  # partitioned over a Dask cluster with --dask
+    found = many(svc.catalogue, [pid for pid in ids if everyone - {pid}], k=min(depth, len(ids)),
+                 constraints=Constraints(only_ids=everyone), allow_same_country=True)
     return {pid: {s.id: (s.name, s.score, s.reason) for s in lst.suggestions} for pid, lst in found.items()}
 
 

@@ -3,7 +3,7 @@ reading an event (slot plan, tables, participants)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from matcher.errors import InvalidRequestError
 from matcher.event_rows import participants as participant_rows
 from matcher.events import EventData, EventNotFoundError, SlotPlan, Table, zone
+from matcher.suggestions import SuggestionList
 from matcher.text import printable, text_problem
 from service.catalogue import Catalogue
 from storage import events as store
@@ -29,6 +30,9 @@ class EventService:
 
     catalogue: Catalogue
     engine: Engine = field(default=None)  # type: ignore[assignment]
+    # how many participants' suggestions are computed: None in this process (service.catalogue.suggest_many),
+    # or partitioned over a Dask cluster (service.dask_batch.DaskSuggester, ``event recommend --dask``)
+    suggest_many: Callable[..., dict[str, SuggestionList]] | None = None
 
     def __post_init__(self) -> None:
         if self.engine is None:
