@@ -194,12 +194,14 @@ class MilvusIndex:
 
     # --- building ------------------------------------------------------------------------------
     def _open(self, n: int) -> bool:
-        """Reuse a published collection of this name (complete: published by rename) if it has n rows."""
+        """Reuse a published collection of this name (complete: published by rename) if it has n rows and the
+        index type asked for (the setting may have changed since it was built)."""
         if not self.client.has_collection(self.collection):
             return False
         rows = int(self.client.get_collection_stats(self.collection).get("row_count", -1))
-        if rows != n:
-            self.client.drop_collection(self.collection)  # not ours to trust: rebuilt below
+        built = self.client.describe_index(self.collection, "vector") or {}
+        if rows != n or built.get("index_type") != self.index_type:
+            self.client.drop_collection(self.collection)  # not what is asked for: rebuilt below
             return False
         self.client.load_collection(self.collection)
         return True

@@ -122,6 +122,8 @@ def test_a_collection_with_other_rows_is_rebuilt_not_reused(tmp_path: Path) -> N
     MilvusIndex(x[:150], client=client, collection="ccimatch_t_v1_overall_x")
     index = MilvusIndex(x, client=client, collection="ccimatch_t_v1_overall_x")
     assert not index.reused and index.count() == 200
+    ivf = MilvusIndex(x, client=client, collection="ccimatch_t_v1_overall_x", index_type="IVF_FLAT", nlist=4)
+    assert not ivf.reused and client.describe_index(ivf.collection, "vector")["index_type"] == "IVF_FLAT"
 
 
 def test_approximate_ivf_keeps_recall_under_every_filter() -> None:
