@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Protocol
 
 import numpy as np
 
@@ -67,28 +67,28 @@ def _buckets(languages: np.ndarray, allowed: np.ndarray, min_units: int) -> list
     return big + ([small] if len(small) else [])
 
 
-class BucketSearch(Protocol):
-    """A :class:`Similarity` that can find each language bucket's best units itself (e.g. a compressed pre-scan
-    followed by an exact re-score, :mod:`embeddings.prescan`) instead of one float32 pass over every unit."""
+class Prescan(Protocol):
+    """A faster way to each language bucket's best units of one index than a float32 pass over every unit
+    (e.g. an int8 pre-scan and an exact re-score inside a proven margin, :mod:`embeddings.prescan`)."""
 
-    def search_buckets(self, mine: str, target: str, k: int, eligible: Sequence[np.ndarray],
-                       languages: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """For each bucket b (its allowed units ``eligible[b]``, sorted, of languages ``languages[b]``): the best
-        k units (q, k) of each of my q queries by the index's own float32 score, ties by the smaller unit, -1 padded:
-        what :func:`matcher.similarity.top_k_columns` gives on :meth:`Similarity.all_scores`."""
+    def top_units(self, queries: np.ndarray, k: int, eligible: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """For each bucket's allowed units ``eligible[b]`` (sorted): the best k units (q, k) of each query by the
+        index's own float32 score (:meth:`VectorIndex.scores`), ties by the smaller unit, -1 padded: exactly
+        what :func:`matcher.similarity.top_k_columns` takes from those scores."""
         ...
 
 
 def candidate_pool(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, VectorIndex], mask: np.ndarray,
-                   params: RankingParams, similarity: Similarity | None = None) -> tuple[np.ndarray, Calibration]:
+                   params: RankingParams, similarity: Similarity | None = None,
+                   prescan: Mapping[str, Prescan] | None = None) -> tuple[np.ndarray, Calibration]:
     """Union of the owners of each channel's top units, searched separately in each language bucket
     (so that a same-language bias cannot crowd out translations), and the per-language calibration.
 
     Vectorised per channel (the reference, one bucket at a time, is
     :func:`matcher.ranking_reference.candidate_pool_reference`; same rows and scale): the allowed units are
-    grouped by bucket with one stable sort, each bucket's top comes from one pass over every unit (or from
-    :meth:`BucketSearch.search_buckets`, or, for few allowed units, a filtered search), and the background
-    samples and the units found are re-scored in float64 in one gather."""
+    grouped by bucket with one stable sort, each bucket's top comes from one pass over every unit (or from the
+    target's :class:`Prescan` when given and ``similarity`` is not, or, for few allowed units, a filtered
+    search), and the background samples and the units found are re-scored in float64 in one gather."""
     found: list[np.ndarray] = []
     mean: dict[str, np.ndarray] = {}
     std: dict[str, np.ndarray] = {}
@@ -118,7 +118,11 @@ def candidate_pool(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, Vec
         grouped = everyone[np.argsort(of, kind="stable")]
         bounds = np.concatenate([[0], np.cumsum(np.bincount(of, minlength=len(buckets)))])
         eligible = [grouped[bounds[b] : bounds[b + 1]] for b in range(len(buckets))]
-        tops = _bucket_tops(sim, mine, target, params, eligible, buckets, allowed, languages)
+        fast = prescan.get(target) if prescan is not None and similarity is None else None
+        if fast is not None:
+            tops = fast.top_units(queries, params.pool, eligible)
+        else:
+            tops = _bucket_tops(sim, mine, target, params, eligible, buckets, allowed, languages)
         samples = []
         for b, bucket in enumerate(buckets):
             is_language = len(bucket) == 1 and len(eligible[b]) >= params.min_language_units
@@ -147,8 +151,6 @@ def candidate_pool(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, Vec
 def _bucket_tops(sim: Similarity, mine: str, target: str, params: RankingParams, eligible: list[np.ndarray],
                  buckets: list[np.ndarray], allowed: np.ndarray, languages: np.ndarray) -> list[np.ndarray]:
     """Each bucket's best ``params.pool`` units (q, pool) per query, -1 padded, by whichever way is cheapest."""
-    if hasattr(sim, "search_buckets"):
-        return cast(BucketSearch, sim).search_buckets(mine, target, params.pool, eligible, buckets)
     if sum(len(e) for e in eligible) >= params.single_pass_fraction * len(allowed):
         every_score = sim.all_scores(mine, target)
         return [top_k_columns(every_score[:, cols], params.pool, cols)[1] for cols in eligible]

@@ -78,17 +78,18 @@ class MatrixSimilarity(IndexSimilarity):
 
 def top_k_columns(scores: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Best k of each row of ``scores`` (q, m) whose columns are ``rows`` (m,), sorted, ties by smaller
-    row; padded with -inf / -1 when m < k (the contract of :class:`VectorIndex`)."""
+    row, also at the k-th place (equal vectors are common: the same item text in two profiles); padded with
+    -inf / -1 when m < k (the contract of :class:`VectorIndex`)."""
     q, m = scores.shape
     out_s = np.full((q, k), -np.inf, np.float32)
     out_r = np.full((q, k), -1, np.int64)
     kk = min(k, m)
     if kk == 0:
         return out_s, out_r
-    part = np.argpartition(-scores, kk - 1, axis=1)[:, :kk] if kk < m else np.tile(np.arange(m), (q, 1))
-    part_scores = np.take_along_axis(scores, part, axis=1)
-    cols = rows[part]
-    order = np.lexsort((cols, -part_scores), axis=1)
-    out_s[:, :kk] = np.take_along_axis(part_scores, order, axis=1)
-    out_r[:, :kk] = np.take_along_axis(cols, order, axis=1)
+    kth = np.partition(scores, m - kk, axis=1)[:, m - kk] if kk < m else np.full(q, -np.inf)
+    for i in range(q):
+        cols = np.flatnonzero(scores[i] >= kth[i])  # every column tied with the k-th too
+        order = np.lexsort((rows[cols], -scores[i, cols]))[:kk]
+        out_s[i, :kk] = scores[i, cols[order]]
+        out_r[i, :kk] = rows[cols[order]]
     return out_s, out_r

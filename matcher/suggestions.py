@@ -17,7 +17,7 @@ from matcher.explain import Evidence, Suggestion, admitted_by, best_pair, reason
 from matcher.learned import Learned
 from matcher.profile import Profile
 from matcher.protocols import VectorIndex
-from matcher.ranking import COMPONENTS, Asker, MatrixSimilarity, RankingParams, asker_constraints, rank
+from matcher.ranking import COMPONENTS, Asker, MatrixSimilarity, Prescan, RankingParams, asker_constraints, rank
 from matcher.relation_evidence import Relations, relation_evidence
 from matcher.text import printable, text_issue
 
@@ -103,10 +103,12 @@ def suggest(view: CatalogueView, me: Profile | None, draft: Draft, encoded: np.n
             constraints: Constraints, allow_same_country: bool = False, shared_language: bool = False,
             prefer_countries: frozenset[str] = frozenset(), params: RankingParams | None = None,
             exhaustive: bool = False, similarity: MatrixSimilarity | None = None, learned: Learned | None = None,
-            relations: Relations | None = None, ranking_note: str = "") -> SuggestionList:
+            relations: Relations | None = None, ranking_note: str = "",
+            prescan: Mapping[str, Prescan] | None = None) -> SuggestionList:
     """Rank and explain for one asker (a stored profile ``me``, or None for a draft) whose query vectors
     ``encoded`` (1 + offers + needs, d) are known. ``learned`` orders by a trained model (None: the weighted
-    mean); ``relations`` adds the relationship reasons (shared partners, a meeting held) to each explanation."""
+    mean); ``relations`` adds the relationship reasons (shared partners, a meeting held) to each explanation;
+    ``prescan`` finds the candidates faster with the same result (:class:`matcher.candidates.Prescan`)."""
     if me is not None:
         query: dict[str, Any] = {"id": me.id, "name": me.name, "country": me.country, "kind": me.kind,
                                  "sectors": list(me.sectors)}
@@ -117,7 +119,7 @@ def suggest(view: CatalogueView, me: Profile | None, draft: Draft, encoded: np.n
     hard = asker_constraints(constraints, asker, allow_same_country=allow_same_country,
                              shared_language=shared_language)
     ranked = rank(asker, view.arrays, view.indexes, hard, k=k, names=view.names, params=params,
-                  exhaustive=exhaustive, similarity=similarity, learned=learned)
+                  exhaustive=exhaustive, similarity=similarity, learned=learned, prescan=prescan)
 
     def their_items(side: str, row: int) -> np.ndarray:
         units, _ = view.arrays.items[side].units_of(np.array([row]))

@@ -17,6 +17,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from embeddings.index_exact import ExactIndex
+from embeddings.prescan import prescans
 from matcher.constraints import ITEM_SIDES, Constraints, constraint_mask
 from matcher.profile import Profile
 from matcher.protocols import VectorIndex
@@ -95,7 +96,7 @@ def suggest(cat: Catalogue, who: str | Draft, *, k: int = 10, constraints: Const
                                 allow_same_country=allow_same_country, shared_language=shared_language,
                                 prefer_countries=prefer_countries, params=params, exhaustive=exhaustive,
                                 learned=graph.learned if me is not None else None, relations=graph.relations,
-                                ranking_note=graph.note)
+                                ranking_note=graph.note, prescan=prescans(st.indexes))
 
 
 def suggest_many(cat: Catalogue, ids: Sequence[str], *, k: int | Mapping[str, int] = 10,

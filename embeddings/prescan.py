@@ -1,0 +1,188 @@
+"""A compressed pre-scan for suggestions: every unit of a channel scored in int8, then each language bucket's
+best units re-scored exactly (float32, FAISS's own kernel) inside a proven margin, so the result is the
+same units as the float32 pass it replaces (:meth:`matcher.candidates.Prescan.top_units`).
+
+The bound. Unit vectors x are stored as codes x̂ = round(x · Sx) (int8, one scale Sx = 127 / max |x| per
+index) and each query q as q̂ = round(q · Sq); the product x̂ · q̂ is exact (int32), and
+ŝ = x̂ · q̂ / (Sx Sq) = x̃ · q̃ with x̃ = x̂ / Sx, q̃ = q̂ / Sq. Then
+
+    |x · q - ŝ| = |(x - x̃) · q + x̃ · (q - q̃)| <= R ||q|| + N ||q - q̃||  (Cauchy-Schwarz)
+
+with R = max ||x - x̃|| and N = max ||x̃|| over the index's rows, both measured when the codes are built.
+FAISS's float32 score s differs from x · q by at most d 2^-24 sum |x_k q_k| (< 2.3e-5 for unit vectors
+at d = 384), and ŝ is rounded once to float32, so E = R ||q|| + N ||q - q̃|| + 1e-4 bounds |s - ŝ|. In a
+bucket, let L be the k-th largest ŝ minus E: k units score at least L exactly, so a unit with ŝ + E < L
+scores strictly below the k-th best and cannot be among the best k, whatever the tie-break. Every other
+unit (ŝ >= L - E) is re-scored exactly and the best k taken with ties by the smaller unit: the same units as
+``top_k_columns`` over :meth:`FaissIndex.scores` (tests/embeddings/test_prescan.py checks it).
+
+Measured (tests/bench, 384 dimensions): R is about 0.011 and the window keeps a few hundred units per
+bucket and query; int8 codes are a quarter of the float32 bytes the pass reads (``bench/suggest.py``
+reports both limits). The scan is one int8 matrix product per channel (``torch._int_mm``; oneDNN's int8
+kernels), the codes are built once per index (about 2 s per million units) and kept beside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import faiss
+import numpy as np
+
+from embeddings.index_faiss import FaissIndex, _run, default_threads
+
+CHUNK = 65_536  # rows quantised at a time when building the codes
+SHARD = 131_072  # rows per int8 product (shards run side by side in FAISS's scan pool)
+MARGIN = 1e-4  # float32 rounding of FAISS's score and of ŝ (see the module docstring)
+TARGETS = ("overall", "offers_items", "needs_items")  # the indexes suggestions scan
+
+
+@dataclass(frozen=True, kw_only=True)
+class Int8Prescan:
+    """int8 codes of one :class:`FaissIndex` and the constants of the bound (module docstring)."""
+
+    index: FaissIndex
+    codes: object  # torch.Tensor (u, d_padded) int8
+    scale: float  # Sx
+    residual: float  # R = max ||x - x̃||
+    norm: float  # N = max ||x̃||
+
+    @classmethod
+    def build(cls, index: FaissIndex) -> Int8Prescan:
+        import torch
+
+        n, d = len(index), index.dim
+        dp = -(-d // 8) * 8  # the int8 kernel wants columns in multiples of 8
+        codes = np.zeros((n, dp), np.int8)
+        peak = 0.0
+        for lo in range(0, n, CHUNK):
+            peak = max(peak, float(np.abs(index.vectors(np.arange(lo, min(n, lo + CHUNK)))).max(initial=0.0)))
+        scale = 127.0 / peak if peak > 0 else 1.0
+        residual = norm = 0.0
+        for lo in range(0, n, CHUNK):
+            x = index.vectors(np.arange(lo, min(n, lo + CHUNK)))
+            q = np.clip(np.rint(x * np.float32(scale)), -127, 127)
+            codes[lo : lo + len(x), :d] = q
+            back = q / np.float32(scale)
+            residual = max(residual, float(np.linalg.norm(x - back, axis=1).max(initial=0.0)))
+            norm = max(norm, float(np.linalg.norm(back, axis=1).max(initial=0.0)))
+        # the norms were taken in float32 (relative error < 1e-6 at these sizes): widen them by 1e-5
+        residual, norm = residual * (1 + 1e-5), norm * (1 + 1e-5)
+        return cls(index=index, codes=torch.from_numpy(codes), scale=scale, residual=residual, norm=norm)
+
+    def approximate(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """ŝ (q, u) float32 for queries (q, d), and the bound E (q,) of each query."""
+        import torch
+
+        q = np.asarray(queries, np.float64)
+        nq, d = q.shape
+        peak = np.abs(q).max(axis=1)
+        sq = np.where(peak > 0, 127.0 / np.where(peak > 0, peak, 1.0), 1.0)
+        qhat = np.clip(np.rint(q * sq[:, None]), -127, 127)
+        codes = self.codes
+        dp = int(codes.shape[1])  # type: ignore[attr-defined]
+        cols = np.zeros((dp, -(-nq // 8) * 8), np.int8)
+        cols[:d, :nq] = qhat.T
+        right = torch.from_numpy(cols)
+        u = len(self.index)
+        bounds = [(lo, min(u, lo + SHARD)) for lo in range(0, u, SHARD)]
+        exact = np.empty((u, right.shape[1]), np.int32)
+
+        def shard(lo: int, hi: int) -> None:
+            torch.set_num_threads(1)  # in a scan-pool thread: its own OpenMP setting
+            exact[lo:hi] = torch._int_mm(codes[lo:hi], right).numpy()  # type: ignore[index]
+
+        with _one_torch_thread():
+            if len(bounds) == 1:  # a hand-off to the pool costs more than it saves
+                shard(*bounds[0])
+            else:
+                _run([functools.partial(shard, lo, hi) for lo, hi in bounds], default_threads())
+        approx = exact[:, :nq].T.astype(np.float32) * (1.0 / (self.scale * sq)).astype(np.float32)[:, None]
+        bound = (self.residual * np.linalg.norm(q, axis=1)
+                 + self.norm * np.linalg.norm(q - qhat / sq[:, None], axis=1) + MARGIN)
+        return approx, bound
+
+    def top_units(self, queries: np.ndarray, k: int, eligible: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """For each bucket's allowed units ``eligible[b]`` (sorted): the best k (q, k) of each query by the
+        index's float32 score, ties by the smaller unit, -1 padded; exact (module docstring)."""
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        approx, bound = self.approximate(queries)
+        out = []
+        for cols in eligible:
+            top = np.full((len(queries), k), -1, np.int64)
+            for j, query in enumerate(queries):
+                keep = cols
+                if len(cols) > k:
+                    a = approx[j, cols]
+                    kth = np.partition(a, len(a) - k)[len(a) - k]
+                    keep = cols[a >= kth - 2 * bound[j]]
+                exact = self._scores(query, keep)
+                best = np.lexsort((keep, -exact))[:k]
+                top[j, : len(best)] = keep[best]
+            out.append(top)
+        return out
+
+    def _scores(self, query: np.ndarray, units: np.ndarray) -> np.ndarray:
+        """FaissIndex.scores' float32 scores of ``units`` (the same kernel, row by row: bit-equal)."""
+        vectors = np.ascontiguousarray(self.index.vectors(units), dtype=np.float32)
+        out = np.empty(len(units), np.float32)
+        if len(units):
+            faiss.fvec_inner_products_ny(faiss.swig_ptr(out), faiss.swig_ptr(query), faiss.swig_ptr(vectors),
+                                         self.index.dim, len(units))
+        return out
+
+
+_lock = threading.Lock()
+_torch_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _one_torch_thread() -> Iterator[None]:
+    """torch's int8 product on one thread per call (shards run side by side in the scan pool): its own two
+    threads made a 18,500-row product 35x slower (24 ms against 0.7 ms) whenever the other core was busy
+    (measured under load, 2 cores). The setting is process-wide, so it is restored after, under a lock."""
+    import torch
+
+    with _torch_lock:
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+
+_built: dict[int, tuple[weakref.ref[FaissIndex], int, Int8Prescan]] = {}
+
+
+def prescan_of(index: object) -> Int8Prescan | None:
+    """The pre-scan of a :class:`FaissIndex` (built on first use, then kept while the index lives and keeps its
+    length), or None for any other index (it is then scanned in float32 as before)."""
+    if not isinstance(index, FaissIndex) or not len(index):
+        return None
+    key = id(index)
+    found = _built.get(key)
+    if found is not None and found[0]() is index and found[1] == len(index):
+        return found[2]
+    with _lock:
+        found = _built.get(key)
+        if found is not None and found[0]() is index and found[1] == len(index):
+            return found[2]
+        built = Int8Prescan.build(index)
+        _built[key] = (weakref.ref(index, lambda _: _built.pop(key, None)), len(index), built)
+        return built
+
+
+def prescans(indexes: Mapping[str, object]) -> dict[str, Int8Prescan]:
+    """The pre-scans of the indexes suggestions scan (those that have one)."""
+    out = {}
+    for target in TARGETS:
+        found = prescan_of(indexes[target]) if target in indexes else None
+        if found is not None:
+            out[target] = found
+    return out
