@@ -107,6 +107,52 @@ def expected_accepted(q: np.ndarray, capacity: int) -> float:
     return float(np.arange(capacity + 1) @ dist)
 
 
+def room_left(q: np.ndarray, capacity: int) -> float:
+    """``P(X <= capacity - 1)`` for X the successes of independent Bernoulli(q): the chance a further
+    accepted request still finds a free slot, so that adding an asker of probability q' adds ``q' * room_left``
+    to ``E[min(capacity, X)]`` (0 when capacity is 0)."""
+    return float(room_left_batch(np.asarray(q, dtype=np.float64)[None, :], np.array([capacity]))[0][0])
+
+
+def room_left_without_each(q: np.ndarray, capacity: int) -> np.ndarray:
+    """``P(X_{-j} <= capacity - 1)`` for each j, X_{-j} the successes of every Bernoulli but the j-th, so
+    that removing asker j lowers ``E[min(capacity, X)]`` by ``q[j] * out[j]``."""
+    return room_left_batch(np.asarray(q, dtype=np.float64)[None, :], np.array([capacity]))[1][0]
+
+
+def room_left_batch(q: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`room_left` and :func:`room_left_without_each` of each row of ``q`` ((R, m); pad with 0: an asker
+    who never accepts changes nothing) with its own capacity ((R,)): ``(room (R,), without (R, m))``.
+    Prefix and suffix distributions of the count, cells below the capacity only (no division: stable for q
+    near 1); O(m R max(capacity))."""
+    q = np.asarray(q, dtype=np.float64)
+    cap = np.asarray(capacity, dtype=np.int64).reshape(-1)
+    rows, m = q.shape
+    width = max(1, int(cap.max(initial=0)))
+    pre = _cells(q, width)  # pre[j, r, i] = P(successes among q[r, :j] = i), i < width
+    suf = _cells(q[:, ::-1], width)[::-1]  # suf[j, r, i] = P(successes among q[r, j:] = i)
+    cells = np.arange(width)
+    inside = cells[None, :] < cap[:, None]  # (R, width): the cells below each row's capacity
+    room = (pre[-1] * inside).sum(axis=1)
+    tail = np.cumsum(suf[1:], axis=2)  # tail[j, r, v] = P(successes among q[r, j+1:] <= v)
+    back = cap[:, None] - 1 - cells[None, :]  # (R, width): c - 1 - u
+    picked = np.take_along_axis(tail, np.broadcast_to(np.maximum(back, 0)[None], tail.shape), axis=2)
+    without = (pre[:-1] * np.where(inside, picked, 0.0)).sum(axis=2).T  # (R, m)
+    return np.where(cap > 0, room, 0.0), without.reshape(rows, m)
+
+
+def _cells(q: np.ndarray, width: int) -> np.ndarray:
+    """(m + 1, R, width): row j is the distribution of the successes among q[:, :j], cells below width."""
+    rows, m = q.shape
+    out = np.zeros((m + 1, rows, width))
+    out[0, :, 0] = 1.0
+    for j in range(m):
+        p = q[:, j : j + 1]
+        out[j + 1] = out[j] * (1.0 - p)
+        out[j + 1, :, 1:] += out[j, :, :-1] * p
+    return out
+
+
 @dataclass(frozen=True, kw_only=True)
 class ListMetrics:
     """The figures of one set of lists under one acceptance model."""
