@@ -1,0 +1,56 @@
+"""The int8 pre-scan: its bound holds on every unit, and each bucket's best units are exactly those of the
+float32 pass it replaces (top_k_columns over FaissIndex.scores), equal vectors and ties included."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from embeddings.index_exact import ExactIndex
+from embeddings.index_faiss import FaissIndex
+from embeddings.prescan import Int8Prescan, prescan_of, prescans
+from matcher.similarity import top_k_columns
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def index() -> FaissIndex:
+    """3,000 rows of 384 dimensions drawn from 400 distinct vectors: every row has equal twins."""
+    rng = np.random.default_rng(3)
+    distinct = _unit(rng.normal(size=(20, 384))[rng.integers(20, size=400)] + 0.8 * rng.normal(size=(400, 384)))
+    return FaissIndex(distinct[rng.integers(400, size=3000)], threads=2, min_shard_rows=256)
+
+
+def test_the_bound_holds_on_every_unit(index: FaissIndex) -> None:
+    pre = Int8Prescan.build(index)
+    rng = np.random.default_rng(4)
+    queries = np.vstack([index.vectors(np.array([5, 17])), _unit(rng.normal(size=(2, 384)))])
+    approx, bound = pre.approximate(queries)
+    error = np.abs(approx - index.scores(queries))
+    assert (error <= bound[:, None]).all()
+    assert 0 < pre.residual < 0.05 and bound.max() < 0.06  # a useful bound, not a vacuous one
+    assert error.max() > 0  # the codes are approximate: the re-score is doing the work
+
+
+@pytest.mark.parametrize("fraction", [1.0, 0.3, 0.01])
+@pytest.mark.parametrize("k", [1, 10, 50])
+def test_each_buckets_best_units_equal_the_float32_pass(index: FaissIndex, fraction: float, k: int) -> None:
+    pre = prescan_of(index)
+    assert pre is not None
+    rng = np.random.default_rng(int(fraction * 100) + k)
+    queries = np.vstack([index.vectors(np.array([7])), _unit(rng.normal(size=(2, 384)))])
+    allowed = np.flatnonzero(rng.random(len(index)) < fraction)
+    buckets = [allowed[::2], allowed[1::2], allowed[:3]]  # the last smaller than k when k > 3
+    got = pre.top_units(queries, k, buckets)
+    every = index.scores(queries)
+    for cols, units in zip(buckets, got, strict=True):
+        np.testing.assert_array_equal(units, top_k_columns(every[:, cols], k, cols)[1])
+
+
+def test_built_once_per_index_and_only_for_faiss(index: FaissIndex) -> None:
+    assert prescan_of(index) is prescan_of(index)
+    assert prescan_of(ExactIndex(index.vectors(np.arange(10)))) is None
+    assert set(prescans({"overall": index, "needs_items": index, "offers": index})) == {"overall", "needs_items"}
