@@ -10,12 +10,17 @@ on stderr and exit code 2 here, so the command behaves the same whichever entry 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from matcher.protocols import Encoder
 from service.cli.common import print_json, say
+from service.cli.dask_option import DaskOpt
+from service.settings import Settings
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
                   help="Evaluate on real partnerships (CORDIS), Tatoeba translations, the sample pairs and "
@@ -28,6 +33,21 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+@contextmanager
+def _encoder(settings: Settings, address: str | None) -> Iterator[Encoder]:
+    """The evaluation's encoder (torch, batches of 64), or with ``--dask`` the same model on the cluster's
+    workers (each loads it once; batches of their own ``CCIMATCH_BATCH_SIZE``)."""
+    if address is None:
+        from embeddings.encoder import SentenceTransformerEncoder
+
+        yield SentenceTransformerEncoder(settings.model, cache_dir=settings.cache_dir, batch_size=64)
+        return
+    from service.dask_batch import dask_encoder
+
+    with dask_encoder(settings.model_copy(update={"backend": "torch"}), address) as encoder:
+        yield encoder
+
+
 @app.command("eval")
 def evaluate(
     name: Annotated[str, typer.Argument(help="cordis, consortium, crosslingual, sample, quality (writes "
@@ -35,12 +55,12 @@ def evaluate(
     limit: Annotated[int | None, typer.Option(help="Quick run: first N held-out projects / sentence pairs.")] = None,
     out: Annotated[Path, typer.Option(help="Report folder for 'all' and 'quality'.")] = Path("reports"),
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")] = False,
+    dask: DaskOpt = None,
 ) -> None:
     """Evaluate on real partnerships (CORDIS), Tatoeba translations, the sample pairs and profile quality."""
-    from embeddings.encoder import SentenceTransformerEncoder
+    from embeddings.dask_encode import DaskClusterError
     from evaluation.report import plain
     from evaluation.runner import NAMES, DataMissingError, run
-    from service.settings import Settings
 
     if name not in NAMES:
         raise _fail(f"unknown evaluation {name!r}; choose one of {', '.join(NAMES)}")
@@ -57,12 +77,12 @@ def evaluate(
                 say(f"CORDIS skipped: {result['cordis_skipped']}", err=True)
             say(f"\nwrote {out / 'quality.md'} and {out / 'quality.json'}")
         return
-    encoder = SentenceTransformerEncoder(settings.model, cache_dir=settings.cache_dir, batch_size=64)
     try:
-        parts = run(name, encoder=encoder, data_root=settings.shared_data,
-                    cache_db=settings.cache_dir / "eval" / "cache.db", project_root=PROJECT_ROOT,
-                    out_dir=out, limit=limit, show_progress=not as_json and sys.stderr.isatty())
-    except DataMissingError as exc:
+        with _encoder(settings, dask) as encoder:
+            parts = run(name, encoder=encoder, data_root=settings.shared_data,
+                        cache_db=settings.cache_dir / "eval" / "cache.db", project_root=PROJECT_ROOT,
+                        out_dir=out, limit=limit, show_progress=not as_json and sys.stderr.isatty())
+    except (DataMissingError, DaskClusterError) as exc:
         raise _fail(str(exc)) from None
     if as_json:
         hidden = ("markdown", "run", "planted")

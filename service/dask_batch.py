@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from service.catalogue import Catalogue
 
 __all__ = ["DaskClusterError", "DaskSuggester", "WorkerCatalogue", "WorkerEncoder", "dask_catalogue",
-           "worker_encoder"]
+           "dask_encoder", "worker_encoder"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,6 +151,17 @@ class DaskJob:
 
     def suggester(self) -> DaskSuggester:
         return DaskSuggester(self.client, self.recipe)
+
+
+@contextmanager
+def dask_encoder(settings: Settings, address: str) -> Iterator[DaskEncoder]:
+    """The configured encoder, run on the cluster at ``address`` (the evaluation's texts)."""
+    recipe = worker_encoder(settings)
+    client = connect(address)
+    try:
+        yield DaskEncoder(client, recipe)
+    finally:
+        client.close()
 
 
 @contextmanager
