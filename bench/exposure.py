@@ -5,8 +5,10 @@ k on synthetic events of 100, 500 and 2,000 participants (two popularity skews) 
 bundled sample data through the real catalogue and ``service.events.recommendations`` (100 and 300
 participants), with the figures of :mod:`matcher.exposure` (expected mutually accepted meetings under its
 acceptance model, exposure Gini, share with fewer than k, share of requests to the 10 % most requested) and
-wall time; then the candidate depth L on the 2,000-participant event. Writes reports/bench_exposure.md and
-.json; as a section of ``python -m bench`` it returns the target figures.
+wall time; for each event the upper bound of :mod:`matcher.joint_bound` on what any lists could reach under
+the same model and constraints (bound / independent: the most any method could gain); then the candidate
+depth L on the 2,000-participant event. Writes reports/bench_exposure.md and .json; as a section of
+``python -m bench`` it returns the target figures.
 
 Synthetic scores: participant a has interests x_a (unit vector, 8 dimensions) and an attractiveness z_a
 (standardised log-normal, sigma 0.8: a few participants are far more attractive);
@@ -34,6 +36,7 @@ import numpy as np
 import bench.common as common
 from bench.common import ROOT, Figure, machine
 from matcher.exposure import AcceptanceModel, metrics
+from matcher.joint_bound import upper_bound
 from matcher.joint_recommend import independent_lists, joint_lists
 
 SECTION = "exposure"
@@ -68,6 +71,36 @@ class Row:
                 "seconds": round(self.seconds, 3)}
 
 
+@dataclass(frozen=True, kw_only=True)
+class BoundRow:
+    """One event: both methods' expected meetings and the bound on any lists' (same model and scores)."""
+
+    event: str
+    participants: int
+    independent: float
+    joint: float
+    bound: float
+    seconds: float  # computing the bound (not a product path: the LP and its certificate)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"event": self.event, "participants": self.participants, "independent": round(self.independent, 2),
+                "joint": round(self.joint, 2), "bound": round(self.bound, 2), "seconds": round(self.seconds, 2)}
+
+
+def bound_row(event: str, s: np.ndarray, cap: np.ndarray, lists: dict[str, np.ndarray]) -> BoundRow:
+    """The bound for the event of ``s`` with cuts at both methods' lists, and their exact expected meetings."""
+    model = AcceptanceModel.fit(s)
+    got = {m: metrics(v, s, cap, k=K, model=model).expected_meetings for m, v in lists.items()}
+    t0 = time.perf_counter()
+    bound = upper_bound(s, cap, k=K, exposure_multiple=MULTIPLE, model=model,
+                        tangents=(lists["joint"], lists["independent"]))
+    row = BoundRow(event=event, participants=s.shape[0], independent=got["independent"], joint=got["joint"],
+                   bound=bound.value, seconds=time.perf_counter() - t0)
+    print(f"{event:36} {row.participants:6,} bound {row.bound:9.1f}  (joint {row.joint:.1f}, independent "
+          f"{row.independent:.1f})  {row.seconds:6.1f} s", flush=True)
+    return row
+
+
 def synthetic_event(n: int, *, skew: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(scores, capacity) of a synthetic event (see the module docstring)."""
     rng = np.random.default_rng(seed)
@@ -90,24 +123,28 @@ def _timed(fn: Any, runs: int) -> tuple[Any, float]:
     return out, float(np.median(times))
 
 
-def synthetic_rows(sizes: tuple[int, ...], runs: int) -> list[Row]:
+def synthetic_rows(sizes: tuple[int, ...], runs: int) -> tuple[list[Row], list[BoundRow]]:
     rows = []
+    bounds = []
     for label, skew in SKEWS.items():
         for n in sizes:
             s, cap = synthetic_event(n, skew=skew)
             model = AcceptanceModel.fit(s)
+            found = {}
             for method in ("independent", "joint"):
                 def solve(method: str = method, s: np.ndarray = s, cap: np.ndarray = cap) -> np.ndarray:
                     if method == "joint":
                         return joint_lists(s, cap, k=K, exposure_multiple=MULTIPLE)
                     return independent_lists(s, k=K)
                 lists, seconds = _timed(solve, runs)
+                found[method] = lists
                 m = metrics(lists, s, cap, k=K, model=model)
                 rows.append(Row(event=f"synthetic, {label} skew", participants=n, method=method,
                                 expected_meetings=m.expected_meetings, exposure_gini=m.exposure_gini,
                                 short_share=m.short_share, top_share=m.top_share, seconds=seconds))
                 print(_line(rows[-1]), flush=True)
-    return rows
+            bounds.append(bound_row(f"synthetic, {label} skew", s, cap, found))
+    return rows, bounds
 
 
 def depth_rows(n: int, runs: int) -> list[dict[str, Any]]:
@@ -145,16 +182,20 @@ def sample_catalogue() -> Any:
     return Catalogue.open(Settings(db=str(db)))
 
 
-def service_rows(svc: Any, label: str, sizes: tuple[int, ...]) -> list[Row]:
+def service_rows(svc: Any, label: str, sizes: tuple[int, ...]) -> tuple[list[Row], list[BoundRow]]:
     """Events of ``svc``'s catalogue profiles (12 slots; a third capped at 4 to 8 meetings; a tenth miss three
-    slots), both methods through ``service.events.recommendations`` (the time includes the suggestions)."""
+    slots), both methods through ``service.events.recommendations`` (the time includes the suggestions); the
+    bound on the scores the joint method reads (``service.events.matching.score_matrix``: each participant's
+    50 best, so lists beyond them are outside the model)."""
     from service import events as ev
     from service.events import SlotPlan
+    from service.events.matching import score_matrix
 
     ids = sorted(p.id for p in svc.catalogue.state().profiles)
     plan = SlotPlan(days=(date(2031, 12, 1),), morning_start=clock(9), morning_end=clock(12),
                     afternoon_start=clock(14), afternoon_end=clock(17), slot_minutes=30)
     rows = []
+    bounds = []
     for n in sizes:
         rng = np.random.default_rng(n)
         members = sorted(rng.choice(ids, size=min(n, len(ids)), replace=False).tolist())
@@ -164,18 +205,29 @@ def service_rows(svc: Any, label: str, sizes: tuple[int, ...]) -> list[Row]:
         eid = ev.create_event(svc, name=f"bench {n}", venue="bench", timezone="UTC", plan=plan,
                               tables=max(1, n // 2), participants=people)
         svc.catalogue.graph_state(svc.catalogue.state())  # warm-up: the index and the graph, loaded once
+        got = {}
         for method in ("independent", "joint"):
             t0 = time.perf_counter()
-            f = ev.recommendations(svc, eid, k=K, method=method, exposure_multiple=MULTIPLE).figures
+            got[method] = ev.recommendations(svc, eid, k=K, method=method, exposure_multiple=MULTIPLE)
             seconds = time.perf_counter() - t0
+            f = got[method].figures
             rows.append(Row(event=label, participants=len(members), method=method,
                             expected_meetings=f.expected_meetings, exposure_gini=f.exposure_gini,
                             short_share=f.short_share, top_share=f.top_share, seconds=seconds))
             print(_line(rows[-1]), flush=True)
-    return rows
+        ids, s, cap = score_matrix(svc, eid, k=K)
+        index = {pid: i for i, pid in enumerate(ids)}
+        lists = {}
+        for method, rec in got.items():
+            lists[method] = np.full((len(ids), K), -1, dtype=np.int64)
+            for r in rec.rows:
+                row = lists[method][index[r.participant]]
+                row[int((row >= 0).sum())] = index[r.partner]
+        bounds.append(bound_row(label, s, cap, lists))
+    return rows, bounds
 
 
-def sample_rows(sizes: tuple[int, ...]) -> list[Row]:
+def sample_rows(sizes: tuple[int, ...]) -> tuple[list[Row], list[BoundRow]]:
     """Sample-data events (the bundled profiles, the real model), events stored in a temporary database."""
     import tempfile
 
@@ -187,7 +239,7 @@ def sample_rows(sizes: tuple[int, ...]) -> list[Row]:
         return service_rows(svc, "sample data (service end to end)", sizes)
 
 
-def synthetic_service_rows(n: int) -> list[Row]:
+def synthetic_service_rows(n: int) -> tuple[list[Row], list[BoundRow]]:
     """An n-participant event of the 10,000-profile synthetic catalogue of bench.suggest (no encoder)."""
     import tempfile
 
@@ -208,9 +260,10 @@ def synthetic_service_rows(n: int) -> list[Row]:
         return service_rows(svc, "synthetic catalogue (service end to end)", (n,))
 
 
-def figures(rows: list[Row], depths: list[dict[str, Any]]) -> list[Figure]:
+def figures(rows: list[Row], depths: list[dict[str, Any]], bounds: list[BoundRow] | None = None) -> list[Figure]:
     """Per event: joint / independent expected meetings (target >= 1.2), Gini difference (target <= 0), and
-    the 2,000-participant joint time (target <= 30 s)."""
+    the 2,000-participant joint time (target <= 30 s); per bounded event, bound / independent (the most any
+    lists could gain; no target: below 1.2 the target is out of reach there) and joint / bound."""
     out = []
     events = sorted({(r.event, r.participants) for r in rows}, key=lambda e: (e[0], e[1]))
     for event, n in events:
@@ -230,6 +283,15 @@ def figures(rows: list[Row], depths: list[dict[str, Any]]) -> list[Figure]:
                               note=("matcher.joint_lists alone, median of 3" if alone else
                                     "service.events.recommendations end to end: 50 suggestions per participant, "
                                     "then the flow; one run") + ", under the machine's load at the time"))
+    for b in bounds or []:
+        name = f"{b.event}, {b.participants:,}"
+        out.append(Figure(section=SECTION, name=f"{name}: bound / independent expected meetings",
+                          value=round(b.bound / b.independent, 3), unit="×",
+                          note=f"no lists reach more than {b.bound:.1f} (matcher.joint_bound); "
+                               + ("1.2 × is out of reach here" if b.bound < 1.2 * b.independent
+                                  else "1.2 × is not ruled out")))
+        out.append(Figure(section=SECTION, name=f"{name}: joint / bound expected meetings",
+                          value=round(b.joint / b.bound, 4), unit="×", note=f"{b.joint:.1f} against {b.bound:.1f}"))
     for d in depths:
         out.append(Figure(section=SECTION, name=f"depth L={d['candidates']}: expected meetings",
                           value=d["expected_meetings"], unit="", note=f"{d['seconds']} s"))
@@ -265,6 +327,22 @@ def markdown(payload: dict[str, Any]) -> str:
         lines.append(f"| {r['event']} | {r['participants']:,} | {r['method']} | {r['expected_meetings']:,.1f} | "
                      f"{r['exposure_gini']:.3f} | {r['short_share']:.1%} | {r['top_share']:.1%} | "
                      f"{r['seconds']:.2f} |")
+    if payload.get("bounds"):
+        lines += ["", "How much is possible: an upper bound on the expected mutual meetings of **any** lists under "
+                  "the same model and constraints (k per viewer, exposure ≤ multiple × capacity; "
+                  "`matcher/joint_bound.py`: a linear relaxation over valid concave over-estimators of each "
+                  "receiver's E[min(capacity, accepted)], certified by a dual-feasible point over every allowed "
+                  "pair). bound / independent is the most any method could gain over independent top-k; where it "
+                  "is below 1.2 the 20 % target cannot be met on that event under this model.", "",
+                  "| event | participants | independent | joint | bound | joint / independent | "
+                  "bound / independent | joint / bound | 1.2 × reachable | bound seconds |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
+        for b in payload["bounds"]:
+            reach = "yes" if b["bound"] >= 1.2 * b["independent"] else "**no**"
+            lines.append(f"| {b['event']} | {b['participants']:,} | {b['independent']:,.1f} | {b['joint']:,.1f} | "
+                         f"{b['bound']:,.1f} | {b['joint'] / b['independent']:.3f} | "
+                         f"{b['bound'] / b['independent']:.3f} | {b['joint'] / b['bound']:.4f} | {reach} | "
+                         f"{b['seconds']:.1f} |")
     lines += ["", "Joint against independent (targets: ≥ 1.2× expected meetings, Gini lower, 2,000 participants "
               "≤ 30 s):", "", "| figure | value | target | met |", "| --- | ---: | ---: | --- |"]
     for f in payload["figures"]:
@@ -286,16 +364,19 @@ def run(*, quick: bool, write: bool = True) -> list[Figure]:
     sizes = (100, 300) if quick else SIZES
     runs = 1 if quick else RUNS
     before = machine()
-    rows = synthetic_rows(sizes, runs)
-    rows += sample_rows((60,) if quick else SAMPLE_SIZES)
-    rows += synthetic_service_rows(300 if quick else max(SIZES))
+    rows, bounds = synthetic_rows(sizes, runs)
+    for more, more_bounds in (sample_rows((60,) if quick else SAMPLE_SIZES),
+                              synthetic_service_rows(300 if quick else max(SIZES))):
+        rows += more
+        bounds += more_bounds
     depths = depth_rows(max(sizes), runs)
-    figs = figures(rows, depths)
+    figs = figures(rows, depths, bounds)
     if write:
         payload = {"command": "python -m bench.exposure" + (" --quick" if quick else ""),
                    "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": before,
                    "machine_after": machine(), "k": K, "multiple": MULTIPLE, "rows": [r.as_dict() for r in rows],
-                   "depths": depths, "figures": [f.as_dict() for f in figs]}
+                   "depths": depths, "bounds": [b.as_dict() for b in bounds],
+                   "figures": [f.as_dict() for f in figs]}
         folder = common.REPORTS
         folder.mkdir(parents=True, exist_ok=True)
         stem = "bench_exposure_quick" if quick else "bench_exposure"

@@ -149,6 +149,17 @@ def _all_lists(svc: EventService, data: EventData, *, k: int, method: str, expos
                            capacity=cap)
 
 
+def score_matrix(svc: EventService, event_id: int, *, k: int = 5) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The event's participant ids, the (n, n) scores the joint method reads (each one's best
+    ``max(k, POOL_DEPTH)``, NaN elsewhere) and the capacities: what :mod:`matcher.joint_bound` bounds
+    (bench/exposure.py)."""
+    data = event(svc, event_id)
+    ids = [p.profile_id for p in data.participants]
+    cap = capacities(data)
+    scores = _matrix(ids, _pool(svc, ids, depth=max(k, POOL_DEPTH)))
+    return ids, scores, np.array([cap[pid] for pid in ids], dtype=np.int64)
+
+
 def capacities(data: EventData) -> dict[str, int]:
     """Meetings each participant can hold: the slots it is free, capped by its ``max_meetings``."""
     slots = {s.index for s in data.slots}
