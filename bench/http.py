@@ -1,14 +1,26 @@
-"""Point 7: the real HTTP server under loopback load, ``GET /profiles/{id}/suggestions`` against ``GET /health``.
+"""Issue 18 point 4: suggestions/s through the real HTTP server against the same work in-process, one worker
+against two, and what each worker costs in memory.
 
-``ccimatch serve --demo`` runs in its own process on a synthetic catalogue (10,000 profiles, every text's
-vector cached for the server's model, so no request encodes anything); locust, headless and in its own
-process, drives it with 32 users and no wait time. Measurement windows alternate between the two endpoints
-(ABBA order, so a slow drift of the shared machine weighs on both alike) after one warm-up window each;
-each figure is the median over the windows, the throughput ratio the median of the ratios of adjacent
-windows. On 2 cores the load generator competes with the server for CPU: both processes' CPU use is
-recorded per window and, by default, they are pinned to one core each (``taskset``), which keeps the load
-generator from stealing the server's core. When the ratio misses its target, py-spy samples the server
-during one extra suggestions window and the report names where its time goes.
+A synthetic catalogue (10,000 profiles, every text's vector cached for the server's model, so no request
+encodes anything) is served by ``ccimatch serve --demo`` (one uvicorn process) and by ``ccimatch serve --demo
+--workers 2`` (gunicorn's master and two workers), both on one published index folder. Three modes are timed
+in rounds (ABC then CBA, so a slow drift of the shared machine weighs on all alike) after one warm-up each:
+
+- in-process: one process calls what ``GET /profiles/{id}/suggestions`` calls (``suggest(...).to_dict()``)
+  in a loop on the same random ids, pinned to CPU 0;
+- 1 worker: the single server pinned to CPU 0, locust (headless, 32 users, no wait) pinned to CPU 1;
+- 2 workers: the two-worker server unpinned on the 2 cores, locust unpinned beside it.
+
+How the load generator's CPU is accounted: with 1 worker it has its own core, so the server's core is the
+server's alone (the in-process loop gets that same core). With 2 workers on 2 cores there is no core left
+for it: it takes its share from the workers, and its CPU (and the server tree's) is recorded per window and
+printed in the notes; the 2 / 1 ratio is the plain throughput ratio, so that share counts against it (a
+fair-to-the-server estimate, the ratio scaled by 2 / (2 - locust's cores), is in the note). Each figure is
+the median over the rounds; each ratio the median of the ratios within a round. Memory is read from
+/proc/<pid>/smaps_rollup after the windows: PSS (shared pages divided among the processes mapping them) of
+every process of a server, and USS (pages only that process maps) of each worker. When the HTTP / in-process
+ratio misses its target, py-spy samples the 1-worker server during one extra window and the report names
+where its time goes (bench/http_profile.py).
 
 ``python -m bench.http [--quick] [--no-pin] [--profile]``
 """
@@ -19,26 +31,23 @@ import argparse
 import csv
 import os
 import resource
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.request
-from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench import common
-from bench.common import ROOT, RUNS, Figure
+from bench.common import RUNS, Figure
+from bench.http_profile import profile_server, summarise_profile
+from bench.http_servers import InProcess, Server, Window, catalogue, memory, runner, taskset
+
+__all__ = ["HttpParams", "Window", "figures", "ratios", "run", "summarise_profile"]
 
 SECTION = "http"
-ENDPOINTS = ("health", "suggestions")
+MODES = ("in-process", "1 worker", "2 workers")
 
 LOCUSTFILE = '''\
 import os
@@ -47,7 +56,6 @@ import random
 from locust import FastHttpUser, constant, task
 
 IDS = open(os.environ["BENCH_IDS"], encoding="utf-8").read().split()
-ENDPOINT = os.environ["BENCH_ENDPOINT"]
 
 
 class Client(FastHttpUser):
@@ -55,147 +63,40 @@ class Client(FastHttpUser):
 
     @task
     def hit(self):
-        if ENDPOINT == "health":
-            self.client.get("/health", name="health")
-        else:
-            self.client.get(f"/profiles/{random.choice(IDS)}/suggestions", name="suggestions")
+        self.client.get(f"/profiles/{random.choice(IDS)}/suggestions", name="suggestions")
 '''
 
 
 @dataclass(frozen=True, kw_only=True)
 class HttpParams:
-    """One benchmark configuration: catalogue size, load, window lengths (seconds) and CPU pinning."""
+    """One benchmark configuration: catalogue size, load, window lengths (seconds), CPU pinning, targets."""
 
     profiles: int = 10_000
     users: int = 32
-    windows: int = RUNS  # measurement windows per endpoint
+    windows: int = RUNS  # rounds; each times every mode once
     window_seconds: float = 20.0
     warmup_seconds: float = 8.0
-    sample_ids: int = 2_000  # ids the users pick from, at random
-    pin: bool = True  # server on CPU 0, load generator on CPU 1 (when there are at least 2)
-    profile: bool | None = None  # py-spy the server: None = only when the ratio misses its target
-    target_ratio: float = 0.5
+    sample_ids: int = 2_000  # ids the users (and the in-process loop) pick from, at random
+    pin: bool = True  # in-process and 1 worker on CPU 0, its load generator on CPU 1 (when there are 2)
+    profile: bool | None = None  # py-spy the 1-worker server: None = only when its ratio misses the target
+    target_http: float = 0.85  # HTTP on 1 worker / in-process (the HTTP layer costs at most 15 %)
+    target_scaling: float = 1.7  # 2 workers / 1 worker on 2 cores
+    target_memory: float = 1.5  # memory of 2 workers / 1 worker (PSS of every process): not 2 x
     seed: int = 0
 
 
 FULL = HttpParams()
-QUICK = HttpParams(profiles=1_000, window_seconds=4.0, warmup_seconds=2.0)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Window:
-    """One locust run against one endpoint: throughput, latencies (ms), errors, CPU used (cores)."""
-
-    endpoint: str
-    requests: int
-    failures: int
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    server_cores: float
-    loadgen_cores: float
-
-
-# --- the server -------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def server_model_id() -> str:
-    """The model id the server's Catalogue expects, so the catalogue's cached vectors are the ones it uses."""
-    from embeddings.models import resolve_model
-    from service.settings import Settings
-
-    settings = Settings()
-    return resolve_model(settings.model, settings.cache_dir)[1]
-
-
-def catalogue(n: int, *, seed: int) -> tuple[Path, list[str], float]:
-    """(database, its profile ids, seconds spent building it now) for the synthetic catalogue of n profiles."""
-    from bench.synthetic import synthetic_db
-    from storage.db import open_database
-    from storage.repository import load_profiles
-
-    db, built = synthetic_db(n, model_id=server_model_id(), seed=seed)
-    engine = open_database(db)
-    try:
-        ids = [p.id for p in load_profiles(engine)]
-    finally:
-        engine.dispose()
-    return db, ids, built
-
-
-def _get(url: str, timeout: float = 5.0) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
-    except (OSError, urllib.error.URLError):
-        return 0
-
-
-class Server:
-    """``ccimatch serve --demo`` on a free loopback port, its index in ``workdir``, stderr to a log file."""
-
-    def __init__(self, db: Path, workdir: Path, *, cpu: int | None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = workdir / "server.log"
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-               "CCIMATCH_INDEX_DIR": str(workdir / "index")}
-        cmd = [sys.executable, "-c", "from service.cli import main; main()", "serve", "--db", str(db),
-               "--port", str(self.port), "--demo"]
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen([*_taskset(cpu), *cmd], cwd=ROOT, env=env, stdout=log, stderr=log)
-
-    def wait_ready(self, timeout: float = 300.0) -> float:
-        """Seconds until ``/ready`` answers 200; raises with the log's tail if the server dies or times out."""
-        start = time.monotonic()
-        while time.monotonic() - start < timeout:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with code {self.proc.returncode}: {self.tail()}")
-            if _get(f"{self.url}/ready") == 200:
-                return time.monotonic() - start
-            time.sleep(0.5)
-        raise TimeoutError(f"server not ready after {timeout:.0f} s: {self.tail()}")
-
-    def tail(self, lines: int = 5) -> str:
-        try:
-            return " | ".join(self.log.read_text(errors="replace").strip().splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU seconds of the server process so far (all its threads)."""
-        with open(f"/proc/{self.proc.pid}/stat", encoding="ascii") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:  # uvicorn ignores SIGTERM while starting up
-                self.proc.kill()
-                self.proc.wait()
-
-
-def _taskset(cpu: int | None) -> list[str]:
-    return ["taskset", "-c", str(cpu)] if cpu is not None and shutil.which("taskset") else []
+QUICK = HttpParams(profiles=1_000, windows=3, window_seconds=4.0, warmup_seconds=2.0)
 
 
 # --- the load -----------------------------------------------------------------------------------------------
-def locust_window(url: str, endpoint: str, seconds: float, workdir: Path, *, users: int, cpu: int | None,
-                  server: Server) -> Window:
-    """One headless locust run of ``seconds`` on ``endpoint`` (statistics reset once all users run)."""
+def locust_window(server: Server, mode: str, round_: int, seconds: float, workdir: Path, *, users: int,
+                  cpus: str | None) -> Window:
+    """One headless locust run of ``seconds`` (statistics reset once all users run)."""
     prefix = workdir / f"w{time.monotonic_ns()}"
-    env = {**os.environ, "BENCH_IDS": str(workdir / "ids.txt"), "BENCH_ENDPOINT": endpoint}
-    cmd = [*_taskset(cpu), sys.executable, "-m", "locust", "-f", str(workdir / "locustfile.py"), "--headless",
-           "-u", str(users), "-r", str(users), "-t", f"{seconds:g}s", "--host", url, "--csv", str(prefix),
+    env = {**os.environ, "BENCH_IDS": str(workdir / "ids.txt")}
+    cmd = [*taskset(cpus), sys.executable, "-m", "locust", "-f", str(workdir / "locustfile.py"), "--headless",
+           "-u", str(users), "-r", str(users), "-t", f"{seconds:g}s", "--host", server.url, "--csv", str(prefix),
            "--only-summary", "--reset-stats", "--loglevel", "ERROR", "--stop-timeout", "0"]
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_before, wall_start = server.cpu_seconds(), time.perf_counter()
@@ -211,204 +112,148 @@ def locust_window(url: str, endpoint: str, seconds: float, workdir: Path, *, use
         raise RuntimeError(f"locust wrote no statistics (exit {done.returncode}): {done.stderr.strip()[-500:]}")
     with stats.open(encoding="utf-8") as handle:
         row = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
-    return Window(endpoint=endpoint, requests=int(row["Request Count"]), failures=int(row["Failure Count"]),
+    return Window(mode=mode, round=round_, requests=int(row["Request Count"]), failures=int(row["Failure Count"]),
                   rps=float(row["Requests/s"]), p50_ms=float(row["50%"]), p99_ms=float(row["99%"]),
                   server_cores=server_cpu / wall, loadgen_cores=loadgen_cpu / wall)
 
 
-# --- profile ------------------------------------------------------------------------------------------------
-def profile_server(server: Server, seconds: float, workdir: Path, *, users: int, cpu: int | None) -> str:
-    """py-spy samples the server during one extra suggestions window; returns a one-line summary and
-    writes the collapsed stacks and the full summary to reports/bench_http_profile.*."""
-    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    raw = workdir / "profile.txt"
-    sampled = max(5, int(seconds) - 5)  # sample the middle of the window: users running, none stopping yet
-    load = threading.Thread(target=locust_window, args=(server.url, "suggestions", seconds, workdir),
-                            kwargs={"users": users, "cpu": cpu, "server": server})
-    load.start()
-    time.sleep(3.0)
-    spy = subprocess.run([py_spy, "record", "--pid", str(server.proc.pid), "--duration", str(sampled),
-                          "--rate", "100", "--format", "raw", "--output", str(raw), "--gil", "--nonblocking"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=sampled + 60,
-                         check=False)
-    load.join()
-    err = spy.stderr
-    if not raw.is_file():
-        return f"py-spy failed: {err.strip()[-300:]}"
-    summary, line = summarise_profile(raw.read_text(encoding="utf-8", errors="replace"), ticks=100 * sampled)
-    common.REPORTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(raw, common.REPORTS / "bench_http_profile.collapsed.txt")
-    (common.REPORTS / "bench_http_profile.md").write_text(summary + "\n", encoding="utf-8")
-    return line
-
-
-OURS = ("service/", "matcher/", "embeddings/", "storage/")
-# Frames that only carry the call (threads, event loop, CLI): left out of the inclusive list.
-PLUMBING = frozenset({"python stdlib", "threading", "asyncio", "anyio", "concurrent", "uvicorn", "starlette",
-                      "typer", "click", "<string>", "native (no Python frame)"})
-# Leaf frames of a thread that waits (idle worker threads, the event loop's select): not time spent.
-IDLE = ("Condition.wait", "Selector.select", "Event.wait", "Queue.get", "Thread.join", "select (selectors")
-
-
-def summarise_profile(collapsed: str, *, top: int = 12, ticks: int | None = None) -> tuple[str, str]:
-    """Markdown summary of py-spy collapsed stacks (``frame;frame;... count`` per line): the share of
-    busy samples under each of our functions (inclusive) and the share by library (self time); samples
-    of threads waiting (idle workers, the event loop's select) are counted apart. ``ticks`` (rate × seconds)
-    gives the share of time some thread held the GIL. Returns (markdown, one line)."""
-    inclusive: Counter[str] = Counter()
-    self_by_lib: Counter[str] = Counter()
-    self_by_frame: Counter[str] = Counter()
-    total = idle = 0
-    for line in collapsed.splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
-            continue
-        count = int(count_text)
-        frames = stack.split(";")
-        if any(frames[-1].startswith(w) or w in frames[-1] for w in IDLE):
-            idle += count
-            continue
-        total += count
-        for frame in dict.fromkeys(_short(f) for f in frames if _library(f) not in PLUMBING):
-            inclusive[frame] += count
-        self_by_lib[_library(frames[-1])] += count
-        self_by_frame[_short(frames[-1])] += count
-    if not total:
-        return "py-spy collected no busy samples.", "py-spy collected no busy samples"
-    lines = [f"py-spy (--gil: the thread holding the GIL, i.e. where the server's Python time goes; native "
-             f"code run without the GIL, such as faiss scans, is not seen) at 100 Hz during one suggestions "
-             f"window: {total} samples ({idle} more of a thread waiting, left out)"
-             + (f"; the GIL was held in {(total + idle) / ticks:.0%} of the sampling ticks." if ticks else "."), "",
-             "Inclusive share of busy samples (our code and the libraries it calls):", ""]
-    lines += [f"- {share:.0%} {name}" for name, share in
-              ((n, c / total) for n, c in inclusive.most_common(top))]
-    lines += ["", "Self time by library:", ""]
-    lines += [f"- {c / total:.0%} {lib}" for lib, c in self_by_lib.most_common(8)]
-    lines += ["", "Self time by function:", ""]
-    lines += [f"- {c / total:.0%} {name}" for name, c in self_by_frame.most_common(10)]
-    line = ("py-spy --gil on the server"
-            + (f" (GIL held {(total + idle) / ticks:.0%} of the time): " if ticks else ": ")
-            + ", ".join(f"{c / total:.0%} {n.split(' (')[0]}" for n, c in inclusive.most_common(top)
-                        if not n.startswith(("main ", "serve ")))
-            + "; self time " + ", ".join(f"{c / total:.0%} {lib}" for lib, c in self_by_lib.most_common(5))
-            + "; top functions " + ", ".join(f"{c / total:.0%} {n}" for n, c in self_by_frame.most_common(4)))
-    return "\n".join(lines), line
-
-
-def _short(frame: str) -> str:
-    """``func (path/to/file.py:123)`` -> ``func (file.py)`` without the line, so lines of a function merge."""
-    name, _, where = frame.partition(" (")
-    path = where.rstrip(")").rsplit(":", 1)[0]
-    return f"{name} ({'/'.join(path.split('/')[-2:])})"
-
-
-def _library(frame: str) -> str:
-    """The package a frame's file belongs to (py-spy prints paths relative to sys.path): faiss, numpy,
-    matcher, ...; a single-file module is the standard library."""
-    path = frame.partition(" (")[2].rstrip(")").rsplit(":", 1)[0]
-    if "site-packages/" in path:
-        path = path.split("site-packages/", 1)[1]
-    if not path:
-        return "native (no Python frame)"
-    return path.split("/", 1)[0] if "/" in path.lstrip("/") and not path.startswith("/") else "python stdlib"
-
-
 # --- the benchmark ----------------------------------------------------------------------------------------
 def measure(params: HttpParams) -> tuple[list[Window], dict[str, object]]:
-    """Starts the server, warms up, runs the ABBA windows (and the profile when asked); returns the
-    measured windows and facts for the notes."""
+    """Starts both servers and the in-process loop, warms each up, runs the rounds (and the profile when
+    asked), reads memory; returns the windows and facts for the notes."""
     db, ids, built = catalogue(params.profiles, seed=params.seed)
     cpus = len(os.sched_getaffinity(0))
     pin = params.pin and cpus >= 2
-    server_cpu, loadgen_cpu = (0, 1) if pin else (None, None)
+    near, far = ("0", "1") if pin else (None, None)
     facts: dict[str, object] = {"profiles": len(ids), "build_seconds": built, "pinned": pin, "cpus": cpus}
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
         workdir = Path(tmp)
         (workdir / "locustfile.py").write_text(LOCUSTFILE, encoding="utf-8")
-        rng_ids = ids[:: max(1, len(ids) // params.sample_ids)][: params.sample_ids]
-        (workdir / "ids.txt").write_text("\n".join(rng_ids) + "\n", encoding="utf-8")
-        server = Server(db, workdir, cpu=server_cpu)
+        sample = ids[:: max(1, len(ids) // params.sample_ids)][: params.sample_ids]
+        (workdir / "ids.txt").write_text("\n".join(sample) + "\n", encoding="utf-8")
+        index = workdir / "index"
+        one = Server(db, index, workdir / "one.log", cpus=near)
+        started: list[Server | InProcess] = [one]
         try:
-            facts["ready_seconds"] = server.wait_ready()
-            run = {"users": params.users, "cpu": loadgen_cpu, "server": server}
-            for endpoint in ENDPOINTS:  # warm-up, discarded
-                locust_window(server.url, endpoint, params.warmup_seconds, workdir, **run)  # type: ignore[arg-type]
+            facts["ready_seconds"] = one.wait_ready()  # builds and publishes the index the others load
+            two = Server(db, index, workdir / "two.log", cpus=None, workers=2)
+            started.append(two)
+            facts["ready_seconds_2"] = two.wait_ready()
+            loop = InProcess(db, index, workdir / "ids.txt", cpus=near)
+            started.append(loop)
+            load = {"users": params.users}
+
+            def window(mode: str, round_: int, seconds: float) -> Window:
+                if mode == "in-process":
+                    return loop.window(seconds, round_)
+                if mode == "1 worker":
+                    return locust_window(one, mode, round_, seconds, workdir, cpus=far, **load)
+                return locust_window(two, mode, round_, seconds, workdir, cpus=None, **load)
+
+            for mode in MODES:  # warm-up, discarded
+                window(mode, -1, params.warmup_seconds)
             windows: list[Window] = []
             for i in range(params.windows):
-                order = ENDPOINTS if i % 2 == 0 else ENDPOINTS[::-1]
-                for endpoint in order:
-                    w = locust_window(server.url, endpoint, params.window_seconds, workdir, **run)  # type: ignore[arg-type]
+                for mode in MODES if i % 2 == 0 else MODES[::-1]:
+                    w = window(mode, i, params.window_seconds)
                     windows.append(w)
-                    print(f"  {endpoint:12} {w.rps:9.1f} req/s  p50 {w.p50_ms:7.0f} ms  p99 {w.p99_ms:7.0f} ms  "
+                    print(f"  {mode:10} {w.rps:8.1f} req/s  p50 {w.p50_ms:6.0f} ms  p99 {w.p99_ms:6.0f} ms  "
                           f"errors {w.failures}  server {w.server_cores:.2f} cores  "
                           f"load generator {w.loadgen_cores:.2f} cores", flush=True)
-            ratio = paired_ratios(windows)
-            want_profile = params.profile if params.profile is not None else statistics.median(ratio) < \
-                params.target_ratio
+            facts["memory_1"], facts["memory_2"] = memory(one), memory(two)
+            want_profile = params.profile if params.profile is not None else \
+                statistics.median(ratios(windows, "1 worker", "in-process")) < params.target_http
             if want_profile:
-                facts["profile"] = profile_server(server, max(15.0, params.window_seconds), workdir,
-                                                  users=params.users, cpu=loadgen_cpu)
-            facts["server_log_errors"] = sum(' "status": 5' in line for line in
-                                             server.log.read_text(errors="replace").splitlines())
+                seconds = max(15.0, params.window_seconds)
+                facts["profile"] = profile_server(one.proc.pid, lambda: window("1 worker", -1, seconds), seconds,
+                                                  workdir)
+            facts["server_log_errors"] = sum(' "status": 5' in line for s in (one, two)
+                                             for line in s.log.read_text(errors="replace").splitlines())
         finally:
-            server.stop()
+            for proc in reversed(started):
+                proc.stop()
     return windows, facts
 
 
-def paired_ratios(windows: list[Window]) -> list[float]:
-    """suggestions / health requests/s for each pair of adjacent windows (one of each endpoint)."""
-    out = []
-    for a, b in zip(windows[::2], windows[1::2], strict=False):
-        by = {a.endpoint: a, b.endpoint: b}
-        if set(by) == set(ENDPOINTS) and by["health"].rps > 0:
-            out.append(by["suggestions"].rps / by["health"].rps)
-    return out
+def ratios(windows: list[Window], numerator: str, denominator: str) -> list[float]:
+    """numerator / denominator requests/s within each round that measured both."""
+    by_round: dict[int, dict[str, Window]] = {}
+    for w in windows:
+        by_round.setdefault(w.round, {})[w.mode] = w
+    return [modes[numerator].rps / modes[denominator].rps for _, modes in sorted(by_round.items())
+            if numerator in modes and denominator in modes and modes[denominator].rps > 0]
+
+
+def _range(values: list[float]) -> str:
+    return f"range {min(values):.3g}-{max(values):.3g}" if values else "no values"
 
 
 def figures(windows: list[Window], facts: dict[str, object], params: HttpParams) -> list[Figure]:
-    """The figures of point 7 from the measured windows."""
-    of = {e: [w for w in windows if w.endpoint == e] for e in ENDPOINTS}
-    med = {e: {k: statistics.median(getattr(w, k) for w in ws) for k in ("rps", "p50_ms", "p99_ms",
-                                                                          "server_cores", "loadgen_cores")}
-           for e, ws in of.items()}
-    ratios = paired_ratios(windows)
-    setup = (f"{facts['profiles']:,} synthetic profiles, {params.users} users with no wait, "
-             f"{len(of['health'])} windows of {params.window_seconds:g} s per endpoint (ABBA order) after a "
-             f"{params.warmup_seconds:g} s warm-up each; "
-             + ("server pinned to CPU 0 and locust to CPU 1 (taskset)" if facts["pinned"] else
-                f"server and locust unpinned on {facts['cpus']} CPUs"))
-    cpu = {e: f"server used {med[e]['server_cores']:.2f} cores, locust {med[e]['loadgen_cores']:.2f}"
-           for e in ENDPOINTS}
-    errors = sum(w.failures for w in windows)
-    ratio_note = (f"median of {len(ratios)} adjacent-window ratios "
-                  f"(range {min(ratios):.3g}-{max(ratios):.3g}); {setup}") if ratios else setup
-    if "profile" in facts:
-        ratio_note += f". {facts['profile']} (reports/bench_http_profile.md)"
+    """The figures of issue 18 point 4 from the measured windows and memory readings."""
+    of = {m: [w for w in windows if w.mode == m] for m in MODES}
+    med = {m: {k: statistics.median(getattr(w, k) for w in ws) if ws else float("nan")
+               for k in ("rps", "p50_ms", "p99_ms", "server_cores", "loadgen_cores")} for m, ws in of.items()}
+    http, scaling = ratios(windows, "1 worker", "in-process"), ratios(windows, "2 workers", "1 worker")
+    setup = (f"{facts['profiles']:,} synthetic profiles, GET /profiles/{{id}}/suggestions (k = 10) on random ids, "
+             f"{len(of['1 worker'])} rounds of {params.window_seconds:g} s windows (ABC/CBA) after a "
+             f"{params.warmup_seconds:g} s warm-up each; locust {params.users} users, no wait")
+    pinning = ("in-process and 1 worker pinned to CPU 0, its locust to CPU 1; 2 workers and their locust unpinned "
+               f"on {facts['cpus']} CPUs" if facts["pinned"] else f"nothing pinned ({facts['cpus']} CPUs)")
+
+    def cores(m: str) -> str:  # requests per CPU-second: comparable even when the machine is shared
+        per_cpu = med[m]["rps"] / med[m]["server_cores"] if med[m]["server_cores"] > 0 else float("nan")
+        return (f"server {med[m]['server_cores']:.2f} cores ({per_cpu:.0f} requests per CPU-second), "
+                f"locust {med[m]['loadgen_cores']:.2f}")
+
+    stolen = med["2 workers"]["loadgen_cores"]
+    fair = statistics.median(scaling) * 2 / (2 - stolen) if scaling and 0 <= stolen < 2 else float("nan")
     out = [
-        Figure(section=SECTION, name="suggestions requests/s", value=med["suggestions"]["rps"], unit="req/s",
-               note=f"{cpu['suggestions']}; range {min(w.rps for w in of['suggestions']):.3g}-"
-                    f"{max(w.rps for w in of['suggestions']):.3g}"),
-        Figure(section=SECTION, name="health requests/s", value=med["health"]["rps"], unit="req/s",
-               note=f"{cpu['health']}; range {min(w.rps for w in of['health']):.3g}-"
-                    f"{max(w.rps for w in of['health']):.3g}"),
-        Figure(section=SECTION, name="suggestions / health throughput",
-               value=statistics.median(ratios) if ratios else float("nan"), unit="",
-               target=params.target_ratio, op=">=", note=ratio_note),
-        Figure(section=SECTION, name="suggestions p50", value=med["suggestions"]["p50_ms"], unit="ms",
-               note="under the full load of 32 users (locust's percentiles, 2 significant digits)"),
-        Figure(section=SECTION, name="suggestions p99", value=med["suggestions"]["p99_ms"], unit="ms"),
-        Figure(section=SECTION, name="health p50", value=med["health"]["p50_ms"], unit="ms"),
-        Figure(section=SECTION, name="health p99", value=med["health"]["p99_ms"], unit="ms"),
-        Figure(section=SECTION, name="errors", value=float(errors), unit="", target=0.0, op="<=",
-               note=f"failed requests over all {len(windows)} windows "
-                    f"({sum(w.requests for w in windows):,} requests); 5xx in the server log: "
-                    f"{facts.get('server_log_errors', '?')}"),
+        Figure(section=SECTION, name="suggestions/s in-process", value=med["in-process"]["rps"], unit="req/s",
+               note=f"suggest(...).to_dict() in a loop, one process pinned to CPU 0 ({cores('in-process')}); "
+                    f"{_range([w.rps for w in of['in-process']])}"),
+        Figure(section=SECTION, name="suggestions/s HTTP, 1 worker", value=med["1 worker"]["rps"], unit="req/s",
+               note=f"{cores('1 worker')}; {_range([w.rps for w in of['1 worker']])}"),
+        Figure(section=SECTION, name="HTTP 1 worker / in-process", value=statistics.median(http) if http else
+               float("nan"), unit="", target=params.target_http, op=">=",
+               note=f"median of {len(http)} within-round ratios ({_range(http)}); {setup}; {pinning}"
+                    + (f". {facts['profile']} (reports/bench_http_profile.md)" if "profile" in facts else "")),
+        Figure(section=SECTION, name="suggestions/s HTTP, 2 workers", value=med["2 workers"]["rps"], unit="req/s",
+               note=f"ccimatch serve --workers 2: {cores('2 workers')} (the master and both workers); "
+                    f"{_range([w.rps for w in of['2 workers']])}"),
+        Figure(section=SECTION, name="HTTP 2 workers / 1 worker", value=statistics.median(scaling) if scaling else
+               float("nan"), unit="", target=params.target_scaling, op=">=",
+               note=f"median of {len(scaling)} within-round ratios ({_range(scaling)}); the 2 workers share the 2 "
+                    f"cores with locust ({stolen:.2f} cores), the 1 worker does not: scaled by 2 / (2 - "
+                    f"{stolen:.2f}) the ratio would be {fair:.2f}"),
     ]
+    for m in ("1 worker", "2 workers"):
+        out += [Figure(section=SECTION, name=f"suggestions p50, {m}", value=med[m]["p50_ms"], unit="ms",
+                       note=f"under the full load of {params.users} users (locust's percentiles, 2 digits)"),
+                Figure(section=SECTION, name=f"suggestions p99, {m}", value=med[m]["p99_ms"], unit="ms")]
+    one, two = facts.get("memory_1"), facts.get("memory_2")
+    if isinstance(one, dict) and isinstance(two, dict):
+        out += [
+            Figure(section=SECTION, name="memory, 1 worker (PSS)", value=one["pss_total"], unit="MB",
+                   note=f"the single process: RSS {one['worker_rss']:.0f} MB, USS {one['worker_uss']:.0f} MB"),
+            Figure(section=SECTION, name="memory, 2 workers (PSS of master + workers)", value=two["pss_total"],
+                   unit="MB", note=f"master {two['master_pss']:.0f} MB; each worker: RSS {two['worker_rss']:.0f} MB, "
+                                   f"PSS {two['worker_pss']:.0f} MB, USS {two['worker_uss']:.0f} MB (median)"),
+            Figure(section=SECTION, name="memory 2 workers / 1 worker", value=two["pss_total"] / one["pss_total"],
+                   unit="", target=params.target_memory, op="<=",
+                   note="PSS of every process of each server from /proc/<pid>/smaps_rollup after the windows; "
+                        "N workers must not cost N x: the encoder is loaded once by the master and shared"),
+            Figure(section=SECTION, name="memory of one more worker (USS)", value=two["worker_uss"], unit="MB",
+                   note="pages only that worker maps: its catalogue, index copy and heap"),
+        ]
+    errors = sum(w.failures for w in windows)
+    out.append(Figure(section=SECTION, name="errors", value=float(errors), unit="", target=0.0, op="<=",
+                      note=f"failed requests over all {len(windows)} windows ({sum(w.requests for w in windows):,} "
+                           f"requests); 5xx in the servers' logs: {facts.get('server_log_errors', '?')}"))
     return out
 
 
 def run(*, quick: bool, params: HttpParams | None = None) -> list[Figure]:
-    """Point 7's figures (see the module docstring)."""
+    """Issue 18 point 4's figures (see the module docstring)."""
     params = params or (QUICK if quick else FULL)
     windows, facts = measure(params)
     if "profile" in facts:
@@ -418,16 +263,20 @@ def run(*, quick: bool, params: HttpParams | None = None) -> list[Figure]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.http", description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 profiles and 4 s windows")
-    parser.add_argument("--no-pin", action="store_true", help="let server and load generator share all CPUs")
-    parser.add_argument("--profile", action="store_true", help="py-spy the server even if the ratio is met")
+    parser.add_argument("--quick", action="store_true", help="1,000 profiles, 3 rounds of 4 s windows")
+    parser.add_argument("--no-pin", action="store_true", help="pin nothing to CPUs")
+    parser.add_argument("--profile", action="store_true", help="py-spy the 1-worker server even if the ratio is met")
+    parser.add_argument("--runner", metavar="DB", help=argparse.SUPPRESS)  # the in-process side (InProcess)
     args = parser.parse_args(argv)
+    if args.runner:
+        runner(args.runner)
+        return 0
     params = replace(QUICK if args.quick else FULL, pin=not args.no_pin, profile=True if args.profile else None)
     if args.quick:  # as under python -m bench --quick: never over the committed report's files
         common.REPORTS = common.REPORTS / "quick"
     for f in run(quick=args.quick, params=params):
         target = "" if f.target is None else f"  target {f.op} {f.target:g}  met {f.met}"
-        print(f"{f.name:34} {f.value:12.4g} {f.unit:6}{target}")
+        print(f"{f.name:44} {f.value:12.4g} {f.unit:6}{target}")
     return 0
 
 

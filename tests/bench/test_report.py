@@ -9,7 +9,7 @@ from typing import Any
 
 from bench.__main__ import Section, markdown, merge, report, rows_of, run_section
 from bench.common import Figure
-from bench.http import Window, figures, paired_ratios, summarise_profile
+from bench.http import Window, figures, ratios, summarise_profile
 from bench.schedule import Row, figures_of
 from bench.schedule import markdown as schedule_markdown
 from bench.schedule import merge as schedule_merge
@@ -131,21 +131,28 @@ def test_a_missing_section_module_is_recorded_as_failed_with_its_error() -> None
 
 
 # --- http -----------------------------------------------------------------------------------------------------
-def window(endpoint: str, rps: float, *, failures: int = 0) -> Window:
-    return Window(endpoint=endpoint, requests=int(rps * 10), failures=failures, rps=rps, p50_ms=10.0,
-                  p99_ms=40.0, server_cores=1.0, loadgen_cores=0.5)
+def window(mode: str, round_: int, rps: float, *, failures: int = 0) -> Window:
+    return Window(mode=mode, round=round_, requests=int(rps * 10), failures=failures, rps=rps, p50_ms=10.0,
+                  p99_ms=40.0, server_cores=1.0, loadgen_cores=0.2)
 
 
-def test_http_ratio_pairs_adjacent_windows_and_errors_are_summed() -> None:
+def test_http_ratios_pair_windows_of_one_round_and_errors_are_summed() -> None:
     from bench.http import QUICK
 
-    windows = [window("health", 1000), window("suggestions", 600), window("suggestions", 300),
-               window("health", 1000, failures=2), window("health", 500), window("suggestions", 400)]
-    assert paired_ratios(windows) == [0.6, 0.3, 0.8]
-    figs = {f.name: f for f in figures(windows, {"profiles": 1000, "pinned": True, "cpus": 2}, QUICK)}
-    assert figs["suggestions / health throughput"].value == 0.6
-    assert figs["suggestions / health throughput"].met is True
-    assert figs["suggestions requests/s"].value == 400
+    windows = [window("in-process", 0, 100), window("1 worker", 0, 90), window("2 workers", 0, 171),
+               window("2 workers", 1, 120), window("1 worker", 1, 80, failures=2), window("in-process", 1, 100),
+               window("in-process", 2, 50), window("1 worker", 2, 40)]  # round 2 lost its 2-worker window
+    assert ratios(windows, "1 worker", "in-process") == [0.9, 0.8, 0.8]
+    assert ratios(windows, "2 workers", "1 worker") == [1.9, 1.5]
+    memory = {"pss_total": 1000.0, "master_pss": 0.0, "worker_rss": 900.0, "worker_pss": 1000.0,
+              "worker_uss": 300.0, "processes": 1.0}
+    facts = {"profiles": 1000, "pinned": True, "cpus": 2, "memory_1": memory,
+             "memory_2": {**memory, "pss_total": 1400.0, "processes": 3.0}}
+    figs = {f.name: f for f in figures(windows, facts, QUICK)}
+    assert figs["HTTP 1 worker / in-process"].value == 0.8 and figs["HTTP 1 worker / in-process"].met is False
+    assert figs["HTTP 2 workers / 1 worker"].value == 1.7 and figs["HTTP 2 workers / 1 worker"].met is True
+    assert figs["suggestions/s HTTP, 1 worker"].value == 80
+    assert figs["memory 2 workers / 1 worker"].value == 1.4 and figs["memory 2 workers / 1 worker"].met is True
     assert figs["errors"].value == 2 and figs["errors"].met is False
 
 
