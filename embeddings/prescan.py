@@ -30,6 +30,7 @@ import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import faiss
 import numpy as np
@@ -47,7 +48,7 @@ class Int8Prescan:
     """int8 codes of one :class:`FaissIndex` and the constants of the bound (module docstring)."""
 
     index: FaissIndex
-    codes: object  # torch.Tensor (u, d_padded) int8
+    codes: Any  # torch.Tensor (u, d_padded) int8 (torch is imported when the first pre-scan is built)
     scale: float  # Sx
     residual: float  # R = max ||x - x̃||
     norm: float  # N = max ||x̃||
@@ -75,6 +76,11 @@ class Int8Prescan:
         residual, norm = residual * (1 + 1e-5), norm * (1 + 1e-5)
         return cls(index=index, codes=torch.from_numpy(codes), scale=scale, residual=residual, norm=norm)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the codes (what one pass of the pre-scan reads)."""
+        return int(self.codes.shape[0] * self.codes.shape[1])
+
     def approximate(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """ŝ (q, u) float32 for queries (q, d), and the bound E (q,) of each query."""
         import torch
@@ -85,7 +91,7 @@ class Int8Prescan:
         sq = np.where(peak > 0, 127.0 / np.where(peak > 0, peak, 1.0), 1.0)
         qhat = np.clip(np.rint(q * sq[:, None]), -127, 127)
         codes = self.codes
-        dp = int(codes.shape[1])  # type: ignore[attr-defined]
+        dp = int(codes.shape[1])
         cols = np.zeros((dp, -(-nq // 8) * 8), np.int8)
         cols[:d, :nq] = qhat.T
         right = torch.from_numpy(cols)
@@ -95,7 +101,7 @@ class Int8Prescan:
 
         def shard(lo: int, hi: int) -> None:
             torch.set_num_threads(1)  # in a scan-pool thread: its own OpenMP setting
-            exact[lo:hi] = torch._int_mm(codes[lo:hi], right).numpy()  # type: ignore[index]
+            exact[lo:hi] = torch._int_mm(codes[lo:hi], right).numpy()
 
         with _one_torch_thread():
             if len(bounds) == 1:  # a hand-off to the pool costs more than it saves
@@ -112,28 +118,40 @@ class Int8Prescan:
         index's float32 score, ties by the smaller unit, -1 padded; exact (module docstring)."""
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         approx, bound = self.approximate(queries)
-        out = []
+        kept = []  # per bucket, per query: the units inside the margin
         for cols in eligible:
-            top = np.full((len(queries), k), -1, np.int64)
-            for j, query in enumerate(queries):
-                keep = cols
+            row = []
+            for j in range(len(queries)):
                 if len(cols) > k:
                     a = approx[j, cols]
                     kth = np.partition(a, len(a) - k)[len(a) - k]
-                    keep = cols[a >= kth - 2 * bound[j]]
-                exact = self._scores(query, keep)
-                best = np.lexsort((keep, -exact))[:k]
+                    row.append(cols[a >= kth - 2 * bound[j]])
+                else:
+                    row.append(cols)
+            kept.append(row)
+        # one gather of every unit kept, each query's exact scores of them by FAISS's kernel
+        every = [keep for row in kept for keep in row]
+        units = np.unique(np.concatenate(every)) if every else np.zeros(0, np.int64)
+        exact = self._scores(queries, units)
+        out = []
+        for row in kept:
+            top = np.full((len(queries), k), -1, np.int64)
+            for j, keep in enumerate(row):
+                scores = exact[j, np.searchsorted(units, keep)]
+                best = np.lexsort((keep, -scores))[:k]
                 top[j, : len(best)] = keep[best]
             out.append(top)
         return out
 
-    def _scores(self, query: np.ndarray, units: np.ndarray) -> np.ndarray:
-        """FaissIndex.scores' float32 scores of ``units`` (the same kernel, row by row: bit-equal)."""
+    def _scores(self, queries: np.ndarray, units: np.ndarray) -> np.ndarray:
+        """FaissIndex.scores' float32 scores (q, len(units)) (the same kernel, row by row: bit-equal)."""
         vectors = np.ascontiguousarray(self.index.vectors(units), dtype=np.float32)
-        out = np.empty(len(units), np.float32)
+        out = np.empty((len(queries), len(units)), np.float32)
         if len(units):
-            faiss.fvec_inner_products_ny(faiss.swig_ptr(out), faiss.swig_ptr(query), faiss.swig_ptr(vectors),
-                                         self.index.dim, len(units))
+            for j, query in enumerate(queries):
+                faiss.fvec_inner_products_ny(  # type: ignore[attr-defined]
+                    faiss.swig_ptr(out[j]), faiss.swig_ptr(query), faiss.swig_ptr(vectors), self.index.dim,
+                    len(units))
         return out
 
 

@@ -104,11 +104,12 @@ def suggest(view: CatalogueView, me: Profile | None, draft: Draft, encoded: np.n
             prefer_countries: frozenset[str] = frozenset(), params: RankingParams | None = None,
             exhaustive: bool = False, similarity: MatrixSimilarity | None = None, learned: Learned | None = None,
             relations: Relations | None = None, ranking_note: str = "",
-            prescan: Mapping[str, Prescan] | None = None) -> SuggestionList:
+            prescan: Mapping[str, Prescan] | None = None, reference: bool = False) -> SuggestionList:
     """Rank and explain for one asker (a stored profile ``me``, or None for a draft) whose query vectors
     ``encoded`` (1 + offers + needs, d) are known. ``learned`` orders by a trained model (None: the weighted
     mean); ``relations`` adds the relationship reasons (shared partners, a meeting held) to each explanation;
-    ``prescan`` finds the candidates faster with the same result (:class:`matcher.candidates.Prescan`)."""
+    ``prescan`` finds the candidates faster with the same result (:class:`matcher.candidates.Prescan`);
+    ``reference`` ranks by today's path one bucket at a time (:mod:`matcher.ranking_reference`), for comparison."""
     if me is not None:
         query: dict[str, Any] = {"id": me.id, "name": me.name, "country": me.country, "kind": me.kind,
                                  "sectors": list(me.sectors)}
@@ -119,7 +120,8 @@ def suggest(view: CatalogueView, me: Profile | None, draft: Draft, encoded: np.n
     hard = asker_constraints(constraints, asker, allow_same_country=allow_same_country,
                              shared_language=shared_language)
     ranked = rank(asker, view.arrays, view.indexes, hard, k=k, names=view.names, params=params,
-                  exhaustive=exhaustive, similarity=similarity, learned=learned, prescan=prescan)
+                  exhaustive=exhaustive, similarity=similarity, learned=learned, prescan=prescan,
+                  reference=reference)
 
     def their_items(side: str, row: int) -> np.ndarray:
         units, _ = view.arrays.items[side].units_of(np.array([row]))

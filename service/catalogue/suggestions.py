@@ -71,12 +71,14 @@ def search(cat: Catalogue, text: str, *, k: int = 10, constraints: Constraints |
 def suggest(cat: Catalogue, who: str | Draft, *, k: int = 10, constraints: Constraints | None = None,
             allow_same_country: bool = False, shared_language: bool = False,
             prefer_countries: frozenset[str] = frozenset(), params: RankingParams | None = None,
-            exhaustive: bool = False) -> SuggestionList:
+            exhaustive: bool = False, reference: bool = False) -> SuggestionList:
     """Partners for a stored profile (by id) or a draft, ranked and explained (see matcher.ranking).
 
     A stored profile is ranked by the saved ranking model when one is usable (:mod:`.graph_state`), never
     suggested the partners it marked ``not_relevant`` after a meeting, and told the relationships it shares with
-    each candidate; a draft has no relationships, so it is ranked by the weighted mean."""
+    each candidate; a draft has no relationships, so it is ranked by the weighted mean. Candidates come from the
+    int8 pre-scan (:mod:`embeddings.prescan`; the same result as a float32 pass); ``reference`` ranks by the path
+    before it instead (no pre-scan, one bucket at a time: :mod:`matcher.ranking_reference`), for comparison."""
     st = cat.state()
     graph = cat.graph_state(st)
     constraints = constraints or Constraints()
@@ -96,7 +98,8 @@ def suggest(cat: Catalogue, who: str | Draft, *, k: int = 10, constraints: Const
                                 allow_same_country=allow_same_country, shared_language=shared_language,
                                 prefer_countries=prefer_countries, params=params, exhaustive=exhaustive,
                                 learned=graph.learned if me is not None else None, relations=graph.relations,
-                                ranking_note=graph.note, prescan=prescans(st.indexes))
+                                ranking_note=graph.note, prescan=None if reference else prescans(st.indexes),
+                                reference=reference)
 
 
 def suggest_many(cat: Catalogue, ids: Sequence[str], *, k: int | Mapping[str, int] = 10,

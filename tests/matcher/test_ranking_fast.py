@@ -30,7 +30,10 @@ def random_catalogue(seed: int, *, n: int = 400, dim: int = 32, faiss: bool = Fa
     rng = np.random.default_rng(seed)
     centres = rng.normal(size=(12, dim))
     items = _unit(centres[rng.integers(12, size=80)] + 0.7 * rng.normal(size=(80, dim)))
-    profiles, overall, offers, needs = [], [], [], []
+    profiles: list[Profile] = []
+    overall: list[np.ndarray] = []
+    offers: list[np.ndarray] = []
+    needs: list[np.ndarray] = []
     for i in range(n):
         mine = {side: rng.integers(80, size=int(rng.integers(0, 4))) for side in ("offers", "needs")}
         profiles.append(Profile(
