@@ -332,6 +332,25 @@ class FaissIndex:
         return index
 
 
+FLAT_CHUNK_ROWS = 65_536  # rows per write when a flat index file is streamed
+
+
+def write_flat(path: Path, vectors: Callable[[np.ndarray], np.ndarray], rows: int, dim: int) -> None:
+    """Write the flat inner-product index file of ``rows`` vectors, read ``FLAT_CHUNK_ROWS`` at a time through
+    ``vectors(row numbers)``, without holding them all in memory: FAISS's own header (of an empty
+    ``IndexFlatIP``, its row and value counts set) and the float32 rows; :meth:`FaissIndex.load` reads it."""
+    header = bytearray(faiss.serialize_index(faiss.IndexFlatIP(dim)).tobytes())
+    if len(header) != 45 or header[:4] != b"IxFI":
+        raise RuntimeError("unexpected FAISS flat index layout")  # a FAISS upgrade changed it: save the index
+    header[8:16] = np.int64(rows).tobytes()
+    header[37:45] = np.uint64(rows * dim).tobytes()
+    with path.open("wb") as fh:
+        fh.write(header)
+        for start in range(0, rows, FLAT_CHUNK_ROWS):
+            chunk = vectors(np.arange(start, min(rows, start + FLAT_CHUNK_ROWS)))
+            fh.write(np.ascontiguousarray(chunk, dtype="<f4").tobytes())
+
+
 def _build_ivf(x: np.ndarray, nlist: int | None, train_per_list: int) -> faiss.IndexIVF:
     """IVF-flat over x (n, d): ``nlist`` cells (default about 4 sqrt(n)), k-means trained on
     ``train_per_list`` sampled rows per cell, 10 iterations."""

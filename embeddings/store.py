@@ -26,6 +26,7 @@ import secrets
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,8 @@ from typing import Any
 import numpy as np
 
 from embeddings.columns import load_columns, save_columns
-from embeddings.index_faiss import FaissIndex
+from embeddings.index_faiss import FaissIndex, write_flat
+from matcher.protocols import VectorIndex
 
 MANIFEST = "manifest.json"
 POINTER = "CURRENT"  # names the published version folder
@@ -90,7 +92,7 @@ class Published:
     verified: bool  # checksums compared already (small folders); otherwise see :func:`verify`
 
 
-def save_indexes(directory: Path, indexes: dict[str, FaissIndex], *, model_id: str, dim: int,
+def save_indexes(directory: Path, indexes: Mapping[str, FaissIndex | VectorIndex], *, model_id: str, dim: int,
                  ids: list[str], catalogue_version: int, columns: dict[str, np.ndarray] | None = None,
                  kinds: dict[str, str] | None = None, names: list[str] | None = None,
                  database: str = "", snapshot_format: int = 0) -> Manifest:
@@ -128,16 +130,20 @@ def save_indexes(directory: Path, indexes: dict[str, FaissIndex], *, model_id: s
     return manifest
 
 
-def _write(index: FaissIndex, path: Path) -> dict[str, Any]:
-    index.save(path)
+def _write(index: FaissIndex | VectorIndex, path: Path) -> dict[str, Any]:
+    """Save a FAISS index; stream any other index's vectors into a flat index file (a compaction)."""
+    if isinstance(index, FaissIndex):
+        index.save(path)
+    else:
+        write_flat(path, index.vectors, len(index), index.dim)
     return {"sha256": _sha256(path), "rows": len(index), "bytes": path.stat().st_size}
 
 
-def _link(index: FaissIndex, path: Path) -> dict[str, Any] | None:
+def _link(index: FaissIndex | VectorIndex, path: Path) -> dict[str, Any] | None:
     """Hard-link the published file ``index`` was loaded from (and its IVF file) instead of writing it again:
     publishing a snapshot beside an index saved without one costs no copy of the vectors. None if the index was
     not loaded from a published file whose manifest entry is known, or linking fails (another file system)."""
-    source = index.source
+    source = index.source if isinstance(index, FaissIndex) else None
     if source is None or not source.is_file():
         return None
     try:
@@ -204,11 +210,13 @@ def _expired(entry: os.DirEntry[str], current: Path | None, now: float, keep_sec
 
 
 def load_published(directory: Path, *, model_id: str, catalogue_version: int, database: str,
-                   snapshot_format: int, verify_below: int = VERIFY_BELOW, **index_params: Any) -> Published | None:
+                   snapshot_format: int, verify_below: int = VERIFY_BELOW, older: bool = False,
+                   **index_params: Any) -> Published | None:
     """The published indexes and snapshot if they were saved from this database (its identity) at this
-    catalogue version for this model, memory-mapped; None otherwise or on any problem (the caller then loads
-    from the database). The version counts every write (bumped in the write's own transaction), so the same
-    database at the same version holds the same profiles: nothing else needs reading to trust the files.
+    catalogue version (``older``: at this version or before it) for this model, memory-mapped; None otherwise
+    or on any problem (the caller then loads from the database). The version counts every write (bumped in
+    the write's own transaction), so the same database at the same version holds the same profiles: nothing
+    else needs reading to trust the files.
 
     Sizes are always checked; checksums only when the folder holds fewer than ``verify_below`` bytes (else
     ``verified`` is false and the caller runs :func:`verify` in the background: hashing the ~10 GB of a 1M
@@ -219,7 +227,9 @@ def load_published(directory: Path, *, model_id: str, catalogue_version: int, da
             return None
         manifest = Manifest(**json.loads((folder / MANIFEST).read_text()))
         snap = manifest.snapshot
-        if (manifest.model_id != model_id or manifest.catalogue_version != catalogue_version
+        if (manifest.model_id != model_id
+                or not (manifest.catalogue_version <= catalogue_version if older
+                        else manifest.catalogue_version == catalogue_version)
                 or manifest.database != database or not snap or snap.get("format") != snapshot_format):
             return None
         columns, names = load_columns(folder, snap["files"])

@@ -71,6 +71,52 @@ def arrays_of(columns: dict[str, np.ndarray], kinds: dict[str, str]) -> Catalogu
     return CatalogueArrays(**values)
 
 
+_GATHERED_FIELDS = {"ids", "countries", "kinds", "sectors", "partnership_types", "languages", "language_codes",
+                    "has_view", "items", "text_language"}
+
+
+def gathered_arrays(base: CatalogueArrays, delta: CatalogueArrays, source: np.ndarray
+                    ) -> tuple[CatalogueArrays, dict[str, np.ndarray]]:
+    """The arrays of rows ``source`` (n,) of ``base`` then ``delta`` (rows ``len(base)..``), equal to
+    :meth:`CatalogueArrays.from_profiles` of those profiles, and per item side the units' sources in the same
+    combined numbering (the base's units first). A ``TypeError`` if the arrays have fields this does not know."""
+    if {f.name for f in dataclasses.fields(base)} != _GATHERED_FIELDS:
+        raise TypeError("CatalogueArrays has fields gathered_arrays does not know")
+
+    def both(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # an empty delta's columns may have another dtype
+        return np.concatenate([a, b if a.dtype.kind == "U" else b.astype(a.dtype, copy=False)])
+
+    def rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return both(a, b)[source]
+
+    codes = sorted(set(base.language_codes) | set(delta.language_codes))
+    at = {c: i for i, c in enumerate(codes)}
+    languages = np.zeros((len(base) + len(delta), len(codes)), bool)
+    languages[: len(base), [at[c] for c in base.language_codes]] = base.languages
+    languages[len(base) :, [at[c] for c in delta.language_codes]] = delta.languages
+    languages = languages[source]
+    used = languages.any(axis=0)  # a language nobody speaks any more has no column (as from_profiles)
+    units: dict[str, np.ndarray] = {}
+    items: dict[str, UnitLayout] = {}
+    for side, layout in base.items.items():
+        start = np.concatenate([layout.start[:-1], delta.items[side].start + layout.start[-1]])
+        units[side] = UnitLayout(owner=np.zeros(0, np.int64), start=start).units_of(source)[0]
+        items[side] = UnitLayout.from_counts((start[1:] - start[:-1])[source])
+    text_language = {"overall": rows(base.text_language["overall"], delta.text_language["overall"])}
+    for side in units:
+        key = f"{side}_items"
+        text_language[key] = both(base.text_language[key], delta.text_language[key])[units[side]]
+    arrays = CatalogueArrays(
+        ids=rows(base.ids, delta.ids), countries=rows(base.countries, delta.countries),
+        kinds=rows(base.kinds, delta.kinds),
+        sectors=rows(base.sectors, delta.sectors), partnership_types=rows(base.partnership_types,
+                                                                          delta.partnership_types),
+        languages=languages[:, used], language_codes=tuple(c for c, u in zip(codes, used, strict=True) if u),
+        has_view={v: rows(base.has_view[v], delta.has_view[v]) for v in base.has_view},
+        items=items, text_language=text_language)
+    return arrays, units
+
+
 def records_of(profiles: Sequence[Profile]) -> dict[str, np.ndarray]:
     """Every profile as UTF-8 JSON (its private record) in one byte column, with the (n + 1,) offsets of each:
     the columns :class:`LazyProfiles` reads. Part of the snapshot, so a reader gets exactly the profiles of
@@ -92,14 +138,25 @@ class LazyProfiles(Sequence[Profile]):
     """The profiles of a catalogue state, row ``i`` decoded from the snapshot's record columns
     (:func:`records_of`, memory-mapped) when asked for; a small cache keeps the recent ones."""
 
-    def __init__(self, records: np.ndarray, offsets: np.ndarray) -> None:
+    def __init__(self, records: np.ndarray, offsets: np.ndarray, *, source: np.ndarray | None = None,
+                 delta: Sequence[Profile] = ()) -> None:
+        """Row ``r`` is record ``source[r]`` (default ``r``); a source from ``len(offsets) - 1`` on names
+        ``delta[source[r] - (len(offsets) - 1)]`` (the profiles written since the records were saved)."""
         self._records = records
         self._offsets = offsets
+        self._source = source
+        self._delta = list(delta)
         self._cache: OrderedDict[int, Profile] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
+        return len(self._offsets) - 1 if self._source is None else len(self._source)
+
+    def gathered(self, source: np.ndarray, delta: Sequence[Profile]) -> LazyProfiles:
+        """Rows ``source`` of these records then ``delta`` (see :meth:`__init__`); only on ungathered ones."""
+        if self._source is not None:
+            raise ValueError("already gathered")
+        return LazyProfiles(self._records, self._offsets, source=source, delta=delta)
 
     @overload
     def __getitem__(self, index: int) -> Profile: ...
@@ -130,5 +187,9 @@ class LazyProfiles(Sequence[Profile]):
         return (self._decode(r) for r in range(len(self)))
 
     def _decode(self, row: int) -> Profile:
+        if self._source is not None:
+            row = int(self._source[row])
+            if row >= len(self._offsets) - 1:
+                return self._delta[row - (len(self._offsets) - 1)]
         lo, hi = int(self._offsets[row]), int(self._offsets[row + 1])
         return profile_of(json.loads(self._records[lo:hi].tobytes()))

@@ -8,7 +8,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,10 @@ from embeddings.store import Published, load_indexes, load_published, save_index
 from matcher.constraints import ITEM_SIDES, CatalogueArrays
 from matcher.errors import NotFoundError
 from matcher.profile import VIEWS, Profile
-from matcher.protocols import Encoder, Role
+from matcher.protocols import Encoder, Role, VectorIndex
 from matcher.suggestions import CatalogueView
 from service.catalogue.graph_state import GraphState, build_graph_state
+from service.catalogue.incremental import COMPACT_ROWS, splice
 from service.settings import Settings
 from storage import repository as repo
 from storage import snapshot
@@ -42,6 +43,7 @@ class State(CatalogueView):
     """The catalogue as of one database version: what a reader holds while it works, never changed."""
 
     version: int
+    delta_rows: int = 0  # rows spliced in since the published base (service.catalogue.incremental); 0: a base
 
 
 def default_index_dir(settings: Settings) -> Path:
@@ -71,6 +73,8 @@ class Catalogue:
         self.rebuilt = False  # whether the last refresh had to rebuild the index
         self._database_uid: str | None = None
         self._damaged: set[Path] = set()  # published folders whose checksums did not match
+        self._base: State | None = None  # the last state loaded in full or published: what writes are spliced into
+        self._compacting: threading.Thread | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, encoder: Encoder | None = None) -> Catalogue:
@@ -114,7 +118,7 @@ class Catalogue:
         with self.lock:
             current = self._state
             if current is None or current.version != repo.catalogue_version(self.engine):
-                current = self._published(repo.catalogue_version(self.engine))
+                current = self._published(repo.catalogue_version(self.engine)) or self._spliced()
                 if current is not None:
                     self.rebuilt = False
                 else:
@@ -132,12 +136,70 @@ class Catalogue:
                                 names=current.names,
                                 indexes=loaded if loaded is not None else self._build_indexes(current))
             self._state = current
+            if current.indexes and not current.delta_rows:
+                self._base = current
             return current
 
-    def _published(self, version: int) -> State | None:
-        """The state of ``version`` from the saved snapshot and indexes (memory-mapped), if there is one saved
-        from this database at this version; its profiles are read from the database when asked for."""
-        found = load_published(self.index_dir, model_id=self.model_id, catalogue_version=version,
+    def _spliced(self) -> State | None:
+        """The state now, from the base state (the newest published one, or the last one this process loaded
+        in full) and the profiles changed since (:mod:`.incremental`); None when there is no base, too much
+        changed or the splice failed (logged: the caller then loads in full)."""
+        try:
+            return self._splice()
+        except Exception:
+            log.warning("could not splice the changes into the index; loading the catalogue in full", exc_info=True)
+            return None
+
+    def _splice(self) -> State | None:
+        base = self._base
+        newer = self._published(repo.catalogue_version(self.engine), older=True)
+        if newer is not None and (base is None or newer.version > base.version):
+            base = self._base = newer
+        if base is None:
+            return None
+        version, changed, deleted = repo.changes_since(self.engine, base.version)
+        if version == base.version:
+            return base
+        if version < base.version:  # not the database the base was read from (restored from a backup?)
+            return None
+        if not changed and not deleted:  # the version moved without a profile change (e.g. a no-op delete)
+            return replace(base, version=version)
+        done = splice(profiles=base.profiles, arrays=base.arrays, names=base.names, indexes=base.indexes,
+                      changed=changed, deleted=deleted,
+                      index_rows=lambda rows: self._index_rows(rows, dim=base.indexes["overall"].dim))
+        if done is None:
+            return None
+        st = State(version=version, profiles=done.profiles, arrays=done.arrays, names=done.names,
+                   indexes=done.indexes, delta_rows=done.delta_rows)
+        if done.delta_rows >= COMPACT_ROWS:
+            self._compact_soon(st)
+        return st
+
+    def compact(self, st: State | None = None) -> None:
+        """Publish ``st`` (default: the current state) in full: its indexes streamed into flat index files and
+        its snapshot, so that processes map it instead of splicing an ever larger delta. Runs without the lock
+        (the state is immutable); other processes pick it up at their next version change."""
+        st = st or self.state()
+        self._save(st, dict(st.indexes), must_save=True)
+
+    def _compact_soon(self, st: State) -> None:
+        """:meth:`compact` in a background thread, one at a time per process."""
+        if self._compacting is not None and self._compacting.is_alive():
+            return
+
+        def run() -> None:
+            try:
+                self.compact(st)
+            except Exception:
+                log.exception("compacting the index of catalogue version %s failed", st.version)
+
+        self._compacting = threading.Thread(target=run, name="ccimatch-compact", daemon=True)
+        self._compacting.start()
+
+    def _published(self, version: int, *, older: bool = False) -> State | None:
+        """The state of ``version`` (``older``: of the newest version up to it) from the saved snapshot and
+        indexes (memory-mapped), if there is one saved from this database; profiles are decoded when asked for."""
+        found = load_published(self.index_dir, model_id=self.model_id, catalogue_version=version, older=older,
                                database=self.database_uid, snapshot_format=snapshot.FORMAT, **self._index_params)
         if found is None or found.folder in self._damaged:
             return None
@@ -148,7 +210,7 @@ class Catalogue:
         profiles = snapshot.LazyProfiles(found.columns[snapshot.RECORDS], found.columns[snapshot.OFFSETS])
         if len(arrays) != found.manifest.rows or len(profiles) != len(arrays):
             return None
-        st = State(version=version, profiles=profiles,
+        st = State(version=found.manifest.catalogue_version, profiles=profiles,
                    arrays=arrays, names=found.names, indexes=found.indexes)
         if not found.verified:
             threading.Thread(target=self._verify, args=(found, st), name="ccimatch-verify", daemon=True).start()
@@ -224,12 +286,19 @@ class Catalogue:
 
         A failed save is logged and the indexes are served from memory (they are correct; other processes
         rebuild their own), unless ``must_save`` (``ccimatch index rebuild``), where it is the error."""
-        columns = {v: [p.view_texts()[v] for p in st.profiles] for v in VIEWS}
-        columns |= {f"{side}_items": [t for p in st.profiles for t in getattr(p, side)] for side in ITEM_SIDES}
+        indexes = self._index_rows(st.profiles)
+        self._save(st, indexes, must_save=must_save)
+        return indexes
+
+    def _index_rows(self, profiles: Sequence[Profile], *, dim: int | None = None) -> dict[str, FaissIndex]:
+        """The indexes of ``profiles``' rows from the cached embeddings (new ones encoded and stored); ``dim``
+        when known (no encoder is needed for an empty list)."""
+        columns = {v: [p.view_texts()[v] for p in profiles] for v in VIEWS}
+        columns |= {f"{side}_items": [t for p in profiles for t in getattr(p, side)] for side in ITEM_SIDES}
         cached, new = self.embed([t for col in columns.values() for t in col if t])
         repo.store_vectors(self.engine, self.model_id, new)
         cached.update(new)
-        dim = next(iter(cached.values())).shape[0] if cached else self.encoder.dim
+        dim = next(iter(cached.values())).shape[0] if cached else dim or self.encoder.dim
         indexes = {}
         for name, col in columns.items():
             matrix = np.zeros((len(col), dim), np.float32)
@@ -237,10 +306,9 @@ class Catalogue:
                 if text:
                     matrix[row] = cached[repo.text_hash("passage", text)]
             indexes[name] = FaissIndex(matrix, **self._index_params)
-        self._save(st, indexes, must_save=must_save)
         return indexes
 
-    def _save(self, st: State, indexes: dict[str, FaissIndex], *, must_save: bool) -> None:
+    def _save(self, st: State, indexes: Mapping[str, FaissIndex | VectorIndex], *, must_save: bool) -> None:
         """Publish ``indexes`` and ``st``'s columnar snapshot (the next process maps them instead of reading
         every profile). A failed save is logged, unless ``must_save``."""
         try:

@@ -1,0 +1,76 @@
+"""A catalogue state updated from the previous one instead of reloaded: the profiles written or deleted since a
+base state (read by their change marker, :func:`storage.repository.changes_since`) are spliced into its row
+order, and the indexes become the base's (memory-mapped, unchanged) plus a small index of the new rows
+(:class:`embeddings.index_gathered.GatheredIndex`; tombstones for the rows replaced). The result equals a full
+reload, row for row (tests/service/catalogue/test_incremental.py); a write to a 1M catalogue is visible in well
+under a second instead of the minutes a rebuild took. The catalogue compacts (saves a full index) in the
+background once the delta grows (:data:`COMPACT_ROWS`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from embeddings.index_faiss import FaissIndex
+from embeddings.index_gathered import GatheredIndex
+from matcher.constraints import ITEM_SIDES, CatalogueArrays
+from matcher.profile import VIEWS, Profile
+from matcher.protocols import VectorIndex
+from storage import snapshot
+
+MAX_DELTA_FRACTION = 0.2  # more changes than this share of the rows: a full reload is cheaper than the splice
+COMPACT_ROWS = 10_000  # delta rows from which a background compaction saves a full index
+
+
+@dataclass(frozen=True, kw_only=True)
+class Spliced:
+    """The parts of the new state (the caller labels them with the version read with the changes)."""
+
+    profiles: Sequence[Profile]
+    arrays: CatalogueArrays
+    names: list[str]
+    indexes: dict[str, VectorIndex]
+    delta_rows: int
+
+
+def splice(*, profiles: Sequence[Profile], arrays: CatalogueArrays, names: Sequence[str],
+           indexes: Mapping[str, VectorIndex], changed: Sequence[Profile], deleted: Sequence[str],
+           index_rows: Callable[[Sequence[Profile]], dict[str, FaissIndex]]) -> Spliced | None:
+    """The base (``profiles``, ``arrays``, ``names``, ``indexes``: FAISS indexes of the same rows) with
+    ``changed`` (sorted by id, written since) replacing or joining its rows and ``deleted`` ids removed;
+    ``index_rows`` builds the indexes of the new rows. None when there is too much to splice or the base's
+    indexes are not plain FAISS indexes."""
+    n = len(arrays)
+    if len(changed) + len(deleted) > max(100, MAX_DELTA_FRACTION * n):
+        return None
+    if not all(isinstance(indexes.get(name), FaissIndex) for name in (*VIEWS, *(f"{s}_items" for s in ITEM_SIDES))):
+        return None
+    ids = arrays.ids
+    touched = np.array(sorted({p.id for p in changed} | set(deleted)), dtype=str)
+    keep = np.ones(n, bool)
+    if len(touched) and n:
+        at = np.minimum(np.searchsorted(ids, touched), n - 1)
+        keep[at[ids[at] == touched]] = False
+    kept = np.flatnonzero(keep)
+    delta_ids = np.array([p.id for p in changed], dtype=str)
+    source = np.insert(kept, np.searchsorted(ids[kept], delta_ids), n + np.arange(len(changed)))
+    try:
+        new_arrays, units = snapshot.gathered_arrays(arrays, CatalogueArrays.from_profiles(changed), source)
+    except TypeError:  # CatalogueArrays grew a field this does not know: reload in full
+        return None
+    delta = index_rows(changed)
+    new_indexes: dict[str, VectorIndex] = {}
+    for name, index in indexes.items():
+        if not isinstance(index, FaissIndex):
+            return None
+        rows = source if name in VIEWS else units[name.removesuffix("_items")]
+        new_indexes[name] = GatheredIndex(index, delta[name], rows)
+    if isinstance(profiles, snapshot.LazyProfiles):
+        new_profiles: Sequence[Profile] = profiles.gathered(source, changed)
+    else:
+        new_profiles = [profiles[c] if c < n else changed[c - n] for c in source.tolist()]
+    new_names = np.array(list(names) + [p.name for p in changed], dtype=object)[source].tolist()
+    return Spliced(profiles=new_profiles, arrays=new_arrays, names=new_names, indexes=new_indexes,
+                   delta_rows=len(changed))
