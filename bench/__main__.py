@@ -30,7 +30,7 @@ from typing import Any
 from bench.common import REPORTS, ROOT, RUNS, Figure, machine
 
 SECTIONS: tuple[str, ...] = ("encoding", "search", "suggest", "learned", "http", "web", "schedule", "exposure",
-                             "milvus")
+                             "milvus", "dask")
 TITLES = {"encoding": "Encoding (point 1)", "search": "Vector search (points 2-4)",
           "suggest": "Suggest end to end and event batch (points 5-6)",
           "http": "HTTP: in-process, 1 and 2 workers, memory per worker (issue #18 point 4)",
@@ -38,10 +38,11 @@ TITLES = {"encoding": "Encoding (point 1)", "search": "Vector search (points 2-4
           "web": "Web app: the search page",
           "schedule": "Scheduling (point 8)",
           "exposure": "Event recommendations: joint lists against independent top-k (issue #17)",
-          "milvus": "Vectors in Milvus beside FAISS: latency and recall by selectivity (issue #19 point 3)"}
+          "milvus": "Vectors in Milvus beside FAISS: latency and recall by selectivity (issue #19 point 3)",
+          "dask": "Batch encoding on Dask: 1 and 2 workers and the scaling law (issue #19 point 2)"}
 # Seconds after which a section is stopped and recorded as failed (about twice its budget).
 TIMEOUTS = {"encoding": 16 * 60, "search": 24 * 60, "suggest": 30 * 60, "learned": 30 * 60, "http": 15 * 60,
-            "web": 8 * 60, "schedule": 60, "exposure": 20 * 60, "milvus": 20 * 60}
+            "web": 8 * 60, "schedule": 60, "exposure": 20 * 60, "milvus": 20 * 60, "dask": 30 * 60}
 QUICK_TIMEOUT = 10 * 60
 # Figures each section must report in a full run; one not reported is listed as missing, never dropped.
 EXPECTED: dict[str, tuple[str, ...]] = {
@@ -56,6 +57,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
                  "synthetic, moderate skew, 2,000: exposure Gini joint - independent",
                  "synthetic, moderate skew, 2,000: joint lists, seconds"),
     "milvus": tuple(f"{p} %: Milvus IVF_FLAT recall@10" for p in ("50", "10", "1", "0.1")),
+    "dask": ("Dask, 1 worker", "Dask, 2 workers", "Dask speed-up, 2 workers / 1 worker",
+             "Amdahl parallel fraction p", "max |Dask - single-process| vector component"),
 }
 
 
