@@ -32,7 +32,7 @@ from matcher.suggestions import (
 )
 from matcher.suggestions import suggest as rank_and_explain
 from matcher.suggestions import suggest_many as rank_and_explain_many
-from service.catalogue.index import Catalogue
+from service.catalogue.index import Catalogue, UnknownProfileError
 
 _BLAS = ThreadpoolController()
 
@@ -83,8 +83,11 @@ def suggest(cat: Catalogue, who: str | Draft, *, k: int = 10, constraints: Const
     graph = cat.graph_state(st)
     constraints = constraints or Constraints()
     if isinstance(who, str):
-        me: Profile | None = cat.profile(who)
-        draft = draft_of(me)  # type: ignore[arg-type]
+        row = st.row_of(who)  # from the state already read (Catalogue.profile would ask the database again)
+        if row is None:
+            raise UnknownProfileError(f"no profile with id {who!r}")
+        me: Profile | None = st.profiles[row]
+        draft = draft_of(st.profiles[row])
         gone = graph.dismissed.get(who, frozenset())
         if gone:
             constraints = replace(constraints, exclude_ids=constraints.exclude_ids | gone)
