@@ -55,7 +55,7 @@ def cluster(workers: int) -> Iterator[Any]:
     from embeddings.dask_encode import connect
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as lc:
+                      dashboard_address="127.0.0.1:0", worker_dashboard_address="127.0.0.1:0") as lc:
         client = connect(lc.scheduler_address)
         try:
             yield client

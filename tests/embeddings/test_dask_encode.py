@@ -12,7 +12,7 @@ import pytest
 from embeddings.dask_encode import DaskClusterError, DaskEncoder, connect, partitions
 from matcher.protocols import Role
 from tests.conftest import FakeEncoder
-from tests.dask_cluster import BUILT, FakeFactory, dask_address
+from tests.dask_cluster import BUILT, LOOPBACK, FakeFactory, dask_address
 
 __all__ = ["dask_address"]
 
@@ -98,7 +98,7 @@ def test_a_dying_worker_is_one_clear_error() -> None:
     from distributed import LocalCluster
 
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+            n_workers=2, threads_per_worker=1, processes=True, **LOOPBACK) as cluster:
         client = connect(cluster.scheduler_address)
         try:
             encoder = DaskEncoder(client, DyingFactory())
