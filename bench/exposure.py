@@ -215,11 +215,11 @@ def service_rows(svc: Any, label: str, sizes: tuple[int, ...]) -> tuple[list[Row
                             expected_meetings=f.expected_meetings, exposure_gini=f.exposure_gini,
                             short_share=f.short_share, top_share=f.top_share, seconds=seconds))
             print(_line(rows[-1]), flush=True)
-        ids, s, cap = score_matrix(svc, eid, k=K)
-        index = {pid: i for i, pid in enumerate(ids)}
+        who, s, cap = score_matrix(svc, eid, k=K)
+        index = {pid: i for i, pid in enumerate(who)}
         lists = {}
         for method, rec in got.items():
-            lists[method] = np.full((len(ids), K), -1, dtype=np.int64)
+            lists[method] = np.full((len(who), K), -1, dtype=np.int64)
             for r in rec.rows:
                 row = lists[method][index[r.participant]]
                 row[int((row >= 0).sum())] = index[r.partner]

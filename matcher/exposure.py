@@ -84,12 +84,13 @@ def probabilities(scores: np.ndarray, model: AcceptanceModel | None = None) -> t
     s = _square(scores)
     model = model or AcceptanceModel.fit(s)
     ok = allowed_pairs(s)
-    send = np.where(ok, model.probability(s), 0.0)
+    p = model.probability(s)  # one pass of exp over the n^2 scores, read both ways
+    send = np.where(ok, p, 0.0)
     known = np.where(np.isfinite(s), s, np.inf)
     lowest = known.min(axis=1)  # each receiver's lowest known score of anyone
     lowest = np.where(np.isfinite(lowest), lowest, model.center)
-    reverse = np.where(np.isfinite(s.T), s.T, lowest[None, :])  # reverse[a, b] = scores[b, a]
-    meet = np.where(ok, send * model.probability(reverse), 0.0)
+    accept = np.where(np.isfinite(s.T), p.T, model.probability(lowest)[None, :])  # p(scores[b, a]) at [a, b]
+    meet = np.where(ok, send * accept, 0.0)
     return send, meet
 
 

@@ -77,6 +77,25 @@ def overflow_marginals(qbar: float, capacity: int, limit: int) -> np.ndarray:
     return out
 
 
+def overflow_marginals_batch(qbar: np.ndarray, capacity: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """:func:`overflow_marginals` of many receivers at once: (R, max(limit)), row r's first ``limit[r]`` cells
+    its marginals (the rest computed as if the limit were higher; callers ignore them)."""
+    qbar = np.asarray(qbar, dtype=np.float64)
+    cap = np.asarray(capacity, dtype=np.int64)
+    rows = len(qbar)
+    width = int(np.max(limit, initial=0))
+    out = np.zeros((rows, width))
+    below = np.zeros((rows, max(1, int(cap.max(initial=0)))))
+    below[:, 0] = 1.0
+    inside = np.arange(below.shape[1])[None, :] < cap[:, None]
+    for j in range(width):
+        out[:, j] = np.where(cap > 0, qbar * np.maximum(0.0, 1.0 - (below * inside).sum(axis=1)), qbar)
+        moved = below * qbar[:, None]
+        below = below * (1.0 - qbar[:, None])
+        below[:, 1:] += moved[:, :-1]
+    return out
+
+
 def surrogate(lists: np.ndarray, meet: np.ndarray, capacity: np.ndarray, qbar: np.ndarray) -> float:
     """``G(L) = sum_{(a, b) shown} q_ab - sum_b h_b(n_b)``: what :func:`flow_lists` maximises."""
     n = meet.shape[0]
@@ -122,25 +141,16 @@ def flow_lists(meet: np.ndarray, capacity: np.ndarray, *, k: int, limits: np.nda
     a_idx, b_idx = np.nonzero(arcs)
     pair_first = len(np.concatenate(tails))
     add(a_idx, n + b_idx, np.ones(len(a_idx)), -np.rint(SCALE * meet[a_idx, b_idx]))
-    t: list[int] = []
-    h: list[int] = []
-    c: list[int] = []
-    w: list[int] = []
-    for b in np.flatnonzero(limits > 0).tolist():
-        free = min(int(capacity[b]), int(limits[b]))
-        if free:
-            t += [n + b]
-            h += [sink]
-            c += [free]
-            w += [0]
-        extra = int(limits[b]) - free
-        if extra:
-            marg = overflow_marginals(float(qbar[b]), int(capacity[b]), int(limits[b]))[free:]
-            t += [n + b] * extra
-            h += [sink] * extra
-            c += [1] * extra
-            w += np.rint(SCALE * marg).astype(np.int64).tolist()
-    add(np.array(t), np.array(h), np.array(c), np.array(w))
+    free = np.minimum(capacity, limits)
+    some = np.flatnonzero(free > 0)
+    add(n + some, np.full(len(some), sink), free[some], np.zeros(len(some)))  # the first c_b askers overflow nothing
+    receivers = np.flatnonzero(limits > free)
+    if receivers.size:
+        marg = overflow_marginals_batch(qbar[receivers], capacity[receivers], limits[receivers])
+        j = np.arange(marg.shape[1])[None, :]
+        extra = (j >= free[receivers][:, None]) & (j < limits[receivers][:, None])  # one unit arc per asker
+        r_idx, _ = np.nonzero(extra)
+        add(n + receivers[r_idx], np.full(len(r_idx), sink), np.ones(len(r_idx)), np.rint(SCALE * marg[extra]))
     flow = SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(np.concatenate(tails), np.concatenate(heads), np.concatenate(caps),
                                               np.concatenate(costs))
@@ -231,7 +241,8 @@ def _indices(arcs: np.ndarray, value: np.ndarray) -> np.ndarray:
 def _start_qbar(meet: np.ndarray, arcs: np.ndarray, limits: np.ndarray) -> np.ndarray:
     """Per receiver: the mean q of its ``limits[b]`` best candidate askers (who a flow would give it)."""
     col = np.where(arcs, meet, -1.0)
-    ranked = -np.sort(-col, axis=0)
+    depth = min(col.shape[0], max(1, int(limits.max(initial=1))))
+    ranked = -np.sort(-np.partition(-col, depth - 1, axis=0)[:depth], axis=0)  # each column's best, in order
     n = meet.shape[0]
     qbar = np.zeros(n)
     for b in range(n):

@@ -117,24 +117,25 @@ def test_flow_equals_the_brute_force_optimum_on_tiny_events(seed: int, n: int, k
     assert surrogate(lists, meet, cap, qbar) == pytest.approx(best, abs=n * k / SCALE * 4)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_joint_lists_come_close_to_the_exact_objectives_optimum_on_tiny_events(seed: int) -> None:
+def test_joint_lists_come_close_to_the_exact_objectives_optimum_on_tiny_events() -> None:
     """The flow optimises the surrogate, the moves after it the exact expected meetings: within 1 % of the
-    optimum (equal to it on seeds 0, 1, 2, 4, 5; 0.8 % below on seed 3, a local optimum of single moves)."""
-    rng = np.random.default_rng(100 + seed)
-    n, k = 5, 2
-    s = rng.normal(size=(n, n)) + 1.5 * rng.normal(size=n)[None, :]
-    np.fill_diagonal(s, np.nan)
-    cap = rng.integers(1, 3, n)
-    lists = joint_lists(s, cap, k=k, exposure_multiple=2.0)
-    _, meet = probabilities(s)
-    _, optimum = brute_force(meet, cap, exposure_limits(cap, 2.0), k, np.full(n, 0.5), exact=True)
-    got = metrics(lists, s, cap, k=k).expected_meetings
-    assert optimum * 0.99 <= got <= optimum + 1e-9
-    flow = metrics(joint_lists(s, cap, k=k, exposure_multiple=2.0, improve=False), s, cap, k=k).expected_meetings
-    assert got >= flow - 1e-12
-    if seed != 3:
-        assert got == pytest.approx(optimum, abs=1e-9)
+    optimum on every event, never below the flow alone, and equal to the optimum on most (6 of these 8 when
+    written; the others are local optima of single moves, 0.6 % below)."""
+    reached = 0
+    for seed in range(8):
+        rng = np.random.default_rng(100 + seed)
+        n, k = 5, 2
+        s = rng.normal(size=(n, n)) + 1.5 * rng.normal(size=n)[None, :]
+        np.fill_diagonal(s, np.nan)
+        cap = rng.integers(1, 3, n)
+        _, meet = probabilities(s)
+        _, optimum = brute_force(meet, cap, exposure_limits(cap, 2.0), k, np.full(n, 0.5), exact=True)
+        got = metrics(joint_lists(s, cap, k=k, exposure_multiple=2.0), s, cap, k=k).expected_meetings
+        flow = metrics(joint_lists(s, cap, k=k, exposure_multiple=2.0, improve=False), s, cap, k=k).expected_meetings
+        assert optimum * 0.99 <= got <= optimum + 1e-9
+        assert got >= flow - 1e-12
+        reached += got >= optimum - 1e-9
+    assert reached >= 5
 
 
 def star_event() -> tuple[np.ndarray, np.ndarray]:
