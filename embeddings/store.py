@@ -209,6 +209,15 @@ def _expired(entry: os.DirEntry[str], current: Path | None, now: float, keep_sec
     return entry.name == MANIFEST or entry.name.endswith((".faiss", ".faiss.ivf"))  # the former single-folder layout
 
 
+def published_manifest(directory: Path) -> Manifest | None:
+    """The manifest of the published folder (one small read), or None: to know its version before mapping it."""
+    try:
+        folder = current_folder(directory)
+        return None if folder is None else Manifest(**json.loads((folder / MANIFEST).read_text()))
+    except Exception:
+        return None
+
+
 def load_published(directory: Path, *, model_id: str, catalogue_version: int, database: str,
                    snapshot_format: int, verify_below: int = VERIFY_BELOW, older: bool = False,
                    **index_params: Any) -> Published | None:

@@ -149,11 +149,12 @@ def changes_since(engine: Engine, version: int) -> tuple[int, list[Profile], lis
     with Session(snapshot(engine)) as s, s.begin():
         row = s.get(MetaRow, VERSION_KEY)
         now = int(row.value) if row else 0
-        changed = [_from_row(r) for r in s.scalars(
-            select(ProfileRow).where(ProfileRow.changed_in > version).order_by(ProfileRow.id))]
+        # sorted here, not by ORDER BY id: with it SQLite scans the primary key instead of the changed_in index
+        changed = sorted((_from_row(r) for r in s.scalars(select(ProfileRow).where(ProfileRow.changed_in > version))),
+                         key=lambda p: p.id)
         written = {p.id for p in changed}
-        deleted = [i for i in s.scalars(select(DeletionRow.id).where(DeletionRow.version > version)
-                                        .order_by(DeletionRow.id)) if i not in written]
+        deleted = sorted(i for i in s.scalars(select(DeletionRow.id).where(DeletionRow.version > version))
+                         if i not in written)
         return now, changed, deleted
 
 

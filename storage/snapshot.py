@@ -75,46 +75,89 @@ _GATHERED_FIELDS = {"ids", "countries", "kinds", "sectors", "partnership_types",
                     "has_view", "items", "text_language"}
 
 
+def runs(source: np.ndarray, split: int) -> list[tuple[int, int]]:
+    """``source`` (n,) as maximal runs ``[lo, hi)`` of consecutive numbers, none crossing ``split``: a splice of a
+    few rows into a large base is a few runs, copied as slices (memcpy) instead of gathered row by row."""
+    if not len(source):
+        return []
+    breaks = np.flatnonzero((np.diff(source) != 1) | (source[1:] == split)) + 1
+    starts = np.concatenate([[0], breaks])
+    ends = np.concatenate([breaks, [len(source)]])
+    return [(int(source[i]), int(source[j - 1]) + 1) for i, j in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def take_runs(base: Sequence[Any] | np.ndarray, delta: Sequence[Any] | np.ndarray, parts: list[tuple[int, int]],
+              split: int) -> np.ndarray | list[Any]:
+    """The rows ``parts`` (runs of :func:`runs`) of ``base`` then ``delta`` (from ``split`` on), concatenated:
+    an array for arrays (the base's dtype), a list for lists."""
+    pieces = [base[lo:hi] if lo < split else delta[lo - split : hi - split] for lo, hi in parts]
+    if isinstance(base, np.ndarray):
+        if not pieces:
+            return base[:0].copy()
+        kinds = {p.dtype.kind for p in pieces if isinstance(p, np.ndarray)}
+        out = np.concatenate([np.asarray(p) for p in pieces])
+        return out if kinds == {"U"} else out.astype(base.dtype, copy=False)
+    return [x for piece in pieces for x in piece]
+
+
+_GATHERED_FIELDS = {"ids", "countries", "kinds", "sectors", "partnership_types", "languages", "language_codes",
+                    "has_view", "items", "text_language"}
+
+
 def gathered_arrays(base: CatalogueArrays, delta: CatalogueArrays, source: np.ndarray
                     ) -> tuple[CatalogueArrays, dict[str, np.ndarray]]:
     """The arrays of rows ``source`` (n,) of ``base`` then ``delta`` (rows ``len(base)..``), equal to
     :meth:`CatalogueArrays.from_profiles` of those profiles, and per item side the units' sources in the same
-    combined numbering (the base's units first). A ``TypeError`` if the arrays have fields this does not know."""
+    combined numbering (the base's units first). A ``TypeError`` if the arrays have fields this does not know.
+    Copies runs of rows as slices (:func:`runs`): 1M rows with a few changed in ~0.1 s, not a gather per row."""
     if {f.name for f in dataclasses.fields(base)} != _GATHERED_FIELDS:
         raise TypeError("CatalogueArrays has fields gathered_arrays does not know")
-
-    def both(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # an empty delta's columns may have another dtype
-        return np.concatenate([a, b if a.dtype.kind == "U" else b.astype(a.dtype, copy=False)])
+    nb = len(base)
+    parts = runs(source, nb)
 
     def rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return both(a, b)[source]
+        return np.asarray(take_runs(a, b, parts, nb))
 
     codes = sorted(set(base.language_codes) | set(delta.language_codes))
-    at = {c: i for i, c in enumerate(codes)}
-    languages = np.zeros((len(base) + len(delta), len(codes)), bool)
-    languages[: len(base), [at[c] for c in base.language_codes]] = base.languages
-    languages[len(base) :, [at[c] for c in delta.language_codes]] = delta.languages
-    languages = languages[source]
-    used = languages.any(axis=0)  # a language nobody speaks any more has no column (as from_profiles)
+    if tuple(codes) == base.language_codes:
+        languages = rows(base.languages, _widen(delta.languages, delta.language_codes, codes))
+    else:
+        languages = rows(_widen(base.languages, base.language_codes, codes),
+                         _widen(delta.languages, delta.language_codes, codes))
+    used = np.asarray(languages.any(axis=0), bool)  # a language nobody speaks any more has no column (as from_profiles)
     units: dict[str, np.ndarray] = {}
     items: dict[str, UnitLayout] = {}
-    for side, layout in base.items.items():
-        start = np.concatenate([layout.start[:-1], delta.items[side].start + layout.start[-1]])
-        units[side] = UnitLayout(owner=np.zeros(0, np.int64), start=start).units_of(source)[0]
-        items[side] = UnitLayout.from_counts((start[1:] - start[:-1])[source])
     text_language = {"overall": rows(base.text_language["overall"], delta.text_language["overall"])}
-    for side in units:
+    for side, layout in base.items.items():
+        ub, dstart = int(layout.start[-1]), delta.items[side].start
+        unit_parts = [(int(layout.start[lo]), int(layout.start[hi])) if lo < nb
+                      else (ub + int(dstart[lo - nb]), ub + int(dstart[hi - nb])) for lo, hi in parts]
+        unit_parts = [(lo, hi) for lo, hi in unit_parts if hi > lo]
+        units[side] = (np.concatenate([np.arange(lo, hi) for lo, hi in unit_parts]) if unit_parts
+                       else np.zeros(0, np.int64)).astype(np.int64)
+        counts = rows(np.diff(layout.start), np.diff(dstart))
+        items[side] = UnitLayout.from_counts(counts)
         key = f"{side}_items"
-        text_language[key] = both(base.text_language[key], delta.text_language[key])[units[side]]
+        text_language[key] = np.asarray(take_runs(base.text_language[key], delta.text_language[key], unit_parts, ub))
     arrays = CatalogueArrays(
         ids=rows(base.ids, delta.ids), countries=rows(base.countries, delta.countries),
-        kinds=rows(base.kinds, delta.kinds),
-        sectors=rows(base.sectors, delta.sectors), partnership_types=rows(base.partnership_types,
-                                                                          delta.partnership_types),
-        languages=languages[:, used], language_codes=tuple(c for c, u in zip(codes, used, strict=True) if u),
+        kinds=rows(base.kinds, delta.kinds), sectors=rows(base.sectors, delta.sectors),
+        partnership_types=rows(base.partnership_types, delta.partnership_types),
+        languages=languages if used.all() else languages[:, used],
+        language_codes=tuple(c for c, u in zip(codes, used.tolist(), strict=True) if u),
         has_view={v: rows(base.has_view[v], delta.has_view[v]) for v in base.has_view},
         items=items, text_language=text_language)
     return arrays, units
+
+
+def _widen(matrix: np.ndarray, codes: Sequence[str], wanted: Sequence[str]) -> np.ndarray:
+    """The language matrix over ``codes`` as one over ``wanted`` (a superset), zeros in the new columns."""
+    if tuple(codes) == tuple(wanted):
+        return matrix
+    at = {c: i for i, c in enumerate(wanted)}
+    out = np.zeros((len(matrix), len(wanted)), bool)
+    out[:, [at[c] for c in codes]] = matrix
+    return out
 
 
 def records_of(profiles: Sequence[Profile]) -> dict[str, np.ndarray]:

@@ -49,13 +49,17 @@ def splice(*, profiles: Sequence[Profile], arrays: CatalogueArrays, names: Seque
         return None
     ids = arrays.ids
     touched = np.array(sorted({p.id for p in changed} | set(deleted)), dtype=str)
-    keep = np.ones(n, bool)
+    removed = np.zeros(0, np.int64)
     if len(touched) and n:
         at = np.minimum(np.searchsorted(ids, touched), n - 1)
-        keep[at[ids[at] == touched]] = False
-    kept = np.flatnonzero(keep)
-    delta_ids = np.array([p.id for p in changed], dtype=str)
-    source = np.insert(kept, np.searchsorted(ids[kept], delta_ids), n + np.arange(len(changed)))
+        removed = np.unique(at[ids[at] == touched])
+    keep = np.ones(n, bool)
+    keep[removed] = False
+    # where each new row goes among the kept ones: its place among all base rows less the removed before it
+    place = np.searchsorted(ids, np.array([p.id for p in changed], dtype=str))
+    place -= np.searchsorted(removed, place)
+    source = np.insert(np.flatnonzero(keep), place, n + np.arange(len(changed)))
+    parts = snapshot.runs(source, n)
     try:
         new_arrays, units = snapshot.gathered_arrays(arrays, CatalogueArrays.from_profiles(changed), source)
     except TypeError:  # CatalogueArrays grew a field this does not know: reload in full
@@ -70,7 +74,7 @@ def splice(*, profiles: Sequence[Profile], arrays: CatalogueArrays, names: Seque
     if isinstance(profiles, snapshot.LazyProfiles):
         new_profiles: Sequence[Profile] = profiles.gathered(source, changed)
     else:
-        new_profiles = [profiles[c] if c < n else changed[c - n] for c in source.tolist()]
-    new_names = np.array(list(names) + [p.name for p in changed], dtype=object)[source].tolist()
+        new_profiles = list(snapshot.take_runs(list(profiles), list(changed), parts, n))
+    new_names = list(snapshot.take_runs(list(names), [p.name for p in changed], parts, n))
     return Spliced(profiles=new_profiles, arrays=new_arrays, names=new_names, indexes=new_indexes,
                    delta_rows=len(changed))

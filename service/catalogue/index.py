@@ -16,7 +16,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from embeddings.index_faiss import FaissIndex
-from embeddings.store import Published, load_indexes, load_published, save_indexes, verify
+from embeddings.store import Published, load_indexes, load_published, published_manifest, save_indexes, verify
 from matcher.constraints import ITEM_SIDES, CatalogueArrays
 from matcher.errors import NotFoundError
 from matcher.profile import VIEWS, Profile
@@ -152,9 +152,11 @@ class Catalogue:
 
     def _splice(self) -> State | None:
         base = self._base
-        newer = self._published(repo.catalogue_version(self.engine), older=True)
-        if newer is not None and (base is None or newer.version > base.version):
-            base = self._base = newer
+        peek = published_manifest(self.index_dir)  # map a newer published base only (a compaction's)
+        if peek is not None and (base is None or peek.catalogue_version > base.version):
+            newer = self._published(repo.catalogue_version(self.engine), older=True)
+            if newer is not None and (base is None or newer.version > base.version):
+                base = self._base = newer
         if base is None:
             return None
         version, changed, deleted = repo.changes_since(self.engine, base.version)
