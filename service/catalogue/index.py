@@ -4,6 +4,7 @@ the derived per-view indexes, kept in step with the database across processes. T
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import threading
@@ -182,7 +183,13 @@ class Catalogue:
         its snapshot, so that processes map it instead of splicing an ever larger delta. Runs without the lock
         (the state is immutable); other processes pick it up at their next version change."""
         st = st or self.state()
-        self._save(st, dict(st.indexes), must_save=True)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        with (self.index_dir / ".compact.lock").open("a") as lock:
+            try:  # one compaction per machine at a time: N workers past the threshold write one copy, not N
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            self._save(st, dict(st.indexes), must_save=True)
 
     def _compact_soon(self, st: State) -> None:
         """:meth:`compact` in a background thread, one at a time per process."""
