@@ -69,6 +69,49 @@ def memory_bandwidth(x: np.ndarray) -> float:
     return x.nbytes / best
 
 
+# (label, file, function) whose cumulative time the profile note gives, as a share of Catalogue.suggest
+PROFILED = (
+    ("database (version checks, graph state, cached query vectors)", "service/catalogue/index.py", "state"),
+    ("", "service/catalogue/index.py", "graph_state"),
+    ("", "service/catalogue/index.py", "vectors"),
+    ("rank", "matcher/ranking.py", "rank"),
+    ("candidate_pool", "matcher/candidates.py", "candidate_pool"),
+    ("int8 product", "embeddings/prescan.py", "approximate"),
+    ("bucket tops and exact re-score", "embeddings/prescan.py", "top_units"),
+    ("float64 re-scores (calibration, components)", "matcher/similarity.py", "scores"),
+    ("score_rows", "matcher/scoring.py", "score_rows"),
+    ("explanations and the rest of matcher.suggestions.suggest", "matcher/suggestions.py", "suggest"),
+)
+
+
+def profile(suggest: Any, cat: Any, ids: list[str]) -> str:
+    """Where the time of ``suggest(cat, id)`` goes over ``ids`` (cProfile, cumulative shares)."""
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    for pid in ids:
+        suggest(cat, pid, k=10)
+    prof.disable()
+    cumulative: dict[tuple[str, str], float] = {}
+    for (path, _, name), row in pstats.Stats(prof).stats.items():  # type: ignore[attr-defined]
+        for _, file, function in (*PROFILED, ("", "service/catalogue/suggestions.py", "suggest")):
+            if path.endswith(file) and name == function:
+                cumulative[(file, function)] = cumulative.get((file, function), 0.0) + row[3]
+    total = cumulative.get(("service/catalogue/suggestions.py", "suggest"), 0.0) or 1.0
+    shares = {(file, function): 100 * cumulative.get((file, function), 0.0) / total for _, file, function in PROFILED}
+    database = sum(shares[(f, n)] for _, f, n in PROFILED[:3])
+    explain = shares[("matcher/suggestions.py", "suggest")] - shares[("matcher/ranking.py", "rank")]
+    top = shares[("embeddings/prescan.py", "top_units")] - shares[("embeddings/prescan.py", "approximate")]
+    parts = [f"{PROFILED[0][0]} {database:.0f} %"]
+    for label, file, function in PROFILED[3:-1]:
+        value = top if function == "top_units" else shares[(file, function)]
+        parts.append(f"{label} {value:.0f} %")
+    parts.append(f"{PROFILED[-1][0]} {explain:.0f} %")
+    return f"cProfile of {len(ids)} suggests, share of Catalogue.suggest: " + ", ".join(parts)
+
+
 def worker(db: Path, *, queries: int, event: int) -> dict[str, Any]:
     """Load the catalogue, measure its memory, time ``queries`` suggestions (and the event batch)."""
     import faiss
@@ -113,6 +156,7 @@ def worker(db: Path, *, queries: int, event: int) -> dict[str, Any]:
         suggest(cat, pid, k=10)
         times.append(time.perf_counter() - t0)
     out["p50_ms"], out["p99_ms"] = 1000 * percentile(times, 50), 1000 * percentile(times, 99)
+    out["profile"] = profile(suggest, cat, ids[WARMUP : WARMUP + 20])
     # today's path on a sample of the same profiles: its latency, and whether the lists are the same
     same, reference_times = 0, []
     sample = ids[WARMUP : WARMUP + REFERENCE_QUERIES]
@@ -183,7 +227,7 @@ def run(*, quick: bool, sizes: tuple[int, ...] | None = None) -> list[Figure]:
                    target=p50_target, note=f"{QUERIES} stored profiles, k=10, three channels, full explanations; "
                                            f"{limits}"),
             Figure(section=SECTION, name=f"suggest p99, N={n:,}", value=round(res["p99_ms"], 1), unit="ms",
-                   target=p99_target),
+                   target=p99_target, note=res["profile"]),
             Figure(section=SECTION, name=f"suggest p50 / int8 memory-traffic limit, N={n:,}",
                    value=round(res["p50_ms"] / limit8, 2), unit="x",
                    note=f"float32 limit {limit32:.1f} ms: p50 / float32 limit {res['p50_ms'] / limit32:.2f}x"),
