@@ -208,8 +208,9 @@ class LazyProfiles(Sequence[Profile]):
     def __getitem__(self, index: slice) -> Sequence[Profile]: ...
 
     def __getitem__(self, index: int | slice) -> Profile | Sequence[Profile]:
-        if isinstance(index, slice):
-            return [self._decode(r) for r in range(len(self))[index]]
+        if isinstance(index, slice):  # a view, decoded as it is read (a page of a 1M catalogue decodes a page)
+            rows = np.arange(len(self))[index] if self._source is None else self._source[index]
+            return LazyProfiles(self._records, self._offsets, source=rows, delta=self._delta)
         n = len(self)
         row = int(index) + n if int(index) < 0 else int(index)
         if not 0 <= row < n:

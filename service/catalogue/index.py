@@ -342,6 +342,7 @@ class Catalogue:
             st = self.state(with_index=False)
             self._state = State(version=st.version, profiles=st.profiles, arrays=st.arrays, names=st.names,
                                 indexes=self._build_indexes(st, must_save=True))
+            self._base = self._state
             self.rebuilt = True
 
     def refresh_after_write(self) -> None:
