@@ -149,8 +149,8 @@ def flow_lists(meet: np.ndarray, capacity: np.ndarray, *, k: int, limits: np.nda
     receivers = np.flatnonzero(limits > free)
     if receivers.size:
         marg = overflow_marginals_batch(qbar[receivers], capacity[receivers], limits[receivers])
-        j = np.arange(marg.shape[1])[None, :]
-        extra = (j >= free[receivers][:, None]) & (j < limits[receivers][:, None])  # one unit arc per asker
+        place = np.arange(marg.shape[1])[None, :]
+        extra = (place >= free[receivers][:, None]) & (place < limits[receivers][:, None])  # a unit arc per asker
         r_idx, _ = np.nonzero(extra)
         add(n + receivers[r_idx], np.full(len(r_idx), sink), np.ones(len(r_idx)), np.rint(SCALE * marg[extra]))
     flow = SimpleMinCostFlow()
