@@ -15,12 +15,13 @@ import gc
 import hashlib
 import math
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
-from distributed import Client, Worker, WorkerPlugin, as_completed, get_worker
+from distributed import Client, Worker, WorkerPlugin, get_worker
 
 from matcher.errors import CcimatchError
 from matcher.protocols import Encoder, Role
@@ -28,6 +29,9 @@ from matcher.protocols import Encoder, Role
 PARTS_PER_WORKER = 4  # partitions per worker and job
 MIN_PART, MAX_PART = 32, 1024  # texts per partition
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler before giving up
+NO_WORKER_TIMEOUT = 60.0  # seconds a job waits with no worker (time for a lost one to be replaced)
+POLL = 1.0  # seconds between checks of the cluster while a job runs
+TICK = 0.02  # seconds between looks at the futures' states
 
 
 class DaskClusterError(CcimatchError, RuntimeError):
@@ -124,11 +128,7 @@ def gather(client: Client, futures: Sequence[Any], *, what: str, show_progress: 
     """Every future's result in order, or one :class:`DaskClusterError` naming the partition that failed (a
     worker that died, or the error it raised); the other futures are cancelled."""
     try:
-        if show_progress:
-            from tqdm import tqdm
-
-            for _ in tqdm(as_completed(futures), total=len(futures), desc=what, unit="part"):
-                pass
+        _wait(client, futures, what=what, show_progress=show_progress)
         return list(client.gather(list(futures)))
     except CcimatchError:
         client.cancel(list(futures))
@@ -141,6 +141,44 @@ def gather(client: Client, futures: Sequence[Any], *, what: str, show_progress: 
             raise DaskClusterError(f"{what}: a Dask worker died{where}; nothing was written") from None
         raise DaskClusterError(f"{what}: failed on the Dask cluster{where}: {_reason(exc)}; nothing was written"
                                ) from None
+
+
+def _wait(client: Client, futures: Sequence[Any], *, what: str, show_progress: bool) -> None:
+    """Until every future is done or one failed; a :class:`DaskClusterError` when the scheduler is lost or no
+    worker is left for ``NO_WORKER_TIMEOUT`` seconds (Dask itself would wait for one forever). A worker that
+    dies is replaced by Dask's nanny and its partition run again, up to Dask's ``allowed-failures``."""
+    pending = set(futures)
+    bar = None
+    if show_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(pending), desc=what, unit="part")
+    alone_since: float | None = None
+    checked = time.monotonic()
+    try:
+        while pending:
+            time.sleep(TICK)
+            done = {f for f in pending if f.done()}  # the client's own state: no round trip
+            pending -= done
+            if bar is not None:
+                bar.update(len(done))
+            if any(f.status == "error" for f in done):
+                return  # gathering raises it
+            if time.monotonic() - checked < POLL:
+                continue
+            checked = time.monotonic()
+            if client.status != "running":
+                raise DaskClusterError(f"{what}: lost the connection to the Dask scheduler; nothing was written")
+            if client.scheduler_info(n_workers=-1)["workers"]:
+                alone_since = None
+            elif alone_since is None:
+                alone_since = time.monotonic()
+            elif time.monotonic() - alone_since > NO_WORKER_TIMEOUT:
+                raise DaskClusterError(f"{what}: no Dask worker left for {NO_WORKER_TIMEOUT:g} s; nothing was "
+                                       "written")
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def partitions(n: int, workers: int) -> list[slice]:

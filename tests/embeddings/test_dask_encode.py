@@ -1,14 +1,18 @@
 """Encoding on a Dask cluster gives the single-process vectors, in order, loading the encoder once per worker;
-an unreachable scheduler or a dying worker is one clear error."""
+an unreachable scheduler, a worker's error, a worker dying again and again or no worker left is one clear
+error."""
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Sequence
 
 import numpy as np
 import pytest
 
+import embeddings.dask_encode as dask_encode
 from embeddings.dask_encode import DaskClusterError, DaskEncoder, connect, partitions
 from matcher.protocols import Role
 from tests.conftest import FakeEncoder
@@ -94,6 +98,8 @@ class DyingFactory(FakeFactory):
 
 
 def test_a_dying_worker_is_one_clear_error() -> None:
+    """A partition whose worker dies is run again on another (Dask's allowed-failures, 3 by default: 0 here,
+    so the first death is final); then the job fails in one line."""
     import dask
     from distributed import LocalCluster
 
@@ -104,5 +110,33 @@ def test_a_dying_worker_is_one_clear_error() -> None:
             encoder = DaskEncoder(client, DyingFactory())
             with pytest.raises(DaskClusterError, match=r"a Dask worker died.*nothing was written"):
                 encoder.encode(["we die here", *TEXTS], role="passage")
+        finally:
+            client.close()
+
+
+class SlowEncoder(FakeEncoder):
+    def encode(self, texts: Sequence[str], *, role: Role, show_progress: bool = False) -> np.ndarray:
+        time.sleep(2)
+        return super().encode(texts, role=role)
+
+
+class SlowFactory(FakeFactory):
+    def __call__(self) -> FakeEncoder:
+        return SlowEncoder()
+
+
+def test_losing_every_worker_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dask would wait for a worker forever; the job gives up after NO_WORKER_TIMEOUT."""
+    from distributed import LocalCluster
+
+    monkeypatch.setattr(dask_encode, "NO_WORKER_TIMEOUT", 0.5)
+    monkeypatch.setattr(dask_encode, "POLL", 0.1)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, **LOOPBACK) as cluster:
+        client = connect(cluster.scheduler_address)
+        try:
+            encoder = DaskEncoder(client, SlowFactory())
+            threading.Timer(0.5, cluster.scale, args=(0,)).start()
+            with pytest.raises(DaskClusterError, match=r"no Dask worker left for 0\.5 s; nothing was written"):
+                encoder.encode(TEXTS, role="passage")
         finally:
             client.close()
