@@ -38,6 +38,7 @@ from embeddings.index_faiss import FaissIndex, write_flat
 from matcher.protocols import VectorIndex
 
 MANIFEST = "manifest.json"
+VERIFIED = ".verified"  # in a version folder: its checksums were compared and matched (by any process)
 POINTER = "CURRENT"  # names the published version folder
 KEEP_SECONDS = 60.0  # a superseded version stays this long: a process that just read the pointer can open it
 VERIFY_BELOW = 256 << 20  # folders smaller than this have their checksums compared at load (~0.5 s at most)
@@ -219,7 +220,7 @@ def published_manifest(directory: Path) -> Manifest | None:
 
 
 def load_published(directory: Path, *, model_id: str, catalogue_version: int, database: str,
-                   snapshot_format: int, verify_below: int = VERIFY_BELOW, older: bool = False,
+                   snapshot_format: int, verify_below: int | None = None, older: bool = False,
                    **index_params: Any) -> Published | None:
     """The published indexes and snapshot if they were saved from this database (its identity) at this
     catalogue version (``older``: at this version or before it) for this model, memory-mapped; None otherwise
@@ -227,7 +228,8 @@ def load_published(directory: Path, *, model_id: str, catalogue_version: int, da
     the write's own transaction), so the same database at the same version holds the same profiles: nothing
     else needs reading to trust the files.
 
-    Sizes are always checked; checksums only when the folder holds fewer than ``verify_below`` bytes (else
+    Sizes are always checked; checksums only when the folder holds fewer than ``verify_below`` bytes (default
+    :data:`VERIFY_BELOW`; else
     ``verified`` is false and the caller runs :func:`verify` in the background: hashing the ~10 GB of a 1M
     catalogue takes longer than the start-up target)."""
     try:
@@ -246,9 +248,10 @@ def load_published(directory: Path, *, model_id: str, catalogue_version: int, da
         if indexes is None or len(names) != manifest.rows:
             return None
         total = sum(int(m.get("bytes", 0)) for m in manifest.files.values()) + sum(snap["files"].values())
-        verified = total < verify_below
-        if verified and not verify(folder, manifest):
+        verify_below = VERIFY_BELOW if verify_below is None else verify_below
+        if total < verify_below and not verify(folder, manifest):
             return None
+        verified = total < verify_below or (folder / VERIFIED).is_file()
         return Published(manifest=manifest, folder=folder, indexes=indexes, columns=columns, names=names,
                          verified=verified)
     except Exception:  # not loadable is an answer, never an error
@@ -275,6 +278,12 @@ def _load(directory: Path, *, model_id: str, ids: list[str], catalogue_version: 
             or manifest.rows != len(ids) or manifest.ids_sha256 != ids_checksum(ids)):
         return None
     return _open_indexes(folder, manifest, check_sha=True, **index_params)  # the slow path anyway: reads every profile
+
+
+def mark_verified(folder: Path) -> None:
+    """Record that ``folder``'s checksums matched, so the other processes of the machine skip hashing it."""
+    with contextlib.suppress(OSError):
+        (folder / VERIFIED).touch()
 
 
 def verify(folder: Path, manifest: Manifest) -> bool:

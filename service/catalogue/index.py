@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
+from embeddings import store
 from embeddings.index_faiss import FaissIndex
-from embeddings.store import Published, load_indexes, load_published, published_manifest, save_indexes, verify
+from embeddings.store import Published, load_indexes, load_published, published_manifest, save_indexes
 from matcher.constraints import ITEM_SIDES, CatalogueArrays
 from matcher.errors import NotFoundError
 from matcher.profile import VIEWS, Profile
@@ -228,13 +229,14 @@ class Catalogue:
     def _verify(self, found: Published, st: State) -> None:
         """Compare the checksums of a large published folder after serving from it: on a mismatch (a damaged
         disk) the state is dropped and the next call reloads from the database and publishes afresh."""
-        if verify(found.folder, found.manifest):
+        if store.verify(found.folder, found.manifest):
+            store.mark_verified(found.folder)
             return
         log.error("the published index %s does not match its checksums; rebuilding from the database", found.folder)
         with self.lock:
             self._damaged.add(found.folder)
-            if self._state is st:
-                self._state = None
+            if self._state is st or self._base is st:  # the state, or the base the current state was spliced on
+                self._state = self._base = None
 
     @property
     def database_uid(self) -> str:

@@ -183,3 +183,29 @@ def test_nothing_is_served_from_a_manifest_that_does_not_match(tmp_db: str, tmp_
     reader = open_catalogue(tmp_db)
     st = reader.state(with_index=False)
     assert not isinstance(st.profiles, LazyProfiles) and len(st.profiles) == 20
+
+
+def test_a_large_folder_is_served_at_once_and_dropped_when_its_checksums_do_not_match(
+        tmp_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from embeddings import store
+
+    cat = open_catalogue(tmp_db)
+    ingest_all(cat, random_records(20, seed=8))
+    cat.state()
+    folder = current_folder(cat.index_dir)
+    assert folder is not None
+    path = folder / "offers.faiss"
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF  # same size: only a checksum sees it
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(store, "VERIFY_BELOW", 0)  # every folder is "large": checked in the background
+    reader = open_catalogue(tmp_db)
+    assert isinstance(reader.state().profiles, LazyProfiles)  # served at once, from the mapped files
+    for thread in threading.enumerate():
+        if thread.name == "ccimatch-verify":
+            thread.join()
+    st = reader.state()
+    assert reader.rebuilt and not isinstance(st.profiles, LazyProfiles) and len(st.profiles) == 20
+    assert not (folder / store.VERIFIED).exists()
