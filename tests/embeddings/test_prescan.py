@@ -54,3 +54,24 @@ def test_built_once_per_index_and_only_for_faiss(index: FaissIndex) -> None:
     assert prescan_of(index) is prescan_of(index)
     assert prescan_of(ExactIndex(index.vectors(np.arange(10)))) is None
     assert set(prescans({"overall": index, "needs_items": index, "offers": index})) == {"overall", "needs_items"}
+
+
+def test_a_component_clipped_by_a_sampled_scale_only_widens_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scale comes from a sample of rows; a row outside it with a larger component is clipped, and the
+    bound (measured after clipping) still holds, so the best units are still exact."""
+    import embeddings.prescan as prescan
+
+    monkeypatch.setattr(prescan, "CHUNK", 64)  # a sample of 64 rows, quantised 64 at a time
+    rng = np.random.default_rng(9)
+    x = _unit(rng.normal(size=(1000, 384)))
+    spikes = [100, 300, 700]  # not among the 64 sampled rows (every 999/63-th)
+    x[spikes] = _unit(np.eye(384)[:3] + 0.01 * rng.normal(size=(3, 384)))  # a component near 1: clipped
+    index = FaissIndex(x, threads=2, min_shard_rows=64)
+    pre = Int8Prescan.build(index)
+    assert pre.residual > 0.3  # the spikes were clipped
+    queries = np.vstack([x[spikes[:2]], _unit(rng.normal(size=(1, 384)))])
+    approx, bound = pre.approximate(queries)
+    assert (np.abs(approx - index.scores(queries)) <= bound[:, None]).all()
+    cols = np.arange(len(x))
+    np.testing.assert_array_equal(pre.top_units(queries, 10, [cols])[0],
+                                  top_k_columns(index.scores(queries), 10, cols)[1])
