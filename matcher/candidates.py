@@ -12,9 +12,16 @@ pairs: spreads of small cross-language buckets are narrow and inflate weak match
 retrieved per language bucket too, so translations are never crowded out: each channel's units are
 scored once against every query (:meth:`VectorIndex.scores`) and each bucket's best taken from those
 scores, the same units and scores as one filtered search per bucket, which is used instead when few
-units are allowed (``RankingParams.single_pass_fraction``). The calibration depends
+units are allowed (``RankingParams.single_pass_fraction``), or by a :class:`Prescan` (an int8 pass and an
+exact re-score, :mod:`embeddings.prescan`; the same units). The calibration depends
 only on the query and the filter, not on which candidates were merged, so an exhaustive re-ranking
 of every eligible row uses exactly the same scale (see tests).
+
+Per channel the work is vectorised (issue 18): one stable sort groups the allowed units by bucket, and the
+background samples and the units found are re-scored in float64 in one gather instead of two per bucket
+(the previous form is kept as :mod:`matcher.ranking_reference`; tests/matcher/test_ranking_fast.py checks
+both give the same rows and scores). Under load on the 10k synthetic catalogue: 59 ms p50 against 77 ms for
+the previous path, same lists (``python -m bench --only suggest --quick``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ The steps live in one module each, re-exported here (``from matcher.ranking impo
 - :mod:`matcher.candidates`: candidates per channel and language bucket, and the per-language calibration;
 - :mod:`matcher.scoring`: the components and their fusion (the score formula is documented there);
 - :mod:`matcher.diversity`: a cap per country, no near-duplicates;
-- this module: :func:`rank`, which runs them in that order.
+- this module: :func:`rank`, which runs them in that order;
+- :mod:`matcher.ranking_reference`: the retrieval and scoring before they were vectorised (``rank(reference=True)``),
+  the reference the tests compare the fast path with.
 """
 
 from __future__ import annotations
