@@ -321,11 +321,12 @@ class FaissIndex:
     @classmethod
     def load(cls, path: Path, *, mmap: bool = True, **kwargs: Any) -> FaissIndex:
         """The index saved at ``path``. With ``mmap`` (the default) the stored vectors are not read but
-        memory-mapped (FAISS ``IO_FLAG_MMAP_IFC``): opening costs milliseconds whatever the size, and every
+        memory-mapped (FAISS ``IO_FLAG_MMAP_IFC``; an IVF index's lists ``IO_FLAG_MMAP``): opening costs
+        milliseconds whatever the size, and every
         process mapping the same file shares one copy in the page cache. The file must then stay unchanged
         while it is open (the index store never rewrites a published file)."""
-        ivf_path = path.with_name(path.name + ".ivf")
-        ivf = faiss.read_index(str(ivf_path)) if ivf_path.is_file() else None
+        ivf_path = path.with_name(path.name + ".ivf")  # its lists mapped too (OnDiskInvertedLists): same results
+        ivf = faiss.read_index(str(ivf_path), faiss.IO_FLAG_MMAP if mmap else 0) if ivf_path.is_file() else None
         flags = faiss.IO_FLAG_MMAP_IFC if mmap else 0
         index = cls(_index=faiss.read_index(str(path), flags), _ivf=ivf, **kwargs)
         index.source = path
