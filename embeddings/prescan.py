@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -40,6 +41,8 @@ import faiss
 import numpy as np
 
 from embeddings.index_faiss import FaissIndex, _run, default_threads
+
+log = logging.getLogger("ccimatch.prescan")
 
 CHUNK = 65_536  # rows quantised at a time when building the codes
 SHARD = 131_072  # rows per int8 product (shards run side by side in FAISS's scan pool)
@@ -188,15 +191,24 @@ def _one_torch_thread() -> Iterator[None]:
 _built: dict[int, tuple[weakref.ref[FaissIndex], int, Int8Prescan]] = {}
 
 
-def prescan_of(index: object) -> Int8Prescan | None:
+def prescan_of(index: object, *, wait: bool = True) -> Int8Prescan | None:
     """The pre-scan of a :class:`FaissIndex` (built on first use, then kept while the index lives and keeps its
-    length), or None for any other index (it is then scanned in float32 as before)."""
+    length), or None for any other index (it is then scanned in float32 as before). With ``wait=False`` a
+    pre-scan not built yet is None and is built in a background thread, so no request waits for it (the
+    float32 pass gives the same result meanwhile)."""
     if not isinstance(index, FaissIndex) or not len(index):
         return None
     key = id(index)
     found = _built.get(key)
     if found is not None and found[0]() is index and found[1] == len(index):
         return found[2]
+    if not wait:
+        with _pending_lock:
+            if key not in _pending:
+                _pending.add(key)
+                threading.Thread(target=_build_aside, args=(index, key), name="ccimatch-prescan",
+                                 daemon=True).start()
+        return None
     with _lock:
         found = _built.get(key)
         if found is not None and found[0]() is index and found[1] == len(index):
@@ -206,11 +218,25 @@ def prescan_of(index: object) -> Int8Prescan | None:
         return built
 
 
-def prescans(indexes: Mapping[str, object]) -> dict[str, Int8Prescan]:
-    """The pre-scans of the indexes suggestions scan (those that have one)."""
+_pending_lock = threading.Lock()
+_pending: set[int] = set()
+
+
+def _build_aside(index: FaissIndex, key: int) -> None:
+    try:
+        prescan_of(index)
+    except Exception:  # a failed build leaves the float32 pass in use; the next request tries again
+        log.exception("could not build the int8 pre-scan of an index of %s rows", len(index))
+    finally:
+        with _pending_lock:
+            _pending.discard(key)
+
+
+def prescans(indexes: Mapping[str, object], *, wait: bool = True) -> dict[str, Int8Prescan]:
+    """The pre-scans of the indexes suggestions scan (those that have one; see :func:`prescan_of` for ``wait``)."""
     out = {}
     for target in TARGETS:
-        found = prescan_of(indexes[target]) if target in indexes else None
+        found = prescan_of(indexes[target], wait=wait) if target in indexes else None
         if found is not None:
             out[target] = found
     return out

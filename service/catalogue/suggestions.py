@@ -77,7 +77,8 @@ def suggest(cat: Catalogue, who: str | Draft, *, k: int = 10, constraints: Const
     A stored profile is ranked by the saved ranking model when one is usable (:mod:`.graph_state`), never
     suggested the partners it marked ``not_relevant`` after a meeting, and told the relationships it shares with
     each candidate; a draft has no relationships, so it is ranked by the weighted mean. Candidates come from the
-    int8 pre-scan (:mod:`embeddings.prescan`; the same result as a float32 pass); ``reference`` ranks by the path
+    int8 pre-scan (:mod:`embeddings.prescan`; the same result as a float32 pass, which serves until the pre-scan of
+    a new index is built in the background); ``reference`` ranks by the path
     before it instead (no pre-scan, one bucket at a time: :mod:`matcher.ranking_reference`), for comparison."""
     st = cat.state()
     graph = cat.graph_state(st)
@@ -101,8 +102,8 @@ def suggest(cat: Catalogue, who: str | Draft, *, k: int = 10, constraints: Const
                                 allow_same_country=allow_same_country, shared_language=shared_language,
                                 prefer_countries=prefer_countries, params=params, exhaustive=exhaustive,
                                 learned=graph.learned if me is not None else None, relations=graph.relations,
-                                ranking_note=graph.note, prescan=None if reference else prescans(st.indexes),
-                                reference=reference)
+                                ranking_note=graph.note, reference=reference,
+                                prescan=None if reference else prescans(st.indexes, wait=False))
 
 
 def suggest_many(cat: Catalogue, ids: Sequence[str], *, k: int | Mapping[str, int] = 10,

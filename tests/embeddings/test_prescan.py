@@ -75,3 +75,16 @@ def test_a_component_clipped_by_a_sampled_scale_only_widens_the_bound(monkeypatc
     cols = np.arange(len(x))
     np.testing.assert_array_equal(pre.top_units(queries, 10, [cols])[0],
                                   top_k_columns(index.scores(queries), 10, cols)[1])
+
+
+def test_without_waiting_the_first_call_builds_aside() -> None:
+    import time
+
+    index = FaissIndex(_unit(np.random.default_rng(11).normal(size=(500, 384))), threads=1)
+    assert prescan_of(index, wait=False) is None  # not built yet: the caller scans in float32 meanwhile
+    for _ in range(600):
+        found = prescan_of(index, wait=False)
+        if found is not None:
+            break
+        time.sleep(0.1)
+    assert found is not None and found is prescan_of(index)
