@@ -42,7 +42,7 @@ from pathlib import Path
 from bench import common
 from bench.common import RUNS, Figure
 from bench.http_profile import profile_server, summarise_profile
-from bench.http_servers import InProcess, Server, Window, catalogue, memory, runner, taskset
+from bench.http_servers import InProcess, Server, Window, catalogue, get, memory, runner, taskset
 
 __all__ = ["HttpParams", "Window", "figures", "ratios", "run", "summarise_profile"]
 
@@ -113,8 +113,16 @@ def locust_window(server: Server, mode: str, round_: int, seconds: float, workdi
     with stats.open(encoding="utf-8") as handle:
         row = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
     return Window(mode=mode, round=round_, requests=int(row["Request Count"]), failures=int(row["Failure Count"]),
-                  rps=float(row["Requests/s"]), p50_ms=float(row["50%"]), p99_ms=float(row["99%"]),
+                  rps=float(row["Requests/s"]), p50_ms=_number(row["50%"]), p99_ms=_number(row["99%"]),
                   server_cores=server_cpu / wall, loadgen_cores=loadgen_cpu / wall)
+
+
+def _number(text: str) -> float:
+    """A locust statistic; "N/A" (no request finished in the window) is NaN."""
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
 
 
 # --- the benchmark ----------------------------------------------------------------------------------------
@@ -150,6 +158,9 @@ def measure(params: HttpParams) -> tuple[list[Window], dict[str, object]]:
                     return locust_window(one, mode, round_, seconds, workdir, cpus=far, **load)
                 return locust_window(two, mode, round_, seconds, workdir, cpus=None, **load)
 
+            for server in (one, two):  # the first requests build caches (graph state, calibration): untimed
+                for pid in sample[:4]:
+                    get(f"{server.url}/profiles/{pid}/suggestions", timeout=600)
             for mode in MODES:  # warm-up, discarded
                 window(mode, -1, params.warmup_seconds)
             windows: list[Window] = []

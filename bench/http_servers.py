@@ -66,7 +66,7 @@ def catalogue(n: int, *, seed: int) -> tuple[Path, list[str], float]:
     return db, ids, built
 
 
-def _get(url: str, timeout: float = 5.0) -> int:
+def get(url: str, timeout: float = 5.0) -> int:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return int(response.status)
@@ -114,7 +114,7 @@ class Server:
         while time.monotonic() - start < timeout:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with code {self.proc.returncode}: {self.tail()}")
-            if _get(f"{self.url}/ready") == 200:
+            if get(f"{self.url}/ready") == 200:
                 return time.monotonic() - start
             time.sleep(0.5)
         raise TimeoutError(f"server not ready after {timeout:.0f} s: {self.tail()}")
