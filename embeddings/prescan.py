@@ -214,8 +214,13 @@ def prescan_of(index: object, *, wait: bool = True) -> Int8Prescan | None:
         if found is not None and found[0]() is index and found[1] == len(index):
             return found[2]
         built = Int8Prescan.build(index)
-        _built[key] = (weakref.ref(index, lambda _: _built.pop(key, None)), len(index), built)
+        _built[key] = (weakref.ref(index, functools.partial(_forget, _built, key)), len(index), built)
         return built
+
+
+def _forget(cache: dict[int, Any], key: int, _: object) -> None:
+    """Drop a dead index's pre-scan (the cache is bound early: module globals may be gone at exit)."""
+    cache.pop(key, None)
 
 
 _pending_lock = threading.Lock()
