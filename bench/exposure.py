@@ -35,8 +35,8 @@ import numpy as np
 
 import bench.common as common
 from bench.common import ROOT, Figure, machine
+from bench.exposure_bound import BoundRow, bound_row, unlimited_rows
 from matcher.exposure import AcceptanceModel, metrics
-from matcher.joint_bound import upper_bound
 from matcher.joint_recommend import independent_lists, joint_lists
 
 SECTION = "exposure"
@@ -69,52 +69,6 @@ class Row:
                 "expected_meetings": round(self.expected_meetings, 2), "exposure_gini": round(self.exposure_gini, 4),
                 "short_share": round(self.short_share, 4), "top_share": round(self.top_share, 4),
                 "seconds": round(self.seconds, 3)}
-
-
-@dataclass(frozen=True, kw_only=True)
-class BoundRow:
-    """One event: both methods' expected meetings and the bound on any lists' (same model and scores)."""
-
-    event: str
-    participants: int
-    independent: float
-    joint: float
-    bound: float
-    seconds: float  # computing the bound (not a product path: the LP and its certificate)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"event": self.event, "participants": self.participants, "independent": round(self.independent, 2),
-                "joint": round(self.joint, 2), "bound": round(self.bound, 2), "seconds": round(self.seconds, 2)}
-
-
-def bound_row(event: str, s: np.ndarray, cap: np.ndarray, lists: dict[str, np.ndarray]) -> BoundRow:
-    """The bound for the event of ``s`` with cuts at both methods' lists, and their exact expected meetings."""
-    model = AcceptanceModel.fit(s)
-    got = {m: metrics(v, s, cap, k=K, model=model).expected_meetings for m, v in lists.items()}
-    t0 = time.perf_counter()
-    bound = upper_bound(s, cap, k=K, exposure_multiple=MULTIPLE, model=model,
-                        tangents=(lists["joint"], lists["independent"]))
-    row = BoundRow(event=event, participants=s.shape[0], independent=got["independent"], joint=got["joint"],
-                   bound=bound.value, seconds=time.perf_counter() - t0)
-    print(f"{event:36} {row.participants:6,} bound {row.bound:9.1f}  (joint {row.joint:.1f}, independent "
-          f"{row.independent:.1f})  {row.seconds:6.1f} s", flush=True)
-    return row
-
-
-def unlimited_rows(n: int) -> list[dict[str, Any]]:
-    """The bound on the n-participant synthetic events with the exposure limit lifted (multiple 100): whether
-    the limit is what keeps an event below the target."""
-    out = []
-    for label, skew in SKEWS.items():
-        s, cap = synthetic_event(n, skew=skew)
-        model = AcceptanceModel.fit(s)
-        lists = joint_lists(s, cap, k=K, exposure_multiple=100.0, model=model)
-        bound = upper_bound(s, cap, k=K, exposure_multiple=100.0, model=model, tangents=(lists,))
-        ind = metrics(independent_lists(s, k=K), s, cap, k=K, model=model).expected_meetings
-        out.append({"event": f"synthetic, {label} skew", "participants": n, "independent": round(ind, 2),
-                    "bound": round(bound.value, 2)})
-        print(f"  no exposure limit: {out[-1]}", flush=True)
-    return out
 
 
 def synthetic_event(n: int, *, skew: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -159,7 +113,7 @@ def synthetic_rows(sizes: tuple[int, ...], runs: int) -> tuple[list[Row], list[B
                                 expected_meetings=m.expected_meetings, exposure_gini=m.exposure_gini,
                                 short_share=m.short_share, top_share=m.top_share, seconds=seconds))
                 print(_line(rows[-1]), flush=True)
-            bounds.append(bound_row(f"synthetic, {label} skew", s, cap, found))
+            bounds.append(bound_row(f"synthetic, {label} skew", s, cap, found, k=K, multiple=MULTIPLE))
     return rows, bounds
 
 
@@ -239,7 +193,7 @@ def service_rows(svc: Any, label: str, sizes: tuple[int, ...]) -> tuple[list[Row
             for r in rec.rows:
                 row = lists[method][index[r.participant]]
                 row[int((row >= 0).sum())] = index[r.partner]
-        bounds.append(bound_row(label, s, cap, lists))
+        bounds.append(bound_row(label, s, cap, lists, k=K, multiple=MULTIPLE))
     return rows, bounds
 
 
@@ -392,7 +346,8 @@ def run(*, quick: bool, write: bool = True) -> list[Figure]:
         rows += more
         bounds += more_bounds
     depths = depth_rows(max(sizes), runs)
-    unlimited = unlimited_rows(min(sizes))
+    unlimited = unlimited_rows({f"synthetic, {label} skew": synthetic_event(min(sizes), skew=skew)
+                                for label, skew in SKEWS.items()}, k=K)
     figs = figures(rows, depths, bounds)
     if write:
         payload = {"command": "python -m bench.exposure" + (" --quick" if quick else ""),
