@@ -4,7 +4,7 @@ order, and the indexes become the base's (memory-mapped, unchanged) plus a small
 (:class:`embeddings.index_gathered.GatheredIndex`; tombstones for the rows replaced). The result equals a full
 reload, row for row (tests/service/catalogue/test_incremental.py); a write to a 1M catalogue is visible in well
 under a second instead of the minutes a rebuild took. The catalogue compacts (saves a full index) in the
-background once the delta grows (:data:`COMPACT_ROWS`)."""
+background once the delta grows (:data:`COMPACT_ROWS`) or has lived :data:`COMPACT_AFTER_SECONDS`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from storage import snapshot
 
 MAX_DELTA_FRACTION = 0.2  # more changes than this share of the rows: a full reload is cheaper than the splice
 COMPACT_ROWS = 10_000  # delta rows from which a background compaction saves a full index
+COMPACT_AFTER_SECONDS = 600.0  # and at the latest this long after the first splice on a base: a spliced index is
+# scanned in float32, without the int8 pre-scan (embeddings.prescan), so it should not stay spliced for long
 
 
 @dataclass(frozen=True, kw_only=True)

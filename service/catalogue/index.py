@@ -8,6 +8,7 @@ import fcntl
 import hashlib
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,7 +26,7 @@ from matcher.profile import VIEWS, Profile
 from matcher.protocols import Encoder, Role, VectorIndex
 from matcher.suggestions import CatalogueView
 from service.catalogue.graph_state import GraphState, build_graph_state
-from service.catalogue.incremental import COMPACT_ROWS, splice
+from service.catalogue.incremental import COMPACT_AFTER_SECONDS, COMPACT_ROWS, splice
 from service.settings import Settings
 from storage import repository as repo
 from storage import snapshot
@@ -77,6 +78,7 @@ class Catalogue:
         self._damaged: set[Path] = set()  # published folders whose checksums did not match
         self._base: State | None = None  # the last state loaded in full or published: what writes are spliced into
         self._compacting: threading.Thread | None = None
+        self._compact_timer: threading.Timer | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, encoder: Encoder | None = None) -> Catalogue:
@@ -177,14 +179,20 @@ class Catalogue:
                    indexes=done.indexes, delta_rows=done.delta_rows)
         if done.delta_rows >= COMPACT_ROWS:
             self._compact_soon(st)
+        elif self._compact_timer is None or not self._compact_timer.is_alive():
+            # a few writes: compact a while later anyway (a spliced index is scanned without the int8 pre-scan)
+            self._compact_timer = threading.Timer(COMPACT_AFTER_SECONDS, _compact_current, [weakref.ref(self)])
+            self._compact_timer.daemon = True
+            self._compact_timer.start()
         return st
+
 
     def compact(self, st: State | None = None) -> None:
         """Publish ``st`` (default: the current state) in full: its indexes streamed into flat index files and
         its snapshot, so that processes map it instead of splicing an ever larger delta. Runs without the lock
         (the state is immutable); other processes pick it up at their next version change."""
         st = st or self.state()
-        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self.index_dir.mkdir(exist_ok=True)
         with (self.index_dir / ".compact.lock").open("a") as lock:
             try:  # one compaction per machine at a time: N workers past the threshold write one copy, not N
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -366,3 +374,18 @@ class Catalogue:
     def stats(self) -> dict[str, Any]:
         st = self.state(with_index=False)
         return {"profiles": len(st.profiles), **st.arrays.counts()}
+
+
+def _compact_current(ref: weakref.ref[Catalogue]) -> None:
+    """The compaction timer's work: the catalogue's current state, if it is still spliced (and still exists:
+    the timer holds no reference to it)."""
+    cat = ref()
+    if cat is None or not cat.index_dir.parent.is_dir():
+        return
+    try:
+        st = cat.state()  # waits for the splice that started the timer to be served
+    except Exception:
+        log.warning("the compaction timer could not read the catalogue", exc_info=True)
+        return
+    if st.delta_rows:
+        cat._compact_soon(st)

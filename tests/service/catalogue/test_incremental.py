@@ -209,3 +209,20 @@ def test_a_large_folder_is_served_at_once_and_dropped_when_its_checksums_do_not_
     st = reader.state()
     assert reader.rebuilt and not isinstance(st.profiles, LazyProfiles) and len(st.profiles) == 20
     assert not (folder / store.VERIFIED).exists()
+
+
+def test_a_few_writes_are_compacted_a_while_later(tmp_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("service.catalogue.index.COMPACT_AFTER_SECONDS", 0.0)
+    cat = open_catalogue(tmp_db)
+    ingest_all(cat, random_records(10, seed=9))
+    cat.state()
+    put(cat, record("zz-late", country="MA", description="gallery photography"))
+    assert cat.state().delta_rows == 1
+    timer = cat._compact_timer
+    assert timer is not None
+    timer.join()
+    if cat._compacting is not None:
+        cat._compacting.join()
+    folder = current_folder(cat.index_dir)
+    assert folder is not None
+    assert json.loads((folder / "manifest.json").read_text())["catalogue_version"] == cat.state().version
