@@ -5,8 +5,10 @@ catalogue and the evaluation use it unchanged; nothing is written until every pa
 
 What each worker builds is a picklable factory (``model_id`` plus a call returning the encoder), so a worker
 finds its model the way the client would (for the service: its own ``CCIMATCH_*`` settings and cache dir).
-Measured design decisions (bench/dask.py, reports/bench_dask.md): partitions of at most ``MAX_PART`` texts,
-about ``PARTS_PER_WORKER`` per worker, so a slow worker holds back little and a lost one costs little.
+Partitions: about ``PARTS_PER_WORKER`` per worker, of ``MIN_PART`` to ``MAX_PART`` texts, so a slow worker
+holds back little and a lost one costs little (a choice, not yet tuned by measurement; bench/dask.py measures
+the throughput it gives with 1 and 2 workers). A worker that dies is replaced by Dask and its partition run
+again; the job gives up only as :func:`gather` says.
 """
 
 from __future__ import annotations
