@@ -104,9 +104,14 @@ def save_indexes(directory: Path, indexes: Mapping[str, FaissIndex | VectorIndex
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory))
     try:
         files: dict[str, dict[str, Any]] = {}
+        verified = True  # every file hashed as written here, or linked from a verified folder
         for name, index in indexes.items():
             path = tmp / f"{name}.faiss"
-            files[name] = _link(index, path) or _write(index, path)
+            linked = _link(index, path)
+            if linked is not None:
+                source = index.source if isinstance(index, FaissIndex) else None
+                verified = verified and source is not None and (source.parent / VERIFIED).is_file()
+            files[name] = linked or _write(index, path)
         snap = None
         if columns is not None and kinds is not None and names is not None and database:
             written = save_columns(tmp, columns, names)
@@ -115,6 +120,8 @@ def save_indexes(directory: Path, indexes: Mapping[str, FaissIndex | VectorIndex
         manifest = Manifest(model_id=model_id, dim=dim, rows=len(ids), catalogue_version=catalogue_version,
                             ids_sha256=ids_checksum(ids), files=files, database=database, snapshot=snap)
         (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2))
+        if verified:  # the checksums were just computed from these files: no process need hash them again
+            mark_verified(tmp)
         folder = directory / f"v{catalogue_version}-{secrets.token_hex(4)}"
         os.rename(tmp, folder)
         os.utime(folder)  # its age counts from now (see cleanup)
@@ -277,7 +284,10 @@ def _load(directory: Path, *, model_id: str, ids: list[str], catalogue_version: 
     if (manifest.model_id != model_id or manifest.catalogue_version != catalogue_version
             or manifest.rows != len(ids) or manifest.ids_sha256 != ids_checksum(ids)):
         return None
-    return _open_indexes(folder, manifest, check_sha=True, **index_params)  # the slow path anyway: reads every profile
+    found = _open_indexes(folder, manifest, check_sha=True, **index_params)  # the slow path anyway: reads every profile
+    if found is not None:
+        mark_verified(folder)
+    return found
 
 
 def mark_verified(folder: Path) -> None:

@@ -4,9 +4,11 @@ the derived per-view indexes, kept in step with the database across processes. T
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -237,6 +239,8 @@ class Catalogue:
     def _verify(self, found: Published, st: State) -> None:
         """Compare the checksums of a large published folder after serving from it: on a mismatch (a damaged
         disk) the state is dropped and the next call reloads from the database and publishes afresh."""
+        with contextlib.suppress(OSError, AttributeError):  # Linux: this thread only, at the lowest priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         if store.verify(found.folder, found.manifest):
             store.mark_verified(found.folder)
             return
