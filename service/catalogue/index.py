@@ -116,6 +116,9 @@ class Catalogue:
         previous one never sees a half-updated index; rebuilds are serialised by the write lock. The
         version and the profiles are read in one snapshot, so an index is never labelled with a version
         whose content it does not hold (another process may write between two separate reads).
+
+        In order: the published snapshot of this version, memory-mapped (:meth:`_published`); the base state
+        with the rows changed since spliced in (:meth:`_spliced`); a full load from the database.
         """
         version = repo.catalogue_version(self.engine)
         current = self._state
