@@ -232,16 +232,22 @@ class DaskEncoder:
         """(len(texts), dim) float32, L2-normalised, as the workers' encoder gives them, in order."""
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        items = list(texts)
+        # partitions of texts of similar lengths, as a batch is padded to its longest text: 96 texts on one
+        # worker took 8.9-12.1 s in unsorted partitions against 2.9-4.8 s in one call on the worker, and
+        # 1.46 s sorted against 1.37-1.54 s (measured under load)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        items = [texts[i] for i in order]
         with self._lock:
             parts = partitions(len(items), self.workers())
             futures = [self.client.submit(_encode_part, items[s], role=role, name=self._name,
                                           model_id=self.model_id, pure=False) for s in parts]
             results = gather(self.client, futures, what=f"encoding {len(items)} texts", show_progress=show_progress)
             self.last = PartStats(parts=len(parts), texts=len(items))
-        out = np.concatenate(results) if results else np.zeros((0, self.dim), np.float32)
-        if out.shape != (len(items), self.dim):
-            raise DaskClusterError(f"the Dask workers returned {out.shape} vectors for {len(items)} texts")
+        stacked = np.concatenate(results) if results else np.zeros((0, self.dim), np.float32)
+        if stacked.shape != (len(items), self.dim):
+            raise DaskClusterError(f"the Dask workers returned {stacked.shape} vectors for {len(items)} texts")
+        out = np.empty_like(stacked)
+        out[order] = stacked  # back in the caller's order
         return out
 
     def close(self) -> None:
