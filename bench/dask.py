@@ -6,11 +6,12 @@ The texts ingest encodes (the encoding section's: sample profiles and varied cop
 encoded in each round by four paths, the order rotating every round: one process with torch on 2 threads
 (today's ``ccimatch ingest``), one process on 1 thread, :class:`embeddings.dask_encode.DaskEncoder` on a
 ``LocalCluster`` of 1 worker process and on one of 2 worker processes (1 Dask thread and 1 torch thread each,
-``CCIMATCH_THREADS=1``; both clusters live through the rounds, each worker holding its model, loaded once,
-untimed). Speed-up = median over rounds of t(1 worker) / t(2 workers); Amdahl's parallel fraction from
-S = 1 / ((1 - p) + p / 2) is p = 2 (1 - 1 / S); the time for 1M profiles with W workers is
-1M x (texts per profile) / (1-worker texts/s) x ((1 - p) + p / W). On this 2-core machine the client, the
-scheduler and the two workers share the cores, so p is a lower bound for workers on machines of their own.
+``CCIMATCH_THREADS=1``, without Dask's malloc trim threshold, see :func:`cluster`; both clusters live through
+the rounds, each worker holding its model, loaded once, untimed). Speed-up = median over rounds of
+t(1 worker) / t(2 workers); Amdahl's parallel fraction from S = 1 / ((1 - p) + p / 2) is p = 2 (1 - 1 / S);
+the time for 1M profiles with W workers is 1M x (texts per profile) / (1-worker texts/s) x ((1 - p) + p / W).
+On this 2-core machine the client, the scheduler and the two workers share the cores, so p is a lower bound
+for workers on machines of their own.
 """
 
 from __future__ import annotations
@@ -49,13 +50,20 @@ QUICK = Params(texts=128, runs=3, warmup_texts=16)
 
 @contextlib.contextmanager
 def cluster(workers: int) -> Iterator[Any]:
-    """A LocalCluster of ``workers`` worker processes (1 thread each) on loopback, and a client of it."""
+    """A LocalCluster of ``workers`` worker processes (1 thread each) on loopback, and a client of it. Its
+    nanny spawns the workers without Dask's ``MALLOC_TRIM_THRESHOLD_=65536``: with it, 96 texts took 10.8-11.6 s
+    in a worker against 6.3 s in this process, without it 2.9-4.8 s against 4.1 s (1 torch thread, under load;
+    setting the threshold also stops glibc's adaptive mmap threshold, so every large tensor is a fresh mmap)."""
+    import dask
     from distributed import LocalCluster
 
     from embeddings.dask_encode import connect
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address="127.0.0.1:0", worker_dashboard_address="127.0.0.1:0") as lc:
+    environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()
+               if k != "MALLOC_TRIM_THRESHOLD_"}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address="127.0.0.1:0", worker_dashboard_address="127.0.0.1:0") as lc:
         client = connect(lc.scheduler_address)
         try:
             yield client
