@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -57,6 +57,9 @@ class Calibration:
     mean: dict[str, np.ndarray]  # channel -> (len(LANGUAGE_CODES),) background mean per language
     std: dict[str, np.ndarray]  # channel -> (len(LANGUAGE_CODES),)
     z_hi: dict[str, float]  # channel -> best z among the retrieved units
+    # channel -> (units sorted, their best float64 cosine over my queries): the units found, already re-scored,
+    # which scoring reads instead of gathering them again (empty: score every unit)
+    known: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 _overall_layouts: dict[int, UnitLayout] = {}  # id(catalogue arrays) -> one unit per row, while they live
@@ -110,6 +113,7 @@ def candidate_pool(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, Vec
     mean: dict[str, np.ndarray] = {}
     std: dict[str, np.ndarray] = {}
     z_hi: dict[str, float] = {}
+    known: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     sim = similarity if similarity is not None else IndexSimilarity(asker, indexes)
     for name, mine, target in CHANNELS:
         queries = asker.queries(mine)
@@ -152,6 +156,9 @@ def candidate_pool(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, Vec
         sizes = [len(x) for x in samples] + [len(u) for u in units]
         best = sim.scores(mine, target, np.concatenate(samples + units)).max(axis=1)
         parts = np.split(best, np.cumsum(sizes)[:-1])
+        every_found = np.concatenate(units)
+        first = np.unique(every_found, return_index=True)
+        known[name] = (first[0], best[sum(len(x) for x in samples):][first[1]])
         best_z = -np.inf
         for b, bucket in enumerate(buckets):
             background = parts[b]
@@ -162,7 +169,7 @@ def candidate_pool(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, Vec
                 best_z = max(best_z, (float(parts[len(buckets) + b].max()) - mu) / sd)
         z_hi[name] = best_z
     rows = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
-    return rows.astype(np.int64), Calibration(mean=mean, std=std, z_hi=z_hi)
+    return rows.astype(np.int64), Calibration(mean=mean, std=std, z_hi=z_hi, known=known)
 
 
 def _bucket_tops(sim: Similarity, mine: str, target: str, params: RankingParams, eligible: list[np.ndarray],

@@ -79,8 +79,17 @@ def score_rows(
         if queries is None or name not in calib.z_hi:
             raw[name] = np.full(m, np.nan)
             continue
-        def unit_scores(units: np.ndarray, mine: str = mine, target: str = target) -> np.ndarray:
-            return sim.scores(mine, target, units)
+        def unit_scores(units: np.ndarray, mine: str = mine, target: str = target, name: str = name) -> np.ndarray:
+            if name not in calib.known:
+                return sim.scores(mine, target, units)
+            found, best = calib.known[name]  # units re-scored by candidate_pool already: their best cosine
+            at = np.minimum(np.searchsorted(found, units), max(len(found) - 1, 0))
+            hit = found[at] == units if len(found) else np.zeros(len(units), bool)
+            out = np.empty(len(units))
+            out[hit] = best[at[hit]]
+            if not hit.all():
+                out[~hit] = sim.scores(mine, target, units[~hit]).max(axis=1)
+            return out[:, None]
 
         raw[name], z = best_per_row(rows, unit_scores, unit_layout(cat, target), cat.text_language[target],
                                     calib.mean[name], calib.std[name])
