@@ -44,9 +44,10 @@ def serve(
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     say(f"ccimatch is starting: open http://{shown}:{port}/ in a browser (the API's documentation: /docs)"
         + (f"; {workers} workers" if workers > 1 else ""))
-    if workers > 1:
-        from service.http.workers import serve_workers
+    from service.http.workers import limit_malloc_arenas, serve_workers
 
+    limit_malloc_arenas()
+    if workers > 1:
         serve_workers(settings, host=host, port=port, workers=workers)
         return
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

