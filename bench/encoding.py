@@ -11,6 +11,9 @@ fresh SQLite database (fp32) and by the int8 encoder; the order of the three rot
 (c) The sample profiles ingested with each backend into two databases: top-10 ``suggest`` ids for
 every profile, overlap = mean |A ∩ B| / 10. The vectors computed in (a)/(b) are reused there (a memo
 in front of each encoder) since (c) measures agreement, not speed.
+(d) Tatoeba ara-eng and fra-eng (../shared/data/tatoeba-crosslingual) with each backend: nearest-neighbour
+accuracy, mean of both directions, the protocol of ``evaluation.crosslingual`` (bench may not import
+evaluation: the few lines are repeated here); the int8 figure must stay within 1 point of fp32.
 """
 
 from __future__ import annotations
@@ -42,11 +45,13 @@ class Params:
     texts: int  # distinct texts encoded per run
     runs: int  # timed rounds (each: raw, ingest, int8)
     warmup_texts: int  # texts of the untimed warm-up of each path
+    tatoeba_pairs: int | None  # sentence pairs per Tatoeba language (None: the full 1,000)
     batch_size: int = 32
 
 
-FULL = Params(texts=2000, runs=RUNS, warmup_texts=128)
-QUICK = Params(texts=256, runs=3, warmup_texts=32)
+FULL = Params(texts=2000, runs=RUNS, warmup_texts=128, tatoeba_pairs=None)
+QUICK = Params(texts=256, runs=3, warmup_texts=32, tatoeba_pairs=200)
+TATOEBA_LANGS = ("ara", "fra")
 
 
 def log(message: str) -> None:
@@ -218,6 +223,10 @@ def measure(p: Params) -> list[Figure]:
                     **{("query", t): v for t, v in zip(texts, int8_query, strict=True)}}),
     )
     shutil.rmtree(tmp, ignore_errors=True)
+
+    # (d) Tatoeba ara/fra, each backend
+    tatoeba_root = base.shared_data / "tatoeba-crosslingual"
+    accuracy = tatoeba({"fp32": fp32, "int8": int8}, tatoeba_root, p.tatoeba_pairs)
     total = time.perf_counter() - started
     plot(n, med)
     spread = {k: f"{min(v):.2f}-{max(v):.2f} s" for k, v in times.items()}
@@ -246,6 +255,12 @@ def measure(p: Params) -> list[Figure]:
                target=0.95, op=">=",
                note=(f"mean |A ∩ B| / 10 of suggest(catalogue, id, k=10) ids over {n_profiles} sample profiles, "
                      "each backend ingesting data/sample_profiles.csv into its own database")),
+        *(Figure(section=SECTION, name=f"Tatoeba {lang}-eng accuracy int8 − fp32", unit="points",
+                 value=round(100 * (acc["int8"] - acc["fp32"]), 1), target=-1.0, op=">=",
+                 note=(f"nearest-neighbour accuracy, mean of {lang}→en and en→{lang}, "
+                       f"{p.tatoeba_pairs or 1000} pairs: fp32 {100 * acc['fp32']:.1f} %, "
+                       f"int8 {100 * acc['int8']:.1f} %"))
+          for lang, acc in accuracy.items()),
         Figure(section=SECTION, name="encoding section wall time", unit="s", value=round(total, 1), target=480,
                note=f"rounds {timed:.0f} s"),
     ]
@@ -265,6 +280,33 @@ def suggestion_overlap(records: Sequence[Mapping[str, Any]], tmp: Path, fp32: An
         lists.append({str(r["id"]): [s.id for s in suggest(cat, str(r["id"]), k=10).suggestions] for r in records})
     shares = [len(set(a) & set(lists[1][pid])) / 10 for pid, a in lists[0].items()]
     return float(np.mean(shares)), len(shares)
+
+
+def _tatoeba_lines(path: Path, limit: int | None) -> list[str]:
+    """Lines of a Tatoeba file split on "\\n" only (sentences may hold other Unicode line breaks)."""
+    text = path.read_text(encoding="utf-8").removesuffix("\n")
+    return [line.removesuffix("\r") for line in text.split("\n")][:limit]
+
+
+def _nn_accuracy(src: np.ndarray, tgt: np.ndarray) -> float:
+    """Share of rows i of ``src`` whose nearest row of ``tgt`` (inner product, first of ties) is row i."""
+    return float(np.mean(np.argmax(src @ tgt.T, axis=1) == np.arange(len(src))))
+
+
+def tatoeba(encoders: Mapping[str, Any], root: Path, limit: int | None) -> dict[str, dict[str, float]]:
+    """{lang: {backend: accuracy}}: mean of xx→en and en→xx nearest-neighbour accuracy, both sides encoded
+    with role "query" (as evaluation.crosslingual does)."""
+    out: dict[str, dict[str, float]] = {}
+    for lang in TATOEBA_LANGS:
+        xx = _tatoeba_lines(root / f"tatoeba.{lang}-eng.{lang}", limit)
+        en = _tatoeba_lines(root / f"tatoeba.{lang}-eng.eng", limit)
+        if len(xx) != len(en) or not xx:
+            raise RuntimeError(f"{root}: tatoeba.{lang}-eng files are empty or not line-aligned")
+        out[lang] = {}
+        for name, encoder in encoders.items():
+            a, b = encoder.encode(xx, role="query"), encoder.encode(en, role="query")
+            out[lang][name] = (_nn_accuracy(a, b) + _nn_accuracy(b, a)) / 2
+    return out
 
 
 def plot(n: int, med: Mapping[str, float]) -> None:

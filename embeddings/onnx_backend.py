@@ -1,11 +1,31 @@
 """ONNX Runtime encoder with int8 dynamic quantisation, exported offline from the local model.
 
 The sentence-transformers model (transformer + mean pooling + L2 normalisation) is exported once
-with ``torch.onnx.export`` into the cache folder, its weights quantised to int8 per channel with
+with ``torch.onnx.export`` into the cache folder, the inputs of its attention and feed-forward-up MatMuls
+smoothed (SmoothQuant, :mod:`embeddings.onnx_smoothing`), their weights quantised to int8 per channel with
 ``onnxruntime.quantization.quantize_dynamic``, and reused after: loading it needs neither torch nor
 transformers, only onnxruntime and the model's own ``tokenizer.json`` (the ``tokenizers`` library).
 Vectors differ slightly from the fp32 ones, so the model id gets a ``+onnx-int8`` suffix (the
 embedding cache in the database is keyed by model id).
+
+Measured (issue 18 point 3; sample profiles: 1,696 texts x 2 roles, top-10 suggestion overlap with torch
+fp32 as bench/encoding.py computes it; "err" = 1 - mean cosine on 240 of those texts; under load):
+- float32 ONNX export, no quantisation: overlap 1.000 (the export and the tokenizer are exact).
+- every MatMul int8 per channel: cosine 0.9971, overlap 0.836. Per tensor was worse (cosine 0.991).
+- v1 recipe, feed-forward down projections (input after GELU: outlier channels) in float32: cosine 0.9990,
+  overlap 0.898 (bench idle: 2.04x torch). The embedding Gather in int8 or float32: same (0.887-0.898).
+- SmoothQuant a=0.5 on every MatMul, all int8: cosine 0.9978, overlap 0.862; the down projections cannot
+  be rescued by smoothing: with a=0.8, quantising one layer's adds err 0.00007-0.00015 (layer 0: 0.00047,
+  layer 11: 0.000002) to a base of 0.00022.
+- SmoothQuant a=0.5 on query/key/value, attention output and feed-forward up, down projections float32:
+  cosine 0.99977, overlap 0.949; the same speed as v1 (interleaved rounds, 300 texts: 15.6 s vs 16.2 s).
+  Its error by kind quantised alone: query/key/value 0.00012, feed-forward up 0.00009, attention output
+  0.00002; a=0.65 on query/key/value and feed-forward up lowers them to 0.00009 and 0.00007 (all: 0.00017).
+- this recipe (v2): a=0.65 on query/key/value and feed-forward up, 0.5 on the attention output, down
+  projections float32: see bench/encoding.py in reports/bench.md for its throughput, overlap and Tatoeba.
+The smoothing Muls cost no measurable time; ratios against torch measured under load (3.3x) are not
+comparable with idle ones (torch suffers more from contention), so only int8 variants were compared
+with each other under load.
 """
 
 from __future__ import annotations
@@ -24,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from embeddings.models import DEFAULT_MODEL, resolve_model, role_prefixes
+from embeddings.onnx_smoothing import matmul_kind, smooth
 from matcher.protocols import Role
 
 ONNX_SUFFIX = "+onnx-int8"
@@ -31,7 +52,9 @@ META_FILE = "ccimatch_onnx.json"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 # How the export is quantised; part of the folder name, so that a new recipe is exported afresh.
-RECIPE = "int8-per-channel-ffn-down-fp32-v1"
+RECIPE = "int8-smoothquant-qkv065-ao05-up065-ffn-down-fp32-v2"
+# SmoothQuant migration strength per MatMul kind (embeddings.onnx_smoothing); the kinds not named stay float32.
+SMOOTHING = {"qkv": 0.65, "attention_output": 0.5, "ffn_up": 0.65}
 
 
 class OnnxExportError(ValueError):
@@ -89,7 +112,6 @@ def _export(path: str, source_id: str, out: Path) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from sentence_transformers import SentenceTransformer
 
     st = SentenceTransformer(path, device="cpu")
@@ -126,31 +148,40 @@ def _export(path: str, source_id: str, out: Path) -> None:
                           "embedding": {0: "batch"}},
             opset_version=17, dynamo=False,
         )
-    # Int8 weights per channel (per tensor: mean cosine to fp32 0.991 on the bench texts; per channel
-    # 0.997). The feed-forward down projections stay float32: their input (after GELU) has outliers that
-    # the per-tensor uint8 quantisation of activations handles badly; keeping them lifts the mean cosine to
-    # 0.999 and the top-10 suggestion overlap on the sample data from 0.83 to 0.89, for ~25% of the speed.
-    import onnx
-
-    graph = onnx.load(str(fp32), load_external_data=False).graph
-    ffn_down = [n.name for n in graph.node
-                if n.op_type == "MatMul" and "/output/dense/" in n.name and "/attention/" not in n.name]
-    logging.disable(logging.WARNING)  # quantize_dynamic logs advice about pre-processing on the root logger
-    try:
-        quantize_dynamic(fp32, out / MODEL_FILE, weight_type=QuantType.QInt8, per_channel=True,
-                         nodes_to_exclude=ffn_down)
-    finally:
-        logging.disable(logging.NOTSET)
-    fp32.unlink()
     tokenizer.backend_tokenizer.save(str(out / TOKENIZER_FILE))
+    prefixes = role_prefixes(st.prompts, source_id)
+    float32_nodes = quantise(fp32, out / MODEL_FILE, tokenizer_file=out / TOKENIZER_FILE,
+                             prefixes=sorted(set(prefixes.values())))
+    fp32.unlink()
     get_dim = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
     meta = {
         "model_id": onnx_model_id(source_id), "source_model_id": source_id, "dim": int(get_dim() or 0),
         "max_seq_length": int(st.max_seq_length or 512), "pad_id": int(tokenizer.pad_token_id or 0),
-        "pad_token": str(tokenizer.pad_token), "recipe": RECIPE, "float32_nodes": ffn_down,
-        "prefixes": role_prefixes(st.prompts, source_id),
+        "pad_token": str(tokenizer.pad_token), "recipe": RECIPE, "float32_nodes": float32_nodes,
+        "smoothing": dict(SMOOTHING), "prefixes": prefixes,
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=2))
+
+
+def quantise(fp32: Path, out: Path, *, tokenizer_file: Path, prefixes: Sequence[str]) -> list[str]:
+    """Smooth the inputs of the MatMuls of :data:`SMOOTHING` (calibrated on the smoothing module's texts), then
+    quantise every MatMul with a constant weight to int8 per channel, except the feed-forward down
+    projections; return the names of the MatMuls left in float32."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    smoothed = out.with_name("model_smoothed.onnx")
+    smooth(fp32, smoothed, alphas=SMOOTHING, tokenizer_file=tokenizer_file, prefixes=prefixes)
+    graph = onnx.load(str(smoothed), load_external_data=False).graph
+    keep = [n.name for n in graph.node if n.op_type == "MatMul" and matmul_kind(n.name) == "ffn_down"]
+    logging.disable(logging.WARNING)  # quantize_dynamic logs advice about pre-processing on the root logger
+    try:
+        quantize_dynamic(smoothed, out, weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=keep,
+                         op_types_to_quantize=["MatMul"])
+    finally:
+        logging.disable(logging.NOTSET)
+    smoothed.unlink()
+    return keep
 
 
 class OnnxInt8Encoder:

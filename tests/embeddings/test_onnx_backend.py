@@ -119,3 +119,63 @@ def test_an_unknown_backend_is_a_clear_error(tmp_path: Path, monkeypatch: pytest
         backend_model_id(name, tmp_path, "tensorrt")
     with pytest.raises(UnknownBackendError, match="CCIMATCH_BACKEND"):
         load_encoder(name, backend="tensorrt", cache_dir=tmp_path)
+
+
+def tiny_graph(tmp_path: Path) -> tuple[Path, Path, np.ndarray]:
+    """input_ids -> embedding table (channel 0 an outlier, 100x the others) -> the "ffn_up" MatMul of layer 0,
+    with a word-level tokenizer: a model whose smoothing is known by construction."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    words = ["[PAD]", "[UNK]", "query:", "passage:", *sorted({w for t in TEXTS for w in t.split()})]
+    tokenizer = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tokenizer.save(str(tmp_path / "tokenizer.json"))
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(len(words), 8)).astype(np.float32)
+    table[:, 0] *= 100
+    weight = rng.normal(size=(8, 5)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["table", "input_ids"], ["x"], name="/model/embeddings/Gather"),
+         helper.make_node("MatMul", ["x", "w"], ["embedding"], name="/model/encoder/layer.0/intermediate/dense/MatMul"),
+         helper.make_node("Identity", ["attention_mask"], ["mask_out"], name="keep_mask")],
+        "tiny",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["b", "t"]),
+         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["b", "t"])],
+        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, None),
+         helper.make_tensor_value_info("mask_out", TensorProto.INT64, None)],
+        [numpy_helper.from_array(table, "table"), numpy_helper.from_array(weight, "w")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save(model, str(tmp_path / "tiny.onnx"))
+    return tmp_path / "tiny.onnx", tmp_path / "tokenizer.json", table
+
+
+def test_smoothing_keeps_the_product_and_flattens_the_outlier_channel(tmp_path: Path) -> None:
+    import onnx
+    import onnxruntime as ort
+    from onnx import numpy_helper
+
+    from embeddings.onnx_smoothing import matmul_kind, smooth
+
+    src, tokenizer_file, table = tiny_graph(tmp_path)
+    assert matmul_kind("/model/encoder/layer.0/intermediate/dense/MatMul") == "ffn_up"
+    assert matmul_kind("/model/encoder/layer.3/output/dense/MatMul") == "ffn_down"
+    assert matmul_kind("/model/encoder/layer.3/attention/self/MatMul") is None  # attention scores: no weight
+    out = tmp_path / "smoothed.onnx"
+    names = smooth(src, out, alphas={"ffn_up": 0.5}, tokenizer_file=tokenizer_file, prefixes=["query: "])
+    assert names == ["/model/encoder/layer.0/intermediate/dense/MatMul"]
+    ids = np.array([[4, 5, 6, 7], [8, 9, 10, 11]], np.int64)
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+    before = ort.InferenceSession(str(src)).run(["embedding"], feed)[0]
+    after = ort.InferenceSession(str(out)).run(["embedding"], feed)[0]
+    np.testing.assert_allclose(after, before, rtol=1e-4, atol=1e-3)  # the product is unchanged
+    model = onnx.load(str(out))
+    inverse = next(numpy_helper.to_array(i) for i in model.graph.initializer if i.name.endswith("smooth_inverse"))
+    smoothed = np.abs(table * inverse).max(axis=0)
+    original = np.abs(table).max(axis=0)
+    # the outlier channel no longer dominates the range the activation quantisation has to cover
+    assert original.max() / np.median(original) > 50
+    assert smoothed.max() / np.median(smoothed) < 10
+    assert [n.op_type for n in model.graph.node][:2] == ["Gather", "Mul"]  # still topologically sorted
