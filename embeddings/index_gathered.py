@@ -33,6 +33,11 @@ class GatheredIndex:
             raise ValueError("a source row outside the base and delta rows")
         self._position = np.full(total + 1, -1, np.int64)  # combined row -> new row (-1: tombstone); [-1] pads
         self._position[self.source] = np.arange(len(self.source))
+        # runs of consecutive source rows, none crossing into the delta: (new row, combined row, length)
+        breaks = np.flatnonzero((np.diff(self.source) != 1) | (self.source[1:] == self._nb)) + 1
+        starts = np.concatenate([[0], breaks]).astype(np.int64) if len(self.source) else np.zeros(0, np.int64)
+        lengths = np.diff(np.concatenate([starts, [len(self.source)]]))
+        self._runs = list(zip(starts.tolist(), self.source[starts].tolist(), lengths.tolist(), strict=True))
 
     def __len__(self) -> int:
         return len(self.source)
@@ -49,8 +54,12 @@ class GatheredIndex:
 
     def scores(self, queries: np.ndarray) -> np.ndarray:
         queries = check_query(queries, self.dim, 0, None, len(self))
-        both = np.hstack([self.base.scores(queries), self.delta.scores(queries)])
-        return np.ascontiguousarray(both[:, self.source])
+        base, delta = self.base.scores(queries), self.delta.scores(queries)
+        out = np.empty((len(queries), len(self)), np.float32)
+        for at, row, length in self._runs:  # a few slices (memcpy), not a gather per row
+            part = base[:, row : row + length] if row < self._nb else delta[:, row - self._nb : row - self._nb + length]
+            out[:, at : at + length] = part
+        return out
 
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         return self._search(queries, k, allowed)
