@@ -150,6 +150,7 @@ def test_http_ratios_pair_windows_of_one_round_and_errors_are_summed() -> None:
              "memory_2": {**memory, "pss_total": 1400.0, "processes": 3.0}}
     figs = {f.name: f for f in figures(windows, facts, QUICK)}
     assert figs["HTTP 1 worker / in-process"].value == 0.8 and figs["HTTP 1 worker / in-process"].met is False
+    assert figs["HTTP 1 worker / in-process, per CPU-second"].value == 0.8  # every window used one core
     assert figs["HTTP 2 workers / 1 worker"].value == 1.7 and figs["HTTP 2 workers / 1 worker"].met is True
     assert figs["suggestions/s HTTP, 1 worker"].value == 80
     assert figs["memory 2 workers / 1 worker"].value == 1.4 and figs["memory 2 workers / 1 worker"].met is True
