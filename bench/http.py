@@ -255,7 +255,9 @@ def figures(windows: list[Window], facts: dict[str, object], params: HttpParams)
                    note=f"the single process: RSS {one['worker_rss']:.0f} MB, USS {one['worker_uss']:.0f} MB"),
             Figure(section=SECTION, name="memory, 2 workers (PSS of master + workers)", value=two["pss_total"],
                    unit="MB", note=f"master {two['master_pss']:.0f} MB; each worker: RSS {two['worker_rss']:.0f} MB, "
-                                   f"PSS {two['worker_pss']:.0f} MB, USS {two['worker_uss']:.0f} MB (median)"),
+                                   f"PSS {two['worker_pss']:.0f} MB (of it file-backed, e.g. the mapped index: "
+                                   f"{two.get('worker_pss_file', float('nan')):.0f} MB), USS "
+                                   f"{two['worker_uss']:.0f} MB (median)"),
             Figure(section=SECTION, name="memory 2 workers / 1 worker", value=two["pss_total"] / one["pss_total"],
                    unit="", target=params.target_memory, op="<=",
                    note="PSS of every process of each server from /proc/<pid>/smaps_rollup after the windows; "

@@ -222,4 +222,5 @@ def memory(server: Server) -> dict[str, float]:
             "master_pss": rollups[pids[0]].get("Pss", 0) * mb if len(pids) > 1 else 0.0,
             "worker_rss": statistics.median(rollups[p].get("Rss", 0) * mb for p in workers),
             "worker_pss": statistics.median(rollups[p].get("Pss", 0) * mb for p in workers),
-            "worker_uss": statistics.median(uss), "processes": float(len(pids))}
+            "worker_uss": statistics.median(uss), "processes": float(len(pids)),
+            "worker_pss_file": statistics.median(rollups[p].get("Pss_File", 0) * mb for p in workers)}
