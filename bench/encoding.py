@@ -157,6 +157,7 @@ def measure(p: Params) -> list[Figure]:
 
     from embeddings.encoder import load_encoder
     from embeddings.models import resolve_model
+    from embeddings.onnx_backend import RECIPE
     from service.catalogue import Catalogue
     from service.catalogue import ingest as ingest_records
     from service.settings import Settings
@@ -243,7 +244,9 @@ def measure(p: Params) -> list[Figure]:
         Figure(section=SECTION, name="ccimatch ingest (torch fp32)", unit="texts/s",
                value=round(n / med["ingest"], 1), note="validation, encoding, one transaction, index build and save"),
         Figure(section=SECTION, name="ONNX Runtime int8 encoder", unit="texts/s",
-               value=round(n / med["int8"], 1), note=f"range {spread['int8']}; threads {base.threads or 2}"),
+               value=round(n / med["int8"], 1),
+               note=f"recipe {RECIPE} (embeddings/onnx_backend.py); range {spread['int8']}; "
+                    f"threads {base.threads or 2}"),
         Figure(section=SECTION, name="ONNX int8 / torch fp32 throughput", unit="x",
                value=round(float(np.median(per_round_int8)), 2), target=2.0, op=">=",
                note=f"median of per-round raw fp32 / int8 times over the same {n} texts, same batch size, 2 threads"),
