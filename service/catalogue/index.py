@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from embeddings import store
+from embeddings.index_factory import build_index, index_params
 from embeddings.index_faiss import FaissIndex
 from embeddings.store import Published, load_indexes, load_published, published_manifest, save_indexes
 from matcher.constraints import ITEM_SIDES, CatalogueArrays
@@ -96,9 +97,13 @@ class Catalogue:
                 return load_encoder(settings.model, backend=settings.backend, cache_dir=settings.cache_dir,
                                     batch_size=settings.batch_size, threads=settings.threads)
         return cls(engine=engine, index_dir=default_index_dir(settings), model_id=model_id,
-                   encoder_factory=factory,
-                   index_params={"approx_threshold": settings.approx_threshold, "approx": settings.approx,
-                                 "nprobe": settings.nprobe, "ef_search": settings.ef_search})
+                   encoder_factory=factory, index_params=index_params(settings, index_dir=default_index_dir(settings)))
+
+    @property
+    def milvus(self) -> bool:
+        """Whether the views live in Milvus (``CCIMATCH_VECTOR_ENGINE=milvus``): then there is no FAISS file store
+        (no published snapshot, no splicing); each catalogue version gets its collections (embeddings.index_factory)."""
+        return self._index_params.get("engine") == "milvus"
 
     @property
     def encoder(self) -> Encoder:
@@ -136,8 +141,8 @@ class Catalogue:
                                     arrays=CatalogueArrays.from_profiles(profiles), names=[p.name for p in profiles])
             if with_index and not current.indexes:
                 ids = current.arrays.ids.tolist()
-                loaded = load_indexes(self.index_dir, model_id=self.model_id, ids=ids,
-                                      catalogue_version=current.version, **self._index_params)
+                loaded = None if self.milvus else load_indexes(self.index_dir, model_id=self.model_id, ids=ids,
+                                                               catalogue_version=current.version, **self._index_params)
                 self.rebuilt = loaded is None
                 if loaded is not None:  # saved before snapshots existed: publish one beside it (files linked)
                     self._save(current, loaded, must_save=False)
@@ -152,7 +157,10 @@ class Catalogue:
     def _spliced(self) -> State | None:
         """The state now, from the base state (the newest published one, or the last one this process loaded
         in full) and the profiles changed since (:mod:`.incremental`); None when there is no base, too much
-        changed or the splice failed (logged: the caller then loads in full)."""
+        changed or the splice failed (logged: the caller then loads in full). None with Milvus (the next version's
+        collections are built from a full load)."""
+        if self.milvus:
+            return None
         try:
             return self._splice()
         except Exception:
@@ -221,7 +229,10 @@ class Catalogue:
 
     def _published(self, version: int, *, older: bool = False) -> State | None:
         """The state of ``version`` (``older``: of the newest version up to it) from the saved snapshot and
-        indexes (memory-mapped), if there is one saved from this database; profiles are decoded when asked for."""
+        indexes (memory-mapped), if there is one saved from this database; profiles are decoded when asked for.
+        None with Milvus (nothing is published: the snapshot is saved with the FAISS files)."""
+        if self.milvus:
+            return None
         found = load_published(self.index_dir, model_id=self.model_id, catalogue_version=version, older=older,
                                database=self.database_uid, snapshot_format=snapshot.FORMAT, **self._index_params)
         if found is None or found.folder in self._damaged:
@@ -306,37 +317,50 @@ class Catalogue:
         cached.update(new)
         return np.stack([cached[repo.text_hash(role, t)] for t in texts])
 
-    def _build_indexes(self, st: State, *, must_save: bool = False) -> dict[str, FaissIndex]:
+    def _build_indexes(self, st: State, *, must_save: bool = False) -> dict[str, VectorIndex]:
         """Rebuild every index from the cached embeddings and save it beside the database: one row per
         profile for each view (zeros where a view is empty), one row per item for offers and needs.
 
         A failed save is logged and the indexes are served from memory (they are correct; other processes
-        rebuild their own), unless ``must_save`` (``ccimatch index rebuild``), where it is the error."""
-        indexes = self._index_rows(st.profiles)
+        rebuild their own), unless ``must_save`` (``ccimatch index rebuild``), where it is the error. With Milvus,
+        each view is a collection of ``st``'s version (:func:`~embeddings.index_factory.build_index`), nothing saved."""
+        if self.milvus:
+            return {name: build_index(matrix, view=name, catalogue_version=st.version, arrays=st.arrays,
+                                      **self._index_params)
+                    for name, matrix in self._view_matrices(st.profiles).items()}
+        indexes: dict[str, VectorIndex] = dict(self._index_rows(st.profiles))
         self._save(st, indexes, must_save=must_save)
         return indexes
 
     def _index_rows(self, profiles: Sequence[Profile], *, dim: int | None = None) -> dict[str, FaissIndex]:
         """The indexes of ``profiles``' rows from the cached embeddings (new ones encoded and stored); ``dim``
         when known (no encoder is needed for an empty list)."""
+        return {name: FaissIndex(matrix, **self._index_params)
+                for name, matrix in self._view_matrices(profiles, dim=dim).items()}
+
+    def _view_matrices(self, profiles: Sequence[Profile], *, dim: int | None = None) -> dict[str, np.ndarray]:
+        """Each view's rows (n, d) of ``profiles`` from the cached embeddings (new ones encoded and stored)."""
         columns = {v: [p.view_texts()[v] for p in profiles] for v in VIEWS}
         columns |= {f"{side}_items": [t for p in profiles for t in getattr(p, side)] for side in ITEM_SIDES}
         cached, new = self.embed([t for col in columns.values() for t in col if t])
         repo.store_vectors(self.engine, self.model_id, new)
         cached.update(new)
         dim = next(iter(cached.values())).shape[0] if cached else dim or self.encoder.dim
-        indexes = {}
+        matrices = {}
         for name, col in columns.items():
             matrix = np.zeros((len(col), dim), np.float32)
             for row, text in enumerate(col):
                 if text:
                     matrix[row] = cached[repo.text_hash("passage", text)]
-            indexes[name] = FaissIndex(matrix, **self._index_params)
-        return indexes
+            matrices[name] = matrix
+        return matrices
 
     def _save(self, st: State, indexes: Mapping[str, FaissIndex | VectorIndex], *, must_save: bool) -> None:
         """Publish ``indexes`` and ``st``'s columnar snapshot (the next process maps them instead of reading
-        every profile). A failed save is logged, unless ``must_save``."""
+        every profile). A failed save is logged, unless ``must_save``. Nothing with Milvus (the collections are
+        the index; the database the rest)."""
+        if self.milvus:
+            return
         try:
             try:
                 columns, kinds = snapshot.columns_of(st.arrays)
