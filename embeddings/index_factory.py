@@ -9,10 +9,10 @@ builds the same version finds them and reuses them (nothing inserted again); aft
 of all but the newest two versions of this database are dropped, so a reader still holding the previous state
 keeps a live collection. The vectors are derived data, rebuilt from the database's embeddings.
 
-Not wired yet: ``service.catalogue.index.Catalogue`` still builds FaissIndex directly. It needs :func:`index_params`
-in ``Catalogue.open``, :func:`build_index` (view, catalogue version, arrays) where it builds a view, and its FAISS
-file store (snapshot publishing, splicing) skipped for Milvus indexes (tested on a copy: 16 of 19 catalogue index
-tests pass with Milvus; the 3 others check the FAISS files).
+``service.catalogue.index.Catalogue`` takes :func:`index_params` in ``Catalogue.open``; with Milvus it builds each
+view of a full load through :func:`build_index` and skips its FAISS file store (no published snapshot, no splice
+of a write: the next state loads the profiles and finds or builds the new version's collections);
+tests/service/catalogue/test_index_milvus.py checks it against FAISS on the same database.
 """
 
 from __future__ import annotations
