@@ -3,10 +3,12 @@ default) and every search and suggestion equals the FAISS engine's on the same d
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+import pandas as pd
 import pytest
 
 from embeddings.index_factory import database_key
@@ -15,7 +17,7 @@ from matcher.constraints import Constraints
 from service.catalogue import Catalogue, delete, ingest, patch, put, search, suggest
 from service.settings import Settings
 from storage import repository as repo
-from tests.conftest import FakeEncoder, record
+from tests.conftest import FakeEncoder, cli_invoker, record
 
 PROFILES = [
     record("tn-1", country="TN", description="glazed pottery workshop in Nabeul", offers="glazed pottery",
@@ -99,7 +101,6 @@ def test_milvus_catalogue_equals_faiss_and_follows_writes(tmp_db: str, fake_enco
     version = st.version
     assert {name for name in collections(milvus, tmp_db) if f"_v{version}_" in name} == {
         index.collection for index in st.indexes.values()}  # type: ignore[attr-defined]
-    assert not list(milvus.index_dir.glob("current*"))  # nothing but milvus-lite's file from the Milvus catalogue
 
     put(milvus, record("gr-1", country="GR", sectors="crafts", description="Athens ceramics gallery",
                        offers="ceramics distributor in Greece", needs="glazed pottery from Tunisia"))
@@ -126,3 +127,30 @@ def test_a_new_process_reuses_the_collections_of_the_current_version(tmp_db: str
     again = Catalogue.open(Settings(db=tmp_db, vector_engine="milvus"), encoder=fake_encoder)
     assert {name: index.collection for name, index in again.state().indexes.items()} == before  # type: ignore[attr-defined]
     assert Path(again.index_dir / "milvus.db").exists()
+
+
+def test_the_setting_reaches_the_commands(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                          tmp_db: str, tmp_path: Path, fake_encoder: FakeEncoder) -> None:
+    """``CCIMATCH_VECTOR_ENGINE=milvus`` in the environment: ``ccimatch ingest``/``search``/``index rebuild`` (each
+    opening the catalogue from the settings, as the server does) build and search the views in Milvus."""
+    from service.cli import common
+
+    monkeypatch.setenv("CCIMATCH_VECTOR_ENGINE", "milvus")
+    opened: list[Catalogue] = []
+
+    def open_catalogue(db: str | None) -> Catalogue:
+        opened.append(Catalogue.open(Settings(db=db or tmp_db), encoder=fake_encoder))
+        return opened[-1]
+
+    monkeypatch.setattr(common, "open_catalogue", open_catalogue)
+    run = cli_invoker(monkeypatch, capsys)
+    path = tmp_path / "in.csv"
+    pd.DataFrame(PROFILES).to_csv(path, index=False)
+    assert run("ingest", str(path))[0] == 0
+    code, out, _ = run("search", "ceramics distributor in France", "--k", "2", "--json")
+    assert code == 0 and json.loads(out)["suggestions"][0]["id"] in {"fr-1", "tn-1"}
+    assert run("index", "rebuild")[0] == 0
+    st = opened[-1].state()
+    assert all(isinstance(index, MilvusIndex) for index in st.indexes.values())
+    assert {index.collection for index in st.indexes.values()} <= collections(opened[-1], tmp_db)  # type: ignore[attr-defined]
+    assert [p.name for p in opened[-1].index_dir.iterdir()] == ["milvus.db"]  # no FAISS files, no snapshot
