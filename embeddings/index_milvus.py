@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 import faiss
 import numpy as np
-from pymilvus import DataType, MilvusClient
+from pymilvus import DataType, MilvusClient, MilvusException
 
 from embeddings.index_exact import check_query, top_k
 from embeddings.index_faiss import FaissIndex, merge_top_k
@@ -60,7 +60,16 @@ def client_for(uri: str, token: str = "") -> MilvusClient:
         if client is None:
             if uri.endswith(".db"):  # milvus-lite: a local folder, whose parent must exist
                 Path(uri).parent.mkdir(parents=True, exist_ok=True)
-            client = _clients[(uri, token)] = MilvusClient(uri=uri, token=token)
+            try:
+                client = MilvusClient(uri=uri, token=token)
+            except MilvusException as exc:
+                if not uri.endswith(".db"):
+                    raise
+                raise RuntimeError(  # e.g. `ccimatch search` while `ccimatch serve` holds the file
+                    f"could not open the milvus-lite database {uri} ({exc.message}): milvus-lite serves one process, "
+                    "is a server or another command using it? Several processes share a Milvus cluster "
+                    "(CCIMATCH_MILVUS_URI=http://host:19530)") from exc
+            _clients[(uri, token)] = client
         return client
 
 

@@ -4,6 +4,8 @@ default) and every search and suggestion equals the FAISS engine's on the same d
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -154,3 +156,21 @@ def test_the_setting_reaches_the_commands(monkeypatch: pytest.MonkeyPatch, capsy
     assert all(isinstance(index, MilvusIndex) for index in st.indexes.values())
     assert {index.collection for index in st.indexes.values()} <= collections(opened[-1], tmp_db)  # type: ignore[attr-defined]
     assert [p.name for p in opened[-1].index_dir.iterdir()] == ["milvus.db"]  # no FAISS files, no snapshot
+
+
+def test_a_milvus_lite_file_held_by_another_process_is_a_clear_error(tmp_db: str, fake_encoder: FakeEncoder) -> None:
+    """milvus-lite serves one process: a second one (``ccimatch search`` beside ``ccimatch serve``) is told why."""
+    cat = Catalogue.open(Settings(db=tmp_db, vector_engine="milvus"), encoder=fake_encoder)
+    uri = cat.index_dir / "milvus.db"
+    uri.parent.mkdir(parents=True)
+    holder = subprocess.Popen(  # this interpreter, a fixed script holding the file
+        [sys.executable, "-c", "import sys, time; from pymilvus import MilvusClient; MilvusClient(uri=sys.argv[1]); "
+         "print('open', flush=True); time.sleep(60)", str(uri)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        ingest(cat, PROFILES[:2])  # committed; the index build fails and is logged (refresh_after_write)
+        with pytest.raises(RuntimeError, match="milvus-lite serves one process"):
+            cat.state()
+    finally:
+        holder.kill()
+        holder.wait()
