@@ -10,8 +10,9 @@ from pathlib import Path
 
 import matcher
 
-# numpy, and the solver libraries of matcher.scheduling: OR-Tools (CP-SAT) and python-sat (RC2)
-ALLOWED = ("numpy", "ortools", "pysat")
+# numpy, and the solver libraries of matcher.scheduling: OR-Tools (CP-SAT) and python-sat (RC2); scipy for the
+# sparse matrix OR-Tools' LP model builder takes (matcher/joint_bound.py)
+ALLOWED = ("numpy", "ortools", "pysat", "scipy")
 HEAVY = ("torch", "sentence_transformers", "transformers", "faiss", "fastapi", "starlette", "sqlalchemy", "pandas",
          "httpx")
 # ortools.sat.python.cp_model imports pandas itself (ortools 9.15 requires it): pandas is forbidden in matcher's

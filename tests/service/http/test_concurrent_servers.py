@@ -1,7 +1,8 @@
 """Two real ``ccimatch serve`` processes on one database, with writers and readers on both for a bounded
 time: no 5xx, every acknowledged write is in the database and no refused one is, a duplicate id is refused
 with 409 even when both processes create it at the same moment, and afterwards each server's index agrees
-with the database (and the published index manifest names the database's catalogue version and ids)."""
+with the database (and a process starting afterwards reaches the database's catalogue version and ids from the
+published index)."""
 
 from __future__ import annotations
 
@@ -263,9 +264,17 @@ def test_two_servers_on_one_database(servers: list[Server], database: tuple[str,
         server.stop()
 
     ids = sorted(p.id for p in repo.load_profiles(engine))
+    version = repo.catalogue_version(engine)
+    # Writes are spliced into the published base (service/catalogue/incremental.py), not published one by one:
+    # the base may be older, but a process starting now gets the database's version and ids from it.
     manifest = published_manifest(index_dir)
-    assert manifest["catalogue_version"] == repo.catalogue_version(engine)
-    assert (manifest["rows"], manifest["ids_sha256"]) == (len(ids), ids_checksum(ids))
+    assert manifest["catalogue_version"] <= version
+    fresh = Catalogue.open(Settings(db=db, index_dir=index_dir), encoder=real_encoder)
+    st = fresh.state()
+    assert st.version == version
+    assert sorted(st.arrays.ids.tolist()) == ids and ids_checksum(st.arrays.ids.tolist()) == ids_checksum(
+        [p.id for p in st.profiles])
+    fresh.engine.dispose()
     engine.dispose()
     print(f"\n{db.split('://')[0] if '://' in db else 'sqlite'}: servers ready in {ready_at - started:.1f} s; "
           f"{summary.splitlines()[0]}; races {len(traffic.races)}; total {time.monotonic() - started:.1f} s "
