@@ -77,7 +77,7 @@ eval: install
 bench-schedule: install
 	$(BIN)/python -m bench.schedule --folder original --time-limit 60
 
-# Every benchmark section (bench/README.md), about 60 min on 2 cores (bench/README.md): reports/bench.{md,json} and plots.
+# Every benchmark section (bench/README.md), about 75-90 min on 2 cores (bench/README.md): reports/bench.{md,json} and plots.
 # Run it on an otherwise idle machine. Development: .venv/bin/python -m bench --quick [--only http,...]
 bench: bench-schedule
 	$(BIN)/python -m bench
