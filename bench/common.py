@@ -123,3 +123,15 @@ def run_worker(module: str, *args: str) -> dict[str, Any]:
     done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def section_main(argv: list[str] | None, *, module: str, doc: str | None, quick_help: str,
+                 run: Callable[..., list[Figure]]) -> int:
+    """``python -m bench.<module> [--quick]``: one section's figures as a table (the sections' shared CLI)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=f"python -m bench.{module}", description=(doc or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    args = parser.parse_args(argv)
+    print(table(run(quick=args.quick)))
+    return 0

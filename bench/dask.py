@@ -16,7 +16,6 @@ for workers on machines of their own.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import math
 import os
@@ -29,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import RUNS, Figure, table
+from bench.common import RUNS, Figure, section_main
 from bench.encoding import ingest_texts, log, profile_records, rounds
 
 SECTION = "dask"
@@ -173,11 +172,8 @@ def run(*, quick: bool) -> list[Figure]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.dask", description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK.texts} texts instead of {FULL.texts}")
-    args = parser.parse_args(argv)
-    print(table(run(quick=args.quick)))
-    return 0
+    return section_main(argv, module="dask", doc=__doc__, run=run,
+                        quick_help=f"{QUICK.texts} texts instead of {FULL.texts}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ evaluation: the few lines are repeated here); the int8 figure must stay within 1
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import shutil
@@ -34,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from bench import common
-from bench.common import RUNS, Figure, table
+from bench.common import RUNS, Figure, section_main
 
 SAMPLE = common.ROOT / "data" / "sample_profiles.csv"
 SECTION = "encoding"
@@ -338,11 +337,8 @@ def run(*, quick: bool) -> list[Figure]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.encoding", description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK.texts} texts instead of {FULL.texts}")
-    args = parser.parse_args(argv)
-    print(table(run(quick=args.quick)))
-    return 0
+    return section_main(argv, module="encoding", doc=__doc__, run=run,
+                        quick_help=f"{QUICK.texts} texts instead of {FULL.texts}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ cluster is another program, and these figures say nothing about its speed, only 
 
 from __future__ import annotations
 
-import argparse
 import functools
 import os
 import shutil
@@ -34,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import search
-from bench.common import RUNS, Figure, machine, median_seconds, table
+from bench.common import RUNS, Figure, machine, median_seconds, section_main
 from embeddings.index_faiss import FaissIndex
 from embeddings.index_milvus import MilvusIndex, client_for
 from embeddings.milvus_filters import int_list, mask_expression
@@ -189,11 +188,7 @@ def measure_filtered(s: Setup, data: search.Data, q: np.ndarray, q_recall: np.nd
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.milvus", description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help=f"N={QUICK.n:,} instead of {FULL.n:,}")
-    args = parser.parse_args(argv)
-    print(table(run(quick=args.quick)))
-    return 0
+    return section_main(argv, module="milvus", doc=__doc__, quick_help=f"N={QUICK.n:,} instead of {FULL.n:,}", run=run)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ machine noise hits both sides alike.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import gc
 import itertools
@@ -33,7 +32,7 @@ import faiss
 import numpy as np
 
 from bench import common
-from bench.common import RUNS, Figure, machine, rss_bytes, table
+from bench.common import RUNS, Figure, machine, rss_bytes, section_main
 from embeddings.index_exact import top_k
 from embeddings.index_faiss import FaissIndex, default_threads
 
@@ -357,11 +356,7 @@ def log(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.search", description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help=f"N={QUICK.n:,} instead of {FULL.n:,}")
-    args = parser.parse_args(argv)
-    print(table(run(quick=args.quick)))
-    return 0
+    return section_main(argv, module="search", doc=__doc__, quick_help=f"N={QUICK.n:,} instead of {FULL.n:,}", run=run)
 
 
 if __name__ == "__main__":
