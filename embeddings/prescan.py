@@ -31,7 +31,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import os
 import threading
+import warnings
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,6 +43,8 @@ import faiss
 import numpy as np
 
 from embeddings.index_faiss import FaissIndex, _run, default_threads
+from embeddings.index_gathered import GatheredIndex
+from embeddings.prescan_store import load_codes, save_codes
 
 log = logging.getLogger("ccimatch.prescan")
 
@@ -61,33 +65,37 @@ class Int8Prescan:
     norm: float  # N = max ||x̃||
 
     @classmethod
-    def build(cls, index: FaissIndex) -> Int8Prescan:
-        """Codes of every row, in chunks quantised side by side in the scan pool (numpy releases the GIL). The
-        scale comes from a sample of rows: a larger component elsewhere is clipped, which only widens R (R is
-        measured after clipping), never breaks the bound."""
+    def build(cls, index: FaissIndex, *, scale: float | None = None, inline: bool = False) -> Int8Prescan:
+        """Codes of every row, in chunks quantised side by side in the scan pool (numpy releases the GIL), or
+        one after the other in this thread (``inline``: a background build that must not queue ahead of the
+        requests' scans in the pool). The scale comes from a sample of rows (or is given: the base's, for the rows
+        spliced in after it): a larger component elsewhere is clipped, which only widens R (R is measured after
+        clipping), never breaks the bound."""
         import torch
 
         n, d = len(index), index.dim
         dp = -(-d // 8) * 8  # the int8 kernel wants columns in multiples of 8
         codes = np.zeros((n, dp), np.int8)
-        sample = index.vectors(np.unique(np.linspace(0, n - 1, min(n, CHUNK)).astype(np.int64)))
-        peak = float(np.abs(sample).max(initial=0.0))
-        scale = np.float32(127.0 / peak if peak > 0 else 1.0)
+        if scale is None:
+            sample = index.vectors(np.unique(np.linspace(0, n - 1, min(n, CHUNK)).astype(np.int64)))
+            peak = float(np.abs(sample).max(initial=0.0))
+            scale = 127.0 / peak if peak > 0 else 1.0
+        sx = np.float32(scale)
 
         def chunk(lo: int, hi: int) -> tuple[float, float]:
             x = index.vectors(np.arange(lo, hi))
-            q = np.clip(np.rint(x * scale), -127, 127)
+            q = np.clip(np.rint(x * sx), -127, 127)
             codes[lo:hi, :d] = q
-            back = q / scale
+            back = q / sx
             return (float(np.linalg.norm(x - back, axis=1).max(initial=0.0)),
                     float(np.linalg.norm(back, axis=1).max(initial=0.0)))
 
-        parts = _run([functools.partial(chunk, lo, min(n, lo + CHUNK)) for lo in range(0, n, CHUNK)],
-                     default_threads())
+        tasks = [functools.partial(chunk, lo, min(n, lo + CHUNK)) for lo in range(0, n, CHUNK)]
+        parts = [task() for task in tasks] if inline else _run(tasks, default_threads())
         # the norms were taken in float32 (relative error < 1e-6 at these sizes): widen them by 1e-5
         residual = max((p[0] for p in parts), default=0.0) * (1 + 1e-5)
         norm = max((p[1] for p in parts), default=0.0) * (1 + 1e-5)
-        return cls(index=index, codes=torch.from_numpy(codes), scale=float(scale), residual=residual, norm=norm)
+        return cls(index=index, codes=torch.from_numpy(codes), scale=float(sx), residual=residual, norm=norm)
 
     @property
     def nbytes(self) -> int:
@@ -188,20 +196,97 @@ def _one_torch_thread() -> Iterator[None]:
             torch.set_num_threads(before)
 
 
-_built: dict[int, tuple[weakref.ref[FaissIndex], int, Int8Prescan]] = {}
+@dataclass(frozen=True, kw_only=True)
+class GatheredPrescan(Int8Prescan):
+    """The pre-scan of a :class:`~embeddings.index_gathered.GatheredIndex` (a published index with rows spliced
+    in, :mod:`service.catalogue.incremental`): the base's pre-scan (mapped or built once) and the delta rows
+    quantised with the base's scale, read in the new row order. No code of the base is copied: ŝ of every stored
+    row is gathered by ``source`` after the int8 products. The bound is the larger of the two stores' bounds
+    (each covers its own rows), and the exact re-score reads each unit from its store with the same kernel, so
+    the units are those of the float32 pass over the gathered index (tests/embeddings/test_prescan_gathered.py)."""
+
+    base: Int8Prescan
+    delta: Int8Prescan | None  # None: nothing spliced in (only tombstones)
+    source: np.ndarray  # (u,) new unit -> base unit, or len(base) + delta unit
+
+    @classmethod
+    def of(cls, index: GatheredIndex, base: Int8Prescan) -> GatheredPrescan:
+        delta = Int8Prescan.build(index.delta, scale=base.scale, inline=True) if len(index.delta) else None
+        return cls(index=base.index, codes=base.codes, scale=base.scale, base=base, delta=delta,
+                   source=index.source, residual=max(base.residual, delta.residual if delta else 0.0),
+                   norm=max(base.norm, delta.norm if delta else 0.0))
+
+    def approximate(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        approx, bound = self.base.approximate(queries)
+        if self.delta is not None:
+            more, wider = self.delta.approximate(queries)
+            approx, bound = np.hstack([approx, more]), np.maximum(bound, wider)
+        return approx[:, self.source], bound
+
+    def _scores(self, queries: np.ndarray, units: np.ndarray) -> np.ndarray:
+        stored = self.source[np.asarray(units, np.int64)]
+        nb = len(self.base.index)
+        in_base = stored < nb
+        out = np.empty((len(queries), len(stored)), np.float32)
+        out[:, in_base] = self.base._scores(queries, stored[in_base])
+        if self.delta is not None and not in_base.all():
+            out[:, ~in_base] = self.delta._scores(queries, stored[~in_base] - nb)
+        return out
+
+
+_built: dict[int, tuple[weakref.ref[Any], int, Int8Prescan]] = {}
+_built_lock = threading.Lock()
+
+
+def _cached(index: FaissIndex | GatheredIndex) -> Int8Prescan | None:
+    found = _built.get(id(index))
+    return found[2] if found is not None and found[0]() is index and found[1] == len(index) else None
+
+
+def _keep(index: FaissIndex | GatheredIndex, built: Int8Prescan) -> Int8Prescan:
+    key = id(index)
+    with _built_lock:
+        _built[key] = (weakref.ref(index, functools.partial(_forget, _built, key)), len(index), built)
+    return built
+
+
+def _saved(index: FaissIndex) -> Int8Prescan | None:
+    """The pre-scan saved beside the published file ``index`` was loaded from (:mod:`.prescan_store`), mapped."""
+    if index.source is None:
+        return None
+    found = load_codes(index.source, rows=len(index), columns=-(-index.dim // 8) * 8)
+    if found is None:
+        return None
+    import torch
+
+    codes, constants = found
+    with warnings.catch_warnings():  # the mapped codes are read-only and only ever read
+        warnings.simplefilter("ignore", UserWarning)
+        tensor = torch.from_numpy(codes)
+    return Int8Prescan(index=index, codes=tensor, scale=constants["scale"], residual=constants["residual"],
+                       norm=constants["norm"])
 
 
 def prescan_of(index: object, *, wait: bool = True) -> Int8Prescan | None:
-    """The pre-scan of a :class:`FaissIndex` (built on first use, then kept while the index lives and keeps its
-    length), or None for any other index (it is then scanned in float32 as before). With ``wait=False`` a
-    pre-scan not built yet is None and is built in a background thread, so no request waits for it (the
-    float32 pass gives the same result meanwhile)."""
+    """The pre-scan of a :class:`FaissIndex` (saved beside its published file and mapped, or built on first use
+    and saved there; then kept while the index lives and keeps its length), of a
+    :class:`~embeddings.index_gathered.GatheredIndex` over one (:class:`GatheredPrescan`: the base's, plus the
+    few spliced rows), or None for any other index (it is then scanned in float32 as before). With
+    ``wait=False`` a pre-scan neither built nor saved is None and is built in a background thread (at the
+    lowest priority, outside the scan pool), so no request waits for it (the float32 pass gives the same result
+    meanwhile)."""
+    if isinstance(index, GatheredIndex):
+        found = _cached(index)
+        if found is not None:
+            return found
+        base = prescan_of(index.base, wait=wait)
+        return None if base is None else _keep(index, GatheredPrescan.of(index, base))
     if not isinstance(index, FaissIndex) or not len(index):
         return None
+    found = _cached(index) or _saved(index)
+    if found is not None:
+        return found if _cached(index) is found else _keep(index, found)
     key = id(index)
-    found = _built.get(key)
-    if found is not None and found[0]() is index and found[1] == len(index):
-        return found[2]
     if not wait:
         with _pending_lock:
             if key not in _pending:
@@ -210,12 +295,14 @@ def prescan_of(index: object, *, wait: bool = True) -> Int8Prescan | None:
                                  daemon=True).start()
         return None
     with _lock:
-        found = _built.get(key)
-        if found is not None and found[0]() is index and found[1] == len(index):
-            return found[2]
-        built = Int8Prescan.build(index)
-        _built[key] = (weakref.ref(index, functools.partial(_forget, _built, key)), len(index), built)
-        return built
+        found = _cached(index)
+        if found is not None:
+            return found
+        built = Int8Prescan.build(index, inline=threading.current_thread().name == "ccimatch-prescan")
+        if index.source is not None:
+            save_codes(index.source, built.codes.numpy(),
+                       {"scale": built.scale, "residual": built.residual, "norm": built.norm})
+        return _keep(index, built)
 
 
 def _forget(cache: dict[int, Any], key: int, _: object) -> None:
@@ -228,6 +315,8 @@ _pending: set[int] = set()
 
 
 def _build_aside(index: FaissIndex, key: int) -> None:
+    with contextlib.suppress(OSError, AttributeError):  # Linux: this thread only, at the lowest priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     try:
         prescan_of(index)
     except Exception:  # a failed build leaves the float32 pass in use; the next request tries again
