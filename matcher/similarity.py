@@ -12,6 +12,8 @@ import numpy as np
 from matcher.asker import Asker
 from matcher.protocols import VectorIndex
 
+SCORE_BLOCK = 128  # rows converted to float64 and multiplied at a time (64-256 measured alike, 1,024 as slow as all)
+
 
 class Similarity(Protocol):
     """Cosines between the asker's query vectors for view ``mine`` and the units of index ``target``."""
@@ -45,9 +47,17 @@ class IndexSimilarity:
 
     def scores(self, mine: str, target: str, units: np.ndarray) -> np.ndarray:
         """In float64, so that every path that scores the same units agrees to ~1e-12, whatever the BLAS
-        kernel behind it (a float32 product differs by ~1e-7, which calibration magnifies)."""
-        vectors = self.indexes[target].vectors(units).astype(np.float64)
-        return np.asarray(vectors @ self._queries(mine).T.astype(np.float64))
+        kernel behind it (a float32 product differs by ~1e-7, which calibration magnifies).
+
+        The units are gathered in float32 at once and converted and multiplied ``SCORE_BLOCK`` rows at a time, so
+        the float64 copy stays in cache: 1.0 ms instead of 1.9 ms for 2,500 units by 3 queries (one BLAS
+        thread, under load); a suggestion re-scores ~7,600 units at 10k (calibration samples, units found)."""
+        vectors = self.indexes[target].vectors(units)
+        queries = self._queries(mine).T.astype(np.float64)
+        out = np.empty((len(vectors), queries.shape[1]))
+        for lo in range(0, len(vectors), SCORE_BLOCK):
+            np.matmul(vectors[lo : lo + SCORE_BLOCK].astype(np.float64), queries, out=out[lo : lo + SCORE_BLOCK])
+        return out
 
     def search(self, mine: str, target: str, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.indexes[target].search(self._queries(mine), k, allowed)
