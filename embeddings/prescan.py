@@ -32,6 +32,7 @@ import contextlib
 import functools
 import logging
 import os
+import sys
 import threading
 import warnings
 import weakref
@@ -283,9 +284,13 @@ def prescan_of(index: object, *, wait: bool = True) -> Int8Prescan | None:
         return None if base is None else _keep(index, GatheredPrescan.of(index, base))
     if not isinstance(index, FaissIndex) or not len(index):
         return None
-    found = _cached(index) or _saved(index)
+    found = _cached(index)
     if found is not None:
-        return found if _cached(index) is found else _keep(index, found)
+        return found
+    # mapping saved codes takes milliseconds, but the first one imports torch (2-4 s): aside, unless waiting
+    saved = _saved(index) if wait or "torch" in sys.modules else None
+    if saved is not None:
+        return _keep(index, saved)
     key = id(index)
     if not wait:
         with _pending_lock:
@@ -295,10 +300,14 @@ def prescan_of(index: object, *, wait: bool = True) -> Int8Prescan | None:
                                  daemon=True).start()
         return None
     with _lock:
-        found = _cached(index)
+        found = _cached(index) or _saved(index)
         if found is not None:
-            return found
-        built = Int8Prescan.build(index, inline=threading.current_thread().name == "ccimatch-prescan")
+            return found if _cached(index) is found else _keep(index, found)
+        aside = threading.current_thread().name == "ccimatch-prescan"
+        if aside:  # Linux: this thread only, at the lowest priority (the requests' scans come first)
+            with contextlib.suppress(OSError, AttributeError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        built = Int8Prescan.build(index, inline=aside)
         if index.source is not None:
             save_codes(index.source, built.codes.numpy(),
                        {"scale": built.scale, "residual": built.residual, "norm": built.norm})
@@ -315,8 +324,6 @@ _pending: set[int] = set()
 
 
 def _build_aside(index: FaissIndex, key: int) -> None:
-    with contextlib.suppress(OSError, AttributeError):  # Linux: this thread only, at the lowest priority
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     try:
         prescan_of(index)
     except Exception:  # a failed build leaves the float32 pass in use; the next request tries again

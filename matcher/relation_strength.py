@@ -53,9 +53,14 @@ def is_label(r: Relationship) -> bool:
     return r.outcome in LEARNED_FROM.get(r.kind, frozenset())
 
 
+Edges = tuple[np.ndarray, np.ndarray, np.ndarray]  # rows a, rows b, strengths (> 0)
+
+
 def relation_graph(relationships: Iterable[Relationship], arrays: CatalogueArrays,
-                   row_of: Callable[[str], int | None], today: datetime.date) -> RelationGraph:
-    """The graph over catalogue rows of ``relationships`` (those naming a profile outside it are skipped)."""
+                   row_of: Callable[[str], int | None], today: datetime.date, *, edges: Edges | None = None
+                   ) -> RelationGraph:
+    """The graph over catalogue rows of ``relationships`` (those naming a profile outside it are skipped) and of
+    ``edges`` already in rows and strengths (the cluster members, mapped in bulk by the caller)."""
     a, b, w = [], [], []
     for r in relationships:
         s, t, weight = row_of(r.source), row_of(r.target), strength(r, today)
@@ -63,7 +68,10 @@ def relation_graph(relationships: Iterable[Relationship], arrays: CatalogueArray
             a.append(s)
             b.append(t)
             w.append(weight)
-    return RelationGraph.build(len(arrays.ids), np.array(a, np.int64), np.array(b, np.int64), np.array(w),
+    more = edges or (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    return RelationGraph.build(len(arrays.ids), np.concatenate([np.array(a, np.int64), more[0]]),
+                               np.concatenate([np.array(b, np.int64), more[1]]),
+                               np.concatenate([np.array(w, np.float64), more[2]]),
                                countries=arrays.countries, kinds=arrays.kinds, sectors=arrays.sectors)
 
 
@@ -78,9 +86,11 @@ def dismissed(marks: Sequence[tuple[str, str, str]]) -> dict[str, frozenset[str]
 
 
 def relations_of(relationships: Iterable[Relationship], arrays: CatalogueArrays, names: Sequence[str],
-                 row_of: Callable[[str], int | None], today: datetime.date) -> Relations:
-    """The graph of every relationship at today's strengths, and the meetings held (not those marked
-    not_relevant or no_show) by unordered pair of rows: the most recent one's event name and best outcome."""
+                 row_of: Callable[[str], int | None], today: datetime.date, *, edges: Edges | None = None
+                 ) -> Relations:
+    """The graph of every relationship (and of ``edges``, see :func:`relation_graph`) at today's strengths, and
+    the meetings held (not those marked not_relevant or no_show) by unordered pair of rows: the most recent one's
+    event name and best outcome."""
     found = list(relationships)
     meetings: dict[tuple[int, int], tuple[datetime.date, str, str]] = {}
     for r in found:
@@ -92,6 +102,6 @@ def relations_of(relationships: Iterable[Relationship], arrays: CatalogueArrays,
         pair = (min(s, t), max(s, t))
         if pair not in meetings or meetings[pair][0] <= r.date:
             meetings[pair] = (r.date, r.origin, r.outcome)
-    return Relations(graph=relation_graph(found, arrays, row_of, today), ids=arrays.ids, names=names,
+    return Relations(graph=relation_graph(found, arrays, row_of, today, edges=edges), ids=arrays.ids, names=names,
                      countries=arrays.countries,
                      meetings={pair: (name, outcome) for pair, (_, name, outcome) in meetings.items()})

@@ -9,10 +9,10 @@ ranking falls back to the weighted mean, which ``note`` says. No model: the weig
 
 from __future__ import annotations
 
+import datetime
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -23,11 +23,13 @@ from matcher.errors import InvalidRequestError
 from matcher.graph import RelationGraph
 from matcher.learned import Learned, ModelMismatchError, feature_names
 from matcher.relation_evidence import Relations
-from matcher.relation_strength import dismissed, relations_of
+from matcher.relation_strength import dismissed, relations_of, strength
+from matcher.relationships import Relationship
 from matcher.suggestions import CatalogueView
+from storage import repository as repo
 from storage.dismissals import meeting_marks
 from storage.models import latest_model
-from storage.relationships import load_relationships
+from storage.relationships import clusters_among, graph_sources, relationship_marks
 
 log = logging.getLogger("ccimatch.catalogue")
 
@@ -40,6 +42,7 @@ class GraphState:
     learned: Learned | None  # None: rank by the weighted mean
     model_id: int | None = None  # the saved model in use
     note: str = ""  # why the weighted mean although a model is saved
+    sources: GraphSources | None = None  # what it was built from, carried to the next catalogue version
 
     @property
     def ranking(self) -> str:
@@ -78,16 +81,125 @@ def saved_model(engine: Engine) -> tuple[RankerModel | None, int | None, str]:
     return model, stored.id, ""
 
 
-def build_graph_state(engine: Engine, view: CatalogueView, key: tuple[int, int, int | None]) -> GraphState:
-    """Read the relationships, the dismissals and the latest model, and build the graph over ``view``'s rows."""
-    today = datetime.now(UTC).date()
-    relations = relations_of(load_relationships(engine), view.arrays, list(view.names), view.row_of, today)
-    model, model_id, note = saved_model(engine)
-    if note:
-        log.warning(note)
+@dataclass(frozen=True, kw_only=True)
+class GraphSources:
+    """What a graph state was built from, in profile ids, carried to the next catalogue version: read in full
+    once, then updated by the profiles written or deleted since (:func:`build_graph_state`)."""
+
+    version: int  # the catalogue version the clusters were read at
+    marks: tuple[int, int]  # storage.relationships.relationship_marks when read
+    today: datetime.date  # the day the strengths were computed for
+    others: tuple[Relationship, ...]  # stored partnerships and meetings held
+    clusters: Mapping[str, tuple[datetime.date, tuple[str, ...]]]  # cluster id -> (last write day, members)
+    edges: tuple[np.ndarray, np.ndarray, np.ndarray]  # cluster_member edges: cluster ids, member ids, strengths
+
+
+class IdRows(Mapping[str, int]):
+    """Profile id -> row over sorted ids (a binary search): what a dict of every id gives, without building one
+    (a million entries cost 0.4 s per catalogue version)."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self._ids = ids
+
+    def __getitem__(self, profile_id: str) -> int:
+        row = int(np.searchsorted(self._ids, profile_id))
+        if row < len(self._ids) and self._ids[row] == profile_id:
+            return row
+        raise KeyError(profile_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids.tolist())
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+def build_graph_state(engine: Engine, view: CatalogueView, key: tuple[int, int, int | None],
+                      previous: GraphState | None = None) -> GraphState:
+    """Read the relationships, the dismissals and the latest model, and build the graph over ``view``'s rows.
+
+    With ``previous`` (the state of an earlier catalogue version) whose relationships, day and model are still
+    those of now, only the profiles written or deleted since are read: the graph is rebuilt from the carried
+    sources in profile ids, mapped to ``view``'s rows in bulk (tests/service/catalogue/test_graph_state.py
+    compares it with a build from scratch)."""
+    today = datetime.datetime.now(datetime.UTC).date()
+    marks = relationship_marks(engine)
+    carried = _carried(engine, previous, marks, today, key[2])
+    sources = carried or _read(engine, marks, today)
+    ids = view.arrays.ids
+    src, dst, weight = sources.edges
+    a, b = _rows(ids, src), _rows(ids, dst)
+    both = (a >= 0) & (b >= 0)
+    relations = relations_of(sources.others, view.arrays, list(view.names), view.row_of, today,
+                             edges=(a[both], b[both], weight[both]))
+    if carried is not None and previous is not None:
+        model, model_id, note = (previous.learned.model if previous.learned is not None else None,
+                                 previous.model_id, previous.note)
+        gone = previous.dismissed
+    else:
+        found, model_id, note = saved_model(engine)
+        model = found
+        if note:
+            log.warning(note)
+        gone = dismissed(meeting_marks(engine))
     learned = None
     if model is not None:
-        learned = Learned(graph=relations.graph, row_of={pid: i for i, pid in enumerate(view.arrays.ids.tolist())},
-                          model=model)
-    return GraphState(key=key, relations=relations, dismissed=dismissed(meeting_marks(engine)), learned=learned,
-                      model_id=model_id if model is not None else None, note=note)
+        learned = Learned(graph=relations.graph, row_of=IdRows(ids), model=model)
+    return GraphState(key=key, relations=relations, dismissed=gone, learned=learned,
+                      model_id=model_id if model is not None else None, note=note, sources=sources)
+
+
+CARRY_LIMIT = 1000  # profiles changed since the previous state beyond which the sources are read afresh
+
+
+def _read(engine: Engine, marks: tuple[int, int], today: datetime.date) -> GraphSources:
+    version, others, clusters = graph_sources(engine)
+    return GraphSources(version=version, marks=marks, today=today, others=tuple(others), clusters=clusters,
+                        edges=_cluster_edges(clusters, today))
+
+
+def _carried(engine: Engine, previous: GraphState | None, marks: tuple[int, int], today: datetime.date,
+             model_id: int | None) -> GraphSources | None:
+    """``previous``'s sources brought to the catalogue now (the clusters written or deleted since read again),
+    or None when they must be read afresh (other relationships, another day or model, too many changes)."""
+    old = previous.sources if previous is not None else None
+    if previous is None or old is None or (old.marks, old.today, previous.key[2]) != (marks, today, model_id):
+        return None
+    version, changed, deleted = repo.changes_since(engine, old.version)
+    if len(changed) + len(deleted) > CARRY_LIMIT or version < old.version:
+        return None
+    touched = [p.id for p in changed if p.kind == "cluster" or p.id in old.clusters]
+    touched += [i for i in deleted if i in old.clusters]
+    if not touched:
+        return replace(old, version=version)
+    dropped = set(touched)
+    clusters = {pid: v for pid, v in old.clusters.items() if pid not in dropped}
+    clusters |= clusters_among(engine, [p.id for p in changed if p.kind == "cluster"])
+    return replace(old, version=version, clusters=clusters, edges=_cluster_edges(clusters, today))
+
+
+def _cluster_edges(clusters: Mapping[str, tuple[datetime.date, tuple[str, ...]]], today: datetime.date
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each cluster's edges to its members (each once, not itself) in ids, with the strength
+    :func:`matcher.relation_strength.strength` gives a cluster_member relationship of the cluster's day."""
+    src: list[str] = []
+    dst: list[str] = []
+    weight: list[float] = []
+    for pid, (day, members) in clusters.items():
+        linked = [m for m in dict.fromkeys(members) if m != pid]
+        if linked:
+            w = strength(Relationship(source=pid, target=linked[0], kind="cluster_member", date=day), today)
+            src += [pid] * len(linked)
+            dst += linked
+            weight += [w] * len(linked)
+    return np.array(src, dtype=str), np.array(dst, dtype=str), np.array(weight, np.float64)
+
+
+def _rows(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The row of each of ``wanted`` in the sorted ``ids`` (-1 if absent), in bulk."""
+    if not len(wanted) or not len(ids):
+        return np.full(len(wanted), -1, np.int64)
+    fits = np.char.str_len(wanted) <= ids.dtype.itemsize // 4  # a longer id is in no row (and must not be cut)
+    cut = np.where(fits, wanted, "").astype(ids.dtype)
+    at = np.minimum(np.searchsorted(ids, cut), len(ids) - 1)
+    return np.where(fits & (ids[at] == cut), at, -1).astype(np.int64)

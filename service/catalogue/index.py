@@ -273,7 +273,8 @@ class Catalogue:
     def graph_state(self, st: State) -> GraphState:
         """The relationship graph over ``st``'s rows, the dismissals and the usable ranking model
         (:mod:`.graph_state`), rebuilt when the catalogue, the relationships or the saved model changed (three
-        small queries per call to know; measured in bench/learned.py)."""
+        small queries per call to know; measured in bench/learned.py); after profile writes only, from the
+        previous one and the profiles changed since."""
         key = (st.version, relationships_version(self.engine), latest_model_id(self.engine))
         current = self._graph
         if current is not None and current.key == key:
@@ -281,7 +282,7 @@ class Catalogue:
         with self.lock:
             current = self._graph
             if current is None or current.key != key:
-                current = build_graph_state(self.engine, st, key)
+                current = build_graph_state(self.engine, st, key, previous=current)
                 self._graph = current
             return current
 
