@@ -119,18 +119,21 @@ class Int8Prescan:
         right = torch.from_numpy(cols)
         u = len(self.index)
         bounds = [(lo, min(u, lo + SHARD)) for lo in range(0, u, SHARD)]
-        exact = np.empty((u, right.shape[1]), np.int32)
+        exact = _scratch(u * right.shape[1]).reshape(u, right.shape[1])
 
         def shard(lo: int, hi: int) -> None:
             torch.set_num_threads(1)  # in a scan-pool thread: its own OpenMP setting
-            exact[lo:hi] = torch._int_mm(codes[lo:hi], right).numpy()
+            torch._int_mm(codes[lo:hi], right, out=torch.from_numpy(exact[lo:hi]))
 
         with _one_torch_thread():
             if len(bounds) == 1:  # a hand-off to the pool costs more than it saves
                 shard(*bounds[0])
             else:
                 _run([functools.partial(shard, lo, hi) for lo, hi in bounds], default_threads())
-        approx = exact[:, :nq].T.astype(np.float32) * (1.0 / (self.scale * sq)).astype(np.float32)[:, None]
+        factor = (1.0 / (self.scale * sq)).astype(np.float32)
+        approx = np.empty((nq, u), np.float32)
+        for j in range(nq):  # one pass per query (int32 -> float32 is exact here: |x̂ · q̂| <= 127² d < 2^24)
+            np.multiply(exact[:, j], factor[j], out=approx[j], dtype=np.float32)
         bound = (self.residual * np.linalg.norm(q, axis=1)
                  + self.norm * np.linalg.norm(q - qhat / sq[:, None], axis=1) + MARGIN)
         return approx, bound
@@ -175,6 +178,19 @@ class Int8Prescan:
                     faiss.swig_ptr(out[j]), faiss.swig_ptr(query), faiss.swig_ptr(vectors), self.index.dim,
                     len(units))
         return out
+
+
+_local = threading.local()
+
+
+def _scratch(size: int) -> np.ndarray:
+    """An int32 buffer of ``size`` for the int8 products, kept per thread and grown when needed: a fresh output on
+    each call cost its page faults (under load, 100k rows: torch._int_mm 7.5 ms into a new tensor, 5.4 ms into
+    a kept one). A thread runs one pre-scan at a time and reads the products before the next."""
+    buffer: np.ndarray | None = getattr(_local, "buffer", None)
+    if buffer is None or len(buffer) < size:
+        buffer = _local.buffer = np.empty(size, np.int32)
+    return buffer[:size]
 
 
 _lock = threading.Lock()
