@@ -196,12 +196,13 @@ def cached_vectors(engine: Engine, model_id: str, hashes: Iterable[str]) -> dict
     """Cached embeddings among ``hashes`` for ``model_id``: hash -> (dim,) float32."""
     wanted = list(set(hashes))
     out: dict[str, np.ndarray] = {}
-    with Session(engine) as s:
+    table = cast(Table, EmbeddingRow.__table__)
+    with engine.connect() as conn:  # Core, not an ORM session: every suggestion reads its query vectors here
         for start in range(0, len(wanted), 900):  # stay under SQLite's bound-parameter limit
             chunk = wanted[start : start + 900]
-            rows = s.execute(
-                select(EmbeddingRow.text_hash, EmbeddingRow.vector).where(
-                    EmbeddingRow.model_id == model_id, EmbeddingRow.text_hash.in_(chunk)
+            rows = conn.execute(
+                select(table.c.text_hash, table.c.vector).where(
+                    table.c.model_id == model_id, table.c.text_hash.in_(chunk)
                 )
             )
             for h, blob in rows:
