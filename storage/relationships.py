@@ -275,8 +275,8 @@ def _counters(engine: Engine, now: datetime.datetime | None) -> tuple[int, int, 
     """(catalogue version, relationships counter, meetings started at ``now``), in one snapshot."""
     ensure_schema(engine)
     moment = now or datetime.datetime.now(datetime.UTC)
-    with Session(snapshot(engine)) as s, s.begin():
-        counters = {key: value for key, value in s.execute(
+    with snapshot(engine).connect() as conn, conn.begin():  # Core, not an ORM session: every suggestion asks
+        counters = {key: value for key, value in conn.execute(
             select(MetaRow.key, MetaRow.value).where(MetaRow.key.in_((VERSION_KEY, RELATIONSHIPS_KEY))))}
-        started = s.scalar(_held(select(func.count(RequestRow.id)).select_from(RequestRow), moment)) or 0
+        started = conn.scalar(_held(select(func.count(RequestRow.id)).select_from(RequestRow), moment)) or 0
     return int(counters.get(VERSION_KEY, 0)), int(counters.get(RELATIONSHIPS_KEY, 0)), int(started)
