@@ -22,8 +22,14 @@ and for k = 50 in a bucket of 3,000-5,500 units the margin keeps 53-120 units to
 quarter of the float32 bytes the pass reads (``bench/suggest.py`` reports both limits). The scan is one int8
 matrix product per channel (``torch._int_mm``, oneDNN's int8 kernels; one thread per shard). The codes are
 built once per index, on first use (0.9-1.8 s per index of 10-18k rows under load; the bench reports the
-build at each size), and kept while the index lives: an index updated in place
-(:mod:`embeddings.index_gathered`) is not a :class:`FaissIndex` and is scanned in float32 until it is compacted.
+build at each size), and kept while the index lives. The codes of a published index file are saved beside it
+(:mod:`embeddings.prescan_store`) and mapped by the next process: at 1M profiles (under load, 2 cores) building
+them took 30 s and, while it ran in the scan pool, the first suggestions after a start took 14-29 s; mapped, the
+first suggestion from the process's start takes 4.4-4.9 s, of which 2.5-3.9 s import torch (a server has imported
+it with its encoder). A build aside runs at the lowest priority outside the scan pool. An index with rows spliced in
+(:mod:`embeddings.index_gathered`) gets a :class:`GatheredPrescan` (the base's codes plus the few new rows): at
+1M, a suggestion for a profile written a moment before used the pre-scan on all three indexes (1.2-1.3 s under
+load, as on the base), where it had scanned 7.2 GB in float32 until the next compaction.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ CHUNK = 65_536  # rows quantised at a time when building the codes
 SHARD = 131_072  # rows per int8 product (shards run side by side in FAISS's scan pool)
 MARGIN = 1e-4  # float32 rounding of FAISS's score and of ŝ (see the module docstring)
 TARGETS = ("overall", "offers_items", "needs_items")  # the indexes suggestions scan
+WAIT_FOR_TORCH_BYTES = 1 << 30  # float32 bytes of an index from which a request waits for saved codes to be mapped
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -284,6 +291,12 @@ def _saved(index: FaissIndex) -> Int8Prescan | None:
                        norm=constants["norm"])
 
 
+def _torch_imported() -> bool:
+    """Whether torch is imported in full (not only being imported by another thread: ``import`` would wait)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and not getattr(getattr(torch, "__spec__", None), "_initializing", False)
+
+
 def prescan_of(index: object, *, wait: bool = True) -> Int8Prescan | None:
     """The pre-scan of a :class:`FaissIndex` (saved beside its published file and mapped, or built on first use
     and saved there; then kept while the index lives and keeps its length), of a
@@ -303,8 +316,10 @@ def prescan_of(index: object, *, wait: bool = True) -> Int8Prescan | None:
     found = _cached(index)
     if found is not None:
         return found
-    # mapping saved codes takes milliseconds, but the first one imports torch (2-4 s): aside, unless waiting
-    saved = _saved(index) if wait or "torch" in sys.modules else None
+    # mapping saved codes takes milliseconds, but the first one imports torch (2-4 s under load): aside, unless
+    # waiting or the index is so large that a float32 pass costs more (1M rows: ~5 s for the three indexes)
+    big = len(index) * index.dim * 4 >= WAIT_FOR_TORCH_BYTES
+    saved = _saved(index) if wait or big or _torch_imported() else None
     if saved is not None:
         return _keep(index, saved)
     key = id(index)

@@ -72,8 +72,8 @@ class LabelPrior:
 
 class LazyPriors(Mapping[str, LabelPrior]):
     """The label priors by name, each built when first read: only a learned ranking reads them, and building
-    them reads every row's labels (0.9 s of a relationship graph's 1.0 s at 1M rows, under load), which a
-    suggestion ranked by the weighted mean never needs. The same values as built at once."""
+    them reads every row's labels (0.8 s of the 0.9 s a graph took at 1M rows, under load), which a suggestion
+    ranked by the weighted mean never needs. The same values as built at once."""
 
     def __init__(self, labels: Mapping[str, Callable[[], np.ndarray]], a: np.ndarray, b: np.ndarray) -> None:
         self._labels, self._a, self._b = dict(labels), a, b

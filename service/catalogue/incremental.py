@@ -22,8 +22,8 @@ from storage import snapshot
 
 MAX_DELTA_FRACTION = 0.2  # more changes than this share of the rows: a full reload is cheaper than the splice
 COMPACT_ROWS = 10_000  # delta rows from which a background compaction saves a full index
-COMPACT_AFTER_SECONDS = 600.0  # and at the latest this long after the first splice on a base: a spliced index is
-# scanned in float32, without the int8 pre-scan (embeddings.prescan), so it should not stay spliced for long
+COMPACT_AFTER_SECONDS = 600.0  # and at the latest this long after the first splice on a base: the delta's rows are
+# kept in memory and every state of the base re-gathers them
 
 
 @dataclass(frozen=True, kw_only=True)
