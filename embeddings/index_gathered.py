@@ -12,6 +12,8 @@ a copy of the ~10 GB of vectors; the catalogue compacts (saves a full index) in 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from embeddings.index_exact import check_query
@@ -31,13 +33,24 @@ class GatheredIndex:
         total = self._nb + len(delta)
         if len(self.source) and (self.source.min() < 0 or self.source.max() >= total):
             raise ValueError("a source row outside the base and delta rows")
-        self._position = np.full(total + 1, -1, np.int64)  # combined row -> new row (-1: tombstone); [-1] pads
-        self._position[self.source] = np.arange(len(self.source))
-        # runs of consecutive source rows, none crossing into the delta: (new row, combined row, length)
+
+    # The row maps below are built when first needed (a search or a full scores pass): the int8 pre-scan of a
+    # spliced index reads ``source`` only, and the views suggestions do not scan (offers, needs) may never be
+    # searched; building them for the five indexes of a 1M catalogue took 0.17 s of each write (under load).
+    @functools.cached_property
+    def _position(self) -> np.ndarray:
+        """Combined row -> new row (-1: tombstone); [-1] pads."""
+        position = np.full(self._nb + len(self.delta) + 1, -1, np.int64)
+        position[self.source] = np.arange(len(self.source))
+        return position
+
+    @functools.cached_property
+    def _runs(self) -> list[tuple[int, int, int]]:
+        """Runs of consecutive source rows, none crossing into the delta: (new row, combined row, length)."""
         breaks = np.flatnonzero((np.diff(self.source) != 1) | (self.source[1:] == self._nb)) + 1
         starts = np.concatenate([[0], breaks]).astype(np.int64) if len(self.source) else np.zeros(0, np.int64)
         lengths = np.diff(np.concatenate([starts, [len(self.source)]]))
-        self._runs = list(zip(starts.tolist(), self.source[starts].tolist(), lengths.tolist(), strict=True))
+        return list(zip(starts.tolist(), self.source[starts].tolist(), lengths.tolist(), strict=True))
 
     def __len__(self) -> int:
         return len(self.source)
