@@ -81,10 +81,61 @@ def unit_layout(cat: CatalogueArrays, target: str) -> UnitLayout:
 def _buckets(languages: np.ndarray, allowed: np.ndarray, min_units: int) -> list[np.ndarray]:
     """Language ids with at least ``min_units`` allowed units each get their own bucket; the rest
     form one bucket calibrated against all allowed units (a few misdetected texts are not a language)."""
-    counts = np.bincount(languages[allowed], minlength=len(LANGUAGE_CODES))
+    return _buckets_of(np.bincount(languages[allowed], minlength=len(LANGUAGE_CODES)), min_units)
+
+
+def _buckets_of(counts: np.ndarray, min_units: int) -> list[np.ndarray]:
+    """:func:`_buckets` from the allowed units per language id."""
     big = [np.array([code]) for code in np.flatnonzero(counts >= min_units)]
     small = np.flatnonzero((counts > 0) & (counts < min_units))
     return big + ([small] if len(small) else [])
+
+
+@dataclass(frozen=True, kw_only=True)
+class Grouping:
+    """One index's units sorted by language id (each language's in unit order), made once per catalogue version:
+    a request then groups its allowed units by bucket with one gather of its mask and one compress per language,
+    instead of a pass to find them, a gather of their languages and a stable sort (25 % of a 100k suggestion
+    under load)."""
+
+    order: np.ndarray  # (u,) int32 units, by language id then unit
+    starts: np.ndarray  # (len(LANGUAGE_CODES) + 1,) where each language id's units begin in ``order``
+    owner: np.ndarray  # (u,) int32: the row of each unit of ``order``
+    view: np.ndarray | None  # overall: (u,) whether each row of ``order`` has an overall text; items: None
+
+    def allowed(self, mask: np.ndarray) -> np.ndarray:
+        """(u,) bool in ``order``: the units whose row ``mask`` allows (and that have a text)."""
+        allowed = mask[self.owner]
+        if self.view is not None:
+            allowed &= self.view
+        return allowed
+
+    def units(self, allowed: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """The allowed units of these language ids, sorted (int64)."""
+        parts = [self.order[self.starts[c] : self.starts[c + 1]][allowed[self.starts[c] : self.starts[c + 1]]]
+                 for c in codes.tolist()]
+        units = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+        return units if len(parts) == 1 else np.sort(units)
+
+
+_groupings: dict[tuple[int, str], Grouping] = {}  # (id(catalogue arrays), target) -> its grouping, while they live
+
+
+def grouping(cat: CatalogueArrays, target: str) -> Grouping:
+    """The :class:`Grouping` of ``target``'s units, made once per catalogue version (as :func:`unit_layout`)."""
+    key = (id(cat), target)
+    languages = cat.text_language[target]
+    found = _groupings.get(key)
+    if found is None or len(found.order) != len(languages):
+        order = np.argsort(languages, kind="stable")
+        counts = np.bincount(languages, minlength=len(LANGUAGE_CODES))
+        small = np.int32 if len(order) < 2**31 else np.int64
+        found = _groupings[key] = Grouping(
+            order=order.astype(small), starts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+            owner=unit_layout(cat, target).owner[order].astype(small),
+            view=cat.has_view["overall"][order] if target == "overall" else None)
+        weakref.finalize(cat, _groupings.pop, key, None)
+    return found
 
 
 class Prescan(Protocol):
@@ -120,34 +171,34 @@ def candidate_pool(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, Vec
         layout = unit_layout(cat, target)
         if queries is None or not len(layout.owner):
             continue
-        allowed = mask[layout.owner]
-        if target == "overall":
-            allowed &= cat.has_view["overall"]
-        everyone = np.flatnonzero(allowed)
-        languages = cat.text_language[target]
-        buckets = _buckets(languages, allowed, params.min_language_units)
+        # the allowed units grouped by bucket, each group in unit order (by the version's Grouping)
+        group = grouping(cat, target)
+        in_order = group.allowed(mask)
+        counts = np.array([np.count_nonzero(in_order[group.starts[c] : group.starts[c + 1]])
+                           for c in range(len(LANGUAGE_CODES))])
+        buckets = _buckets_of(counts, params.min_language_units)
         mean[name] = np.zeros(len(LANGUAGE_CODES))
         std[name] = np.ones(len(LANGUAGE_CODES))
         z_hi[name] = -np.inf
         if not buckets:
             continue
-        # each allowed unit's bucket; one stable sort groups them, each group in unit order
-        lookup = np.zeros(len(LANGUAGE_CODES), np.int8)  # small ints: a radix sort below
-        for b, bucket in enumerate(buckets):
-            lookup[bucket] = b
-        of = lookup[languages[everyone]]
-        grouped = everyone[np.argsort(of, kind="stable")]
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(of, minlength=len(buckets)))])
-        eligible = [grouped[bounds[b] : bounds[b + 1]] for b in range(len(buckets))]
+        eligible = [group.units(in_order, bucket) for bucket in buckets]
         fast = prescan.get(target) if prescan is not None and similarity is None else None
         if fast is not None:
             tops = fast.top_units(queries, params.pool, eligible)
         else:
-            tops = _bucket_tops(sim, mine, target, params, eligible, buckets, allowed, languages)
+            allowed = mask[layout.owner]
+            if target == "overall":
+                allowed &= cat.has_view["overall"]
+            tops = _bucket_tops(sim, mine, target, params, eligible, buckets, allowed, cat.text_language[target])
         samples = []
+        everyone = None  # every allowed unit, sorted: the sample pool of a bucket of several small languages
         for b, bucket in enumerate(buckets):
             is_language = len(bucket) == 1 and len(eligible[b]) >= params.min_language_units
+            if not is_language and everyone is None:
+                everyone = group.units(in_order, np.flatnonzero(counts))
             pool = eligible[b] if is_language else everyone
+            assert pool is not None
             samples.append(pool[np.linspace(0, len(pool) - 1, min(params.background, len(pool))).astype(np.int64)])
         units = [u[u >= 0] for u in tops]
         for u in units:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -125,6 +126,28 @@ def _any_of(matrix: np.ndarray, names: Sequence[str], wanted: frozenset[str]) ->
     return np.asarray(matrix[:, cols].any(axis=1), dtype=bool)
 
 
+_sorted: dict[int, bool] = {}  # id(catalogue arrays) -> whether its ids are sorted, while they live
+
+
+def _has_id(cat: CatalogueArrays, wanted: frozenset[str]) -> np.ndarray:
+    """(n,) bool: the rows whose id is in ``wanted``. By binary search when the ids are sorted (the catalogue keeps
+    them so; checked once per arrays): ``np.isin`` compared every id with each wanted one, 3 ms of a suggestion at
+    100k (the asker's own id is always excluded) and 10 times that at 1M."""
+    key = id(cat)
+    ordered = _sorted.get(key)
+    if ordered is None:
+        ordered = _sorted[key] = bool(len(cat.ids) < 2 or (cat.ids[:-1] <= cat.ids[1:]).all())
+        weakref.finalize(cat, _sorted.pop, key, None)
+    if not ordered:
+        return np.isin(cat.ids, sorted(wanted))
+    keys = np.array(sorted(wanted), dtype=str)  # its own width: a longer id must not be cut to a stored one
+    at = np.minimum(np.searchsorted(cat.ids, keys), max(len(cat.ids) - 1, 0))
+    mask = np.zeros(len(cat.ids), bool)
+    if len(cat.ids):
+        mask[at[cat.ids[at] == keys]] = True
+    return mask
+
+
 def constraint_mask(c: Constraints, cat: CatalogueArrays) -> np.ndarray:
     """(n,) bool: rows that satisfy every constraint."""
     mask = np.ones(len(cat), bool)
@@ -141,7 +164,7 @@ def constraint_mask(c: Constraints, cat: CatalogueArrays) -> np.ndarray:
     if c.languages:
         mask &= _any_of(cat.languages, cat.language_codes, c.languages)
     if c.exclude_ids:
-        mask &= ~np.isin(cat.ids, sorted(c.exclude_ids))
+        mask &= ~_has_id(cat, c.exclude_ids)
     if c.only_ids:
-        mask &= np.isin(cat.ids, sorted(c.only_ids))
+        mask &= _has_id(cat, c.only_ids)
     return mask
