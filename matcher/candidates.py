@@ -111,10 +111,10 @@ class Grouping:
         return allowed
 
     def units(self, allowed: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        """The allowed units of these language ids, sorted (int64)."""
+        """The allowed units of these language ids, sorted (int32 below 2^31 units: half the bytes to gather by)."""
         parts = [self.order[self.starts[c] : self.starts[c + 1]][allowed[self.starts[c] : self.starts[c + 1]]]
                  for c in codes.tolist()]
-        units = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+        units = np.concatenate(parts) if parts else np.zeros(0, self.order.dtype)
         return units if len(parts) == 1 else np.sort(units)
 
 
