@@ -3,9 +3,14 @@ database (a SQLite file in WAL mode, and a throw-away PostgreSQL cluster) and on
 through either is seen by the next request on the other; two processes writing the same profile at the same
 moment leave one of the two writes in the database and both indexes agree with it (the last write wins); two
 imports at once both land; an event's scheduling job started through both at once runs once (the database's
-one-running-job-per-event index), and a stop asked through the other server ends it.
+one-running-job-per-event index), and a stop asked through the other server ends it. Last, a soak of mixed
+traffic on both for a bounded time: no 5xx, every acknowledged write is in the database and no refused one is, a
+duplicate id is refused with 409 even when both processes create it at the same moment, and afterwards each
+server's index agrees with the database (and a process starting afterwards reaches the database's catalogue
+version and ids from the published index).
 
-The longer soak of mixed traffic on two servers is tests/service/http/test_concurrent_servers.py."""
+The servers start once per database kind (a module-scoped pair, the soak last: it stops them); this file took in
+tests/service/http/test_concurrent_servers.py, which started two more servers per kind for the soak alone."""
 
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ import csv
 import io
 import secrets
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,20 +28,25 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from service.catalogue import Catalogue
+from embeddings.store import ids_checksum
+from service.catalogue import Catalogue, default_index_dir, ingest
 from service.events import EventService
 from service.settings import Settings
 from storage import jobs as job_store
 from storage import repository as repo
 from storage.db import open_database
 from tests.conftest import SAMPLE, FakeEncoder
+from tests.service import traffic as soak
 from tests.service.events.test_jobs import hard_event
-from tests.service.http.test_concurrent_servers import body_of
 from tests.service.servers import Server, create_key
+from tests.service.traffic import body_of
 
 pytestmark = pytest.mark.model
 
 SEED = 10  # sample profiles imported through server A (it encodes them) before the tests
+SOAK_SEED = 30  # profiles ingested in this process, before the servers start (the catalogue and index exist)
+DURATION = 10.0  # seconds of concurrent traffic (the bug report saw 1 failure in 131 writes over 15 s)
+WRITERS = 2  # writer threads per server in the soak
 FRESH = ("IS", "NO", "CH")  # countries absent from the sample data: a test's profiles there are the only ones eligible
 TOPICS = ("Fonderie de bijoux en argent et en pierre de lave, pièces uniques.",
           "Studio de cinéma d'animation, courts métrages en stop motion.",
@@ -44,6 +56,17 @@ TOPICS = ("Fonderie de bijoux en argent et en pierre de lave, pièces uniques.",
 def sample_rows() -> list[dict[str, str]]:
     with SAMPLE.open(encoding="utf-8") as fh:
         return [r for r in csv.DictReader(fh) if r["kind"] != "cluster"]
+
+
+def all_rows() -> list[dict[str, str]]:
+    with SAMPLE.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def soak_seed() -> list[dict[str, str]]:
+    """Every k-th sample row (clusters too): the catalogue the servers start on."""
+    rows = all_rows()
+    return rows[:: len(rows) // SOAK_SEED][:SOAK_SEED]
 
 
 def csv_bytes(rows: list[dict[str, str]]) -> bytes:
@@ -71,8 +94,8 @@ def fresh_database(kind: str, folder: Path, request: pytest.FixtureRequest) -> s
 class Pair:
     """Two servers on one database and one index folder, an admin key, a client for each."""
 
-    def __init__(self, db: str, index_dir: Path, folder: Path) -> None:
-        self.db, self.index_dir = db, index_dir
+    def __init__(self, db: str, index_dir: Path, folder: Path, seed: list[dict[str, str]]) -> None:
+        self.db, self.index_dir, self.seed = db, index_dir, seed
         env = {"CCIMATCH_INDEX_DIR": str(index_dir)}
         self.servers = [Server(db, log=folder / f"server-{i}.log", env=env) for i in range(2)]
         self.key = create_key(db)
@@ -93,12 +116,24 @@ class Pair:
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, real_encoder: Any) -> Iterator[Pair]:
+    """Two servers started on a catalogue and index ingested in this process (with the shared model), then
+    ``SEED`` more sample profiles imported through server A (it encodes them)."""
     folder = tmp_path_factory.mktemp(f"multi-{request.param}")
-    started = Pair(fresh_database(request.param, folder, request), folder / "index", folder)
+    db = fresh_database(request.param, folder, request)
+    # SQLite: the index beside the file (the default); PostgreSQL: a folder given through CCIMATCH_INDEX_DIR
+    index_dir = default_index_dir(Settings(db=db)) if request.param == "sqlite" else folder / "pg.index"
+    seed = soak_seed()
+    cat = Catalogue.open(Settings(db=db, index_dir=index_dir), encoder=real_encoder)
+    report = ingest(cat, seed, atomic=True)
+    cat.engine.dispose()
+    assert not report.errors, report.errors[:3]
+    started = Pair(db, index_dir, folder, seed)
+    seeded = {r["id"] for r in seed}
+    imported = [r for r in sample_rows() if r["id"] not in seeded][:SEED]
     try:
         started.start()
-        r = started.clients[0].post("/profiles/import", files={"file": ("seed.csv", csv_bytes(sample_rows()[:SEED]))})
+        r = started.clients[0].post("/profiles/import", files={"file": ("seed.csv", csv_bytes(imported))})
         assert r.status_code == 200 and r.json()["written"] == SEED, r.text
         yield started
     finally:
@@ -261,3 +296,99 @@ def test_an_events_scheduling_job_runs_once_when_both_servers_are_asked(pair: Pa
     finally:
         for c in clients:
             c.close()
+
+
+def test_a_soak_of_mixed_traffic_on_both_servers_loses_no_write(pair: Pair, real_encoder: Any) -> None:
+    """Writers, a racer and a reader per server for ``DURATION`` seconds; then the database holds exactly the
+    profiles it held before plus what was acknowledged, and each index agrees with it. Runs last for its
+    database kind: it stops the servers to check what a process starting afterwards reads."""
+    started = time.monotonic()
+    db, index_dir, servers = pair.db, pair.index_dir, pair.servers
+    seed = pair.seed
+    seed_ids = [r["id"] for r in seed]
+    templates = [r for r in all_rows() if r["kind"] != "cluster"]
+    headers = {"X-API-Key": pair.key}
+    engine = open_database(db)
+    before = {p.id for p in repo.load_profiles(engine)}  # the seed, and what the tests above left (an event's)
+    assert set(seed_ids) <= before
+
+    traffic = soak.Traffic()
+    deadline = time.monotonic() + DURATION
+    barrier = threading.Barrier(2)
+    clients = [httpx.Client(base_url=s.url, headers=headers, timeout=60) for s in servers]
+    threads = []
+    for i, client in enumerate(clients):
+        threads += [threading.Thread(target=soak.writer, args=(client, traffic, i, n, templates, seed_ids, deadline))
+                    for n in range(WRITERS)]
+        threads.append(threading.Thread(target=soak.racer, args=(client, traffic, i, templates[i], barrier, deadline)))
+        threads.append(threading.Thread(target=soak.reader, args=(client, traffic, i, seed_ids, deadline)))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    traffic_done = time.monotonic()
+
+    counts = Counter((o.op, o.status) for o in traffic.outcomes)
+    writes = sum(n for (op, _), n in counts.items() if op in ("create", "put", "delete", "conflict", "race"))
+    summary = (f"{len(traffic.outcomes)} requests ({writes} writes): {dict(sorted(counts.items()))}\n"
+               f"server errors:\n{soak.server_errors(servers)}")
+    failed = [o for o in traffic.outcomes if o.status >= 500 or o.status == 0]
+    assert not failed, f"{len(failed)} requests failed, e.g. {failed[:3]}\n{summary}"
+    unexpected = [o for o in traffic.outcomes if o.op != "race" and o.status != soak.EXPECTED_STATUS[o.op]]
+    assert not unexpected, f"unexpected answers, e.g. {unexpected[:3]}\n{summary}"
+    assert counts[("create", 201)] >= 10 and counts[("conflict", 409)] >= 2, summary
+    for round_, outcomes in traffic.races.items():
+        if len(outcomes) == 2:
+            assert sorted(o.status for o in outcomes) == [201, 409], f"race round {round_}: {outcomes}\n{summary}"
+
+    stored = {p.id: p for p in repo.load_profiles(engine)}
+    # every acknowledged write is there, every refused or undone one is not
+    for pid, description in traffic.expected.items():
+        if description is None:
+            assert pid not in stored, f"{pid} was never acknowledged (or was deleted) but is stored\n{summary}"
+        else:
+            assert pid in stored and stored[pid].description == description, f"{pid}: lost write\n{summary}"
+    for row in seed:
+        assert stored[row["id"]].description == row["description"], "a refused create (409) changed a profile"
+    for round_, outcomes in traffic.races.items():
+        winners = [o.server for o in outcomes if o.status == 201]
+        if winners:
+            assert stored[f"race-{round_:04d}"].description.endswith(f"Written by server {winners[0]}.")
+    assert set(stored) == before | {p for p, d in traffic.expected.items() if d} | {
+        f"race-{r:04d}" for r, outs in traffic.races.items() if any(o.status == 201 for o in outs)}
+
+    # each server's index agrees with the database once the writers have stopped
+    for client in clients:
+        r = client.get(f"/profiles/{seed_ids[0]}/suggestions", params={"k": 100})
+        assert r.status_code == 200
+        assert {s["id"] for s in r.json()["suggestions"]} <= set(stored)
+        ready = client.get("/ready").json()
+        assert ready["index_fresh"] and ready["profiles"] == len(stored)
+    # a profile created on one server is found by the other's suggestions
+    for i, (mine, other) in enumerate([clients, clients[::-1]]):
+        body = body_of(templates[2 + i], id=f"fresh-{i}", country=FRESH[i],
+                       description=f"Fabrique de bijoux en argent et en pierre de lave ({FRESH[i]}).")
+        assert mine.post("/profiles", json=body).status_code == 201
+        r = other.post("/suggestions", json={"text": body["description"], "countries": [FRESH[i]], "k": 5})
+        assert r.status_code == 200 and [s["id"] for s in r.json()["suggestions"]][:1] == [f"fresh-{i}"], r.text
+    for client in clients:
+        client.close()
+    for server in servers:
+        server.stop()
+
+    ids = sorted(p.id for p in repo.load_profiles(engine))
+    version = repo.catalogue_version(engine)
+    # Writes are spliced into the published base (service/catalogue/incremental.py), not published one by one:
+    # the base may be older, but a process starting now gets the database's version and ids from it.
+    manifest = soak.published_manifest(index_dir)
+    assert manifest["catalogue_version"] <= version
+    fresh = Catalogue.open(Settings(db=db, index_dir=index_dir), encoder=real_encoder)
+    st = fresh.state()
+    assert st.version == version
+    assert sorted(st.arrays.ids.tolist()) == ids and ids_checksum(st.arrays.ids.tolist()) == ids_checksum(
+        [p.id for p in st.profiles])
+    fresh.engine.dispose()
+    engine.dispose()
+    print(f"\n{db.split('://')[0] if '://' in db else 'sqlite'}: {summary.splitlines()[0]}; "
+          f"races {len(traffic.races)}; total {time.monotonic() - started:.1f} s "
+          f"(traffic {traffic_done - started:.1f} s)")

@@ -20,8 +20,8 @@ import pytest
 
 from service.http.workers import WORKER_HEADER
 from tests.conftest import ROOT, SAMPLE
-from tests.service.http.test_concurrent_servers import body_of
 from tests.service.servers import CLI, Server, create_key
+from tests.service.traffic import body_of
 
 pytestmark = pytest.mark.model
 
