@@ -128,7 +128,8 @@ class Int8Prescan:
         right = torch.from_numpy(cols)
         u = len(self.index)
         bounds = [(lo, min(u, lo + SHARD)) for lo in range(0, u, SHARD)]
-        exact = _scratch(u * right.shape[1]).reshape(u, right.shape[1])
+        buffer = _take_buffer(u * right.shape[1])
+        exact = buffer[: u * right.shape[1]].reshape(u, right.shape[1])
 
         def shard(lo: int, hi: int) -> None:
             torch.set_num_threads(1)  # in a scan-pool thread: its own OpenMP setting
@@ -143,6 +144,7 @@ class Int8Prescan:
         approx = np.empty((nq, u), np.float32)
         for j in range(nq):  # one pass per query (int32 -> float32 is exact here: |x̂ · q̂| <= 127² d < 2^24)
             np.multiply(exact[:, j], factor[j], out=approx[j], dtype=np.float32)
+        _give_back(buffer)
         bound = (self.residual * np.linalg.norm(q, axis=1)
                  + self.norm * np.linalg.norm(q - qhat / sq[:, None], axis=1) + MARGIN)
         return approx, bound
@@ -189,17 +191,28 @@ class Int8Prescan:
         return out
 
 
-_local = threading.local()
+_buffers: list[np.ndarray] = []  # int32 buffers for the int8 products, free for the next pre-scan
+_buffers_lock = threading.Lock()
+KEPT_BUFFERS = 2  # at most this many kept (one per core); more concurrent scans allocate and drop their own
 
 
-def _scratch(size: int) -> np.ndarray:
-    """An int32 buffer of ``size`` for the int8 products, kept per thread and grown when needed: a fresh output on
-    each call cost its page faults (under load, 100k rows: torch._int_mm 7.5 ms into a new tensor, 5.4 ms into
-    a kept one). A thread runs one pre-scan at a time and reads the products before the next."""
-    buffer: np.ndarray | None = getattr(_local, "buffer", None)
-    if buffer is None or len(buffer) < size:
-        buffer = _local.buffer = np.empty(size, np.int32)
-    return buffer[:size]
+def _take_buffer(size: int) -> np.ndarray:
+    """An int32 buffer of at least ``size`` for the int8 products, a kept one when free: a fresh output on each call
+    cost its page faults (under load, 100k rows: torch._int_mm 7.5 ms into a new tensor, 5.4 ms into a kept one).
+    Give it back with :func:`_give_back` once read."""
+    with _buffers_lock:
+        for i, buffer in enumerate(_buffers):
+            if len(buffer) >= size:
+                return _buffers.pop(i)
+        if _buffers:  # too small: dropped, a larger one is kept on return
+            _buffers.pop()
+    return np.empty(size, np.int32)
+
+
+def _give_back(buffer: np.ndarray) -> None:
+    with _buffers_lock:
+        if len(_buffers) < KEPT_BUFFERS:
+            _buffers.append(buffer)
 
 
 _lock = threading.Lock()
