@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,26 @@ import numpy as np
 log = logging.getLogger("ccimatch.prescan")
 
 FORMAT = 1
+
+
+def link_codes(source: Path, target: Path) -> bool:
+    """Hard-link the codes saved beside ``source`` beside ``target`` (a hard link of the same file: a published
+    index linked into the next version's folder); whether there were codes to link."""
+    linked = []
+    try:
+        for old, new in zip(_paths(source), _paths(target), strict=True):
+            if not old.is_file():
+                break
+            os.link(old, new)
+            linked.append(new)
+        else:
+            return True
+    except OSError:
+        pass
+    for path in linked:
+        with contextlib.suppress(OSError):
+            path.unlink()
+    return False
 
 
 def _paths(source: Path) -> tuple[Path, Path]:
@@ -52,15 +73,27 @@ def load_codes(source: Path, *, rows: int, columns: int) -> tuple[np.ndarray, di
     return codes, constants
 
 
+CHUNK_ROWS = 65_536  # rows written at a time by save_codes_from
+
+
 def save_codes(source: Path, codes: np.ndarray, constants: dict[str, Any]) -> bool:
     """Save ``codes`` and ``constants`` beside ``source`` (each written aside and renamed into place, the
     constants last, so a reader finds both complete or neither); whether it was saved (failures are logged)."""
+    return save_codes_from(source, codes.shape, lambda lo, hi: codes[lo:hi], constants)
+
+
+def save_codes_from(source: Path, shape: tuple[int, int], rows: Callable[[int, int], np.ndarray],
+                    constants: dict[str, Any]) -> bool:
+    """:func:`save_codes` of the codes ``rows(lo, hi)`` gives ``CHUNK_ROWS`` rows at a time (never all in memory)."""
     codes_path, meta_path = _paths(source)
     tag = f".tmp-{os.getpid()}-{secrets.token_hex(4)}"
     aside = [codes_path.with_name(codes_path.name + tag), meta_path.with_name(meta_path.name + tag)]
     try:
-        with aside[0].open("wb") as fh:
-            np.save(fh, np.ascontiguousarray(codes, dtype=np.int8))
+        out = np.lib.format.open_memmap(aside[0], mode="w+", dtype=np.int8, shape=shape)
+        for lo in range(0, shape[0], CHUNK_ROWS):
+            out[lo : lo + CHUNK_ROWS] = rows(lo, min(shape[0], lo + CHUNK_ROWS))
+        out.flush()
+        del out
         aside[1].write_text(json.dumps({"format": FORMAT, **_stamp(source),
                                         **{k: float(v) for k, v in constants.items()}}))
         os.replace(aside[0], codes_path)

@@ -26,7 +26,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -96,10 +96,12 @@ class Published:
 def save_indexes(directory: Path, indexes: Mapping[str, FaissIndex | VectorIndex], *, model_id: str, dim: int,
                  ids: list[str], catalogue_version: int, columns: dict[str, np.ndarray] | None = None,
                  kinds: dict[str, str] | None = None, names: list[str] | None = None,
-                 database: str = "", snapshot_format: int = 0) -> Manifest:
+                 database: str = "", snapshot_format: int = 0,
+                 before_publish: Callable[[Path], object] | None = None) -> Manifest:
     """Write every view (and, when given, the snapshot's ``columns`` of ``kinds`` and the ``names``) to a new
-    version folder and publish it by replacing the pointer; then remove superseded folders that nobody can still
-    be opening (see :func:`cleanup`)."""
+    version folder, let ``before_publish`` add files to it (the int8 pre-scan's codes,
+    :mod:`embeddings.prescan_publish`), and publish it by replacing the pointer; then remove superseded folders
+    that nobody can still be opening (see :func:`cleanup`)."""
     directory.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory))
     try:
@@ -122,6 +124,8 @@ def save_indexes(directory: Path, indexes: Mapping[str, FaissIndex | VectorIndex
         (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2))
         if verified:  # the checksums were just computed from these files: no process need hash them again
             mark_verified(tmp)
+        if before_publish is not None:
+            before_publish(tmp)
         folder = directory / f"v{catalogue_version}-{secrets.token_hex(4)}"
         os.rename(tmp, folder)
         os.utime(folder)  # its age counts from now (see cleanup)

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from embeddings import store
 from embeddings.index_factory import build_index, index_params
 from embeddings.index_faiss import FaissIndex
+from embeddings.prescan_publish import write_codes
 from embeddings.store import Published, load_indexes, load_published, published_manifest, save_indexes
 from matcher.constraints import ITEM_SIDES, CatalogueArrays
 from matcher.errors import NotFoundError
@@ -372,7 +373,8 @@ class Catalogue:
             save_indexes(self.index_dir, indexes, model_id=self.model_id, dim=next(iter(indexes.values())).dim,
                          ids=st.arrays.ids.tolist(), catalogue_version=st.version,
                          columns=columns or None, kinds=kinds or None, names=list(st.names),
-                         database=self.database_uid, snapshot_format=snapshot.FORMAT)
+                         database=self.database_uid, snapshot_format=snapshot.FORMAT,
+                         before_publish=lambda folder: write_codes(folder, indexes))
         except Exception:
             if must_save:
                 raise
