@@ -121,10 +121,15 @@ class Int8Prescan:
         peak = np.abs(q).max(axis=1)
         sq = np.where(peak > 0, 127.0 / np.where(peak > 0, peak, 1.0), 1.0)
         qhat = np.clip(np.rint(q * sq[:, None]), -127, 127)
+        # a second int8 digit of each query (its rounding error x 256) in the columns the product pads anyway:
+        # q̃ = (q̂ + q̂₂ / 256) / Sq leaves ||q - q̃|| ~256 times smaller, E ~40 % narrower, and the margin keeps
+        # that many fewer units to re-score (their float32 rows, read at random: most of a 1M suggestion's re-score)
+        low = np.clip(np.rint((q * sq[:, None] - qhat) * 256), -127, 127)
         codes = self.codes
         dp = int(codes.shape[1])
-        cols = np.zeros((dp, -(-nq // 8) * 8), np.int8)
+        cols = np.zeros((dp, -(-2 * nq // 8) * 8), np.int8)
         cols[:d, :nq] = qhat.T
+        cols[:d, nq : 2 * nq] = low.T
         right = torch.from_numpy(cols)
         u = len(self.index)
         bounds = [(lo, min(u, lo + SHARD)) for lo in range(0, u, SHARD)]
@@ -142,11 +147,14 @@ class Int8Prescan:
                 _run([functools.partial(shard, lo, hi) for lo, hi in bounds], default_threads())
         factor = (1.0 / (self.scale * sq)).astype(np.float32)
         approx = np.empty((nq, u), np.float32)
-        for j in range(nq):  # one pass per query (int32 -> float32 is exact here: |x̂ · q̂| <= 127² d < 2^24)
+        for j in range(nq):  # int32 -> float32 is exact here (|x̂ · q̂| <= 127² d < 2^24); the three float32
+            # roundings of ŝ (~1e-7 each near 1) are well inside MARGIN
             np.multiply(exact[:, j], factor[j], out=approx[j], dtype=np.float32)
+            approx[j] += np.multiply(exact[:, nq + j], factor[j] / np.float32(256), dtype=np.float32)
         _give_back(buffer)
+        q_tilde = (qhat + low / 256) / sq[:, None]
         bound = (self.residual * np.linalg.norm(q, axis=1)
-                 + self.norm * np.linalg.norm(q - qhat / sq[:, None], axis=1) + MARGIN)
+                 + self.norm * np.linalg.norm(q - q_tilde, axis=1) + MARGIN)
         return approx, bound
 
     def top_units(self, queries: np.ndarray, k: int, eligible: Sequence[np.ndarray]) -> list[np.ndarray]:
