@@ -4,23 +4,27 @@ same units as the float32 pass it replaces (:meth:`matcher.candidates.Prescan.to
 
 The bound. Unit vectors x are stored as codes x̂ = clip(round(x · Sx), ±127) (int8; one scale per index,
 Sx = 127 / max |x| over a sample of rows, so a larger component elsewhere is clipped: R below is measured after
-clipping and covers it) and each query q as q̂ = round(q · Sq); the product x̂ · q̂ is exact (int32), and
-ŝ = x̂ · q̂ / (Sx Sq) = x̃ · q̃ with x̃ = x̂ / Sx, q̃ = q̂ / Sq. Then
+clipping and covers it) and each query q as two int8 digits, q̂ = round(q · Sq) and q̂₂ = round((q · Sq - q̂) · 256);
+the products x̂ · q̂ and x̂ · q̂₂ are exact (int32, in one product: q̂₂ fills columns the kernel pads anyway), and
+ŝ = x̂ · (q̂ + q̂₂ / 256) / (Sx Sq) = x̃ · q̃ with x̃ = x̂ / Sx, q̃ = (q̂ + q̂₂ / 256) / Sq. Then
 
     |x · q - ŝ| = |(x - x̃) · q + x̃ · (q - q̃)| <= R ||q|| + N ||q - q̃||  (Cauchy-Schwarz)
 
 with R = max ||x - x̃|| and N = max ||x̃|| over the index's rows, both measured when the codes are built.
 FAISS's float32 score s differs from x · q by at most d 2^-24 sum |x_k q_k| (< 2.3e-5 for unit vectors
-at d = 384), and ŝ is rounded once to float32, so E = R ||q|| + N ||q - q̃|| + 1e-4 bounds |s - ŝ|. In a
-bucket, let L be the k-th largest ŝ minus E: k units score at least L exactly, so a unit with ŝ + E < L
-scores strictly below the k-th best and cannot be among the best k, whatever the tie-break. Every other
-unit (ŝ >= L - E) is re-scored exactly and the best k taken with ties by the smaller unit: the same units as
+at d = 384), and ŝ is rounded to float32 (three roundings, < 1e-6 together), so E = R ||q|| + N ||q - q̃||
++ 1e-4 bounds |s - ŝ|. In a bucket, let L be the k-th largest ŝ minus E: k units score at least L exactly, so a
+unit with ŝ + E < L scores strictly below the k-th best and cannot be among the best k, whatever the tie-break.
+Every other unit (ŝ >= L - E) is re-scored exactly and the best k taken with ties by the smaller unit: the same units as
 ``top_k_columns`` over :meth:`FaissIndex.scores` (tests/embeddings/test_prescan.py checks it).
 
-Measured on the 10k synthetic catalogue (384 dimensions, under load): R = 0.011-0.013 and E = 0.017-0.020,
-and for k = 50 in a bucket of 3,000-5,500 units the margin keeps 53-120 units to re-score. int8 codes are a
-quarter of the float32 bytes the pass reads (``bench/suggest.py`` reports both limits). The scan is one int8
-matrix product per channel (``torch._int_mm``, oneDNN's int8 kernels; one thread per shard). The codes are
+Measured on the 10k synthetic catalogue (384 dimensions, under load): R = 0.011-0.013 and E = 0.017-0.020 with
+one query digit, and for k = 50 in a bucket of 3,000-5,500 units the margin keeps 53-120 units to re-score. The
+second digit makes ||q - q̃|| ~256 times smaller (E ~40 % narrower): at 1M it cut the units re-scored per channel by
+30-40 % (18,912 -> 11,061 for three queries), which matters there because they are read at random from the mapped
+float32 file (a first touch of a page costs a fault: 125-375 ms for 19k units under load, 25 ms read again).
+int8 codes are a quarter of the float32 bytes the pass reads (``bench/suggest.py`` reports both limits). The scan is
+one int8 matrix product per channel (``torch._int_mm``, oneDNN's int8 kernels; one thread per shard). The codes are
 built once per index, on first use (0.9-1.8 s per index of 10-18k rows under load; the bench reports the
 build at each size), and kept while the index lives. The codes of a published index file are saved beside it
 (:mod:`embeddings.prescan_store`) and mapped by the next process: at 1M profiles (under load, 2 cores) building
