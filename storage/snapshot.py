@@ -10,6 +10,7 @@ and the pages are shared by every process that maps the same files (one copy per
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import threading
 from collections import OrderedDict
@@ -97,7 +98,7 @@ def take_runs(base: Sequence[Any] | np.ndarray, delta: Sequence[Any] | np.ndarra
         kinds = {p.dtype.kind for p in pieces if isinstance(p, np.ndarray)}
         out = np.concatenate([np.asarray(p) for p in pieces])
         return out if kinds == {"U"} else out.astype(base.dtype, copy=False)
-    return [x for piece in pieces for x in piece]
+    return list(itertools.chain.from_iterable(pieces))
 
 
 _GATHERED_FIELDS = {"ids", "countries", "kinds", "sectors", "partnership_types", "languages", "language_codes",
