@@ -269,10 +269,13 @@ class GatheredPrescan(Int8Prescan):
 
     def approximate(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         approx, bound = self.base.approximate(queries)
-        if self.delta is not None:
+        nb = len(self.base.index)
+        out = approx.take(np.minimum(self.source, nb - 1), axis=1)  # the base's ŝ in the new row order, then
+        if self.delta is not None:  # the few new rows' in their places (no copy of the base's ŝ beside them)
             more, wider = self.delta.approximate(queries)
-            approx, bound = np.hstack([approx, more]), np.maximum(bound, wider)
-        return approx[:, self.source], bound
+            at = np.flatnonzero(self.source >= nb)
+            out[:, at], bound = more[:, self.source[at] - nb], np.maximum(bound, wider)
+        return out, bound
 
     def _scores(self, queries: np.ndarray, units: np.ndarray) -> np.ndarray:
         stored = self.source[np.asarray(units, np.int64)]
