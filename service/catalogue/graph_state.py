@@ -137,7 +137,9 @@ def build_graph_state(engine: Engine, view: CatalogueView, key: tuple[int, int, 
     src, dst, weight = sources.edges
     a, b = _rows(ids, src), _rows(ids, dst)
     both = (a >= 0) & (b >= 0)
-    relations = relations_of(sources.others, view.arrays, list(view.names), view.row_of, today,
+    named = sorted({r.source for r in sources.others} | {r.target for r in sources.others})
+    named_rows = dict(zip(named, _rows(ids, np.array(named, dtype=str)).tolist(), strict=True))
+    relations = relations_of(sources.others, view.arrays, list(view.names), lambda pid: _row(named_rows, pid), today,
                              edges=(a[both], b[both], weight[both]))
     if carried is not None and previous is not None:
         model, model_id, note = (previous.learned.model if previous.learned is not None else None,
@@ -200,6 +202,12 @@ def _cluster_edges(clusters: Mapping[str, tuple[datetime.date, tuple[str, ...]]]
             dst += linked
             weight += [w] * len(linked)
     return np.array(src, dtype=str), np.array(dst, dtype=str), np.array(weight, np.float64)
+
+
+def _row(found: Mapping[str, int], profile_id: str) -> int | None:
+    """``view.row_of`` for the ids of the partnerships and meetings, mapped in bulk (no profile decoded per call)."""
+    row = found.get(profile_id, -1)
+    return row if row >= 0 else None
 
 
 def _rows(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
