@@ -87,6 +87,8 @@ def _legacy_state(cat: Any) -> Any:
     assert verify(folder, Manifest(**{**manifest, "snapshot": None}))  # the SHA-256 of every index file
     indexes = {name: FaissIndex.load(folder / f"{name}.faiss", mmap=False, approx_threshold=2**62)
                for name in manifest["files"]}
+    for index in indexes.values():
+        index.source = None  # as then: no int8 codes saved beside the files to map (embeddings.prescan_store)
     return State(version=version, profiles=profiles, arrays=arrays, names=[p.name for p in profiles],
                  indexes=indexes)
 
