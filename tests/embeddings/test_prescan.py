@@ -8,7 +8,7 @@ import pytest
 
 from embeddings.index_exact import ExactIndex
 from embeddings.index_faiss import FaissIndex
-from embeddings.prescan import Int8Prescan, prescan_of, prescans
+from embeddings.prescan import Int8Prescan, _shards, prescan_of, prescans
 from matcher.similarity import top_k_columns
 
 
@@ -88,3 +88,16 @@ def test_without_waiting_the_first_call_builds_aside() -> None:
             break
         time.sleep(0.1)
     assert found is not None and found is prescan_of(index)
+
+
+def test_products_in_equal_shards_side_by_side_equal_one_product(index: FaissIndex,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    pre = Int8Prescan.build(index)
+    queries = index.vectors(np.array([3, 9, 27]))
+    whole = pre.approximate(queries)
+    monkeypatch.setattr("embeddings.prescan.SHARD", 700)
+    monkeypatch.setattr("embeddings.prescan.PARALLEL_ROWS", 1000)
+    assert len(_shards(len(index), 2)) == 6  # 3,000 rows: 5 pieces of at most 700, rounded up to 6 for 2 cores
+    sharded = pre.approximate(queries)
+    np.testing.assert_array_equal(sharded[0], whole[0])
+    np.testing.assert_array_equal(sharded[1], whole[1])
