@@ -123,17 +123,23 @@ def suggest(view: CatalogueView, me: Profile | None, draft: Draft, encoded: np.n
                   exhaustive=exhaustive, similarity=similarity, learned=learned, prescan=prescan,
                   reference=reference)
 
-    def their_items(side: str, row: int) -> np.ndarray:
-        units, _ = view.arrays.items[side].units_of(np.array([row]))
-        return view.indexes[f"{side}_items"].vectors(units)
+    # every suggested profile's offer and need vectors in one gather per side (not two gathers per suggestion)
+    items: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for side in ITEM_SIDES:
+        units, offsets = view.arrays.items[side].units_of(ranked.rows)
+        items[side] = (view.indexes[f"{side}_items"].vectors(units) if len(units) else np.zeros((0, 0)), offsets)
+
+    def their_items(side: str, i: int) -> np.ndarray:
+        vectors, offsets = items[side]
+        return vectors[offsets[i] : offsets[i + 1]]
 
     out = []
     for i, row in enumerate(ranked.rows.tolist()):
         them = view.profiles[row]
         evidence = [e for e in (
-            best_pair(draft.needs, asker.needs, them.offers, their_items("offers", row),
+            best_pair(draft.needs, asker.needs, them.offers, their_items("offers", i),
                       "they offer what you need"),
-            best_pair(draft.offers, asker.offers, them.needs, their_items("needs", row),
+            best_pair(draft.offers, asker.offers, them.needs, their_items("needs", i),
                       "you offer what they need"),
         ) if e is not None]
         if not evidence:
