@@ -63,6 +63,7 @@ log = logging.getLogger("ccimatch.prescan")
 
 CHUNK = 65_536  # rows quantised at a time when building the codes
 SHARD = 131_072  # most rows per int8 product (shards run side by side in FAISS's scan pool)
+BLOCK = 32_768  # rows per int8 product call in a shard: their int32 output (1 MiB) is scaled while in cache
 PARALLEL_ROWS = 16_384  # from this many rows an index is split in a multiple of the cores, in equal shards
 MARGIN = 1e-4  # float32 rounding of FAISS's score and of ŝ (see the module docstring)
 TARGETS = ("overall", "offers_items", "needs_items")  # the indexes suggestions scan
@@ -141,21 +142,25 @@ class Int8Prescan:
         buffer = _take_buffer(u * right.shape[1])
         exact = buffer[: u * right.shape[1]].reshape(u, right.shape[1])
 
+        factor = (1.0 / (self.scale * sq)).astype(np.float32)
+        approx = np.empty((nq, u), np.float32)
+
         def shard(lo: int, hi: int) -> None:
             torch.set_num_threads(1)  # in a scan-pool thread: its own OpenMP setting
-            torch._int_mm(codes[lo:hi], right, out=torch.from_numpy(exact[lo:hi]))
+            for start in range(lo, hi, BLOCK):  # each block's products scaled while they are in cache
+                stop = min(hi, start + BLOCK)
+                torch._int_mm(codes[start:stop], right, out=torch.from_numpy(exact[start:stop]))
+                for j in range(nq):  # int32 -> float32 is exact here (|x̂ · q̂| <= 127² d < 2^24); the three
+                    # float32 roundings of ŝ (~1e-7 each near 1) are well inside MARGIN
+                    block = approx[j, start:stop]
+                    np.multiply(exact[start:stop, j], factor[j], out=block, dtype=np.float32)
+                    block += np.multiply(exact[start:stop, nq + j], factor[j] / np.float32(256), dtype=np.float32)
 
         with _one_torch_thread():
             if len(bounds) == 1:  # a hand-off to the pool costs more than it saves
                 shard(*bounds[0])
             else:
                 _run([functools.partial(shard, lo, hi) for lo, hi in bounds], default_threads())
-        factor = (1.0 / (self.scale * sq)).astype(np.float32)
-        approx = np.empty((nq, u), np.float32)
-        for j in range(nq):  # int32 -> float32 is exact here (|x̂ · q̂| <= 127² d < 2^24); the three float32
-            # roundings of ŝ (~1e-7 each near 1) are well inside MARGIN
-            np.multiply(exact[:, j], factor[j], out=approx[j], dtype=np.float32)
-            approx[j] += np.multiply(exact[:, nq + j], factor[j] / np.float32(256), dtype=np.float32)
         _give_back(buffer)
         q_tilde = (qhat + low / 256) / sq[:, None]
         bound = (self.residual * np.linalg.norm(q, axis=1)

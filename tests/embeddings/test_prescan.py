@@ -90,13 +90,14 @@ def test_without_waiting_the_first_call_builds_aside() -> None:
     assert found is not None and found is prescan_of(index)
 
 
-def test_products_in_equal_shards_side_by_side_equal_one_product(index: FaissIndex,
+def test_products_in_shards_and_blocks_side_by_side_equal_one_product(index: FaissIndex,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     pre = Int8Prescan.build(index)
     queries = index.vectors(np.array([3, 9, 27]))
     whole = pre.approximate(queries)
     monkeypatch.setattr("embeddings.prescan.SHARD", 700)
     monkeypatch.setattr("embeddings.prescan.PARALLEL_ROWS", 1000)
+    monkeypatch.setattr("embeddings.prescan.BLOCK", 256)  # several products per shard, each scaled on its own
     assert len(_shards(len(index), 2)) == 6  # 3,000 rows: 5 pieces of at most 700, rounded up to 6 for 2 cores
     sharded = pre.approximate(queries)
     np.testing.assert_array_equal(sharded[0], whole[0])
