@@ -11,12 +11,14 @@ changes whenever its answer may (see there), so readers can cache on it."""
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import weakref
 from collections.abc import Sequence
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
+    BindParameter,
     Date,
     Engine,
     Integer,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -154,7 +157,7 @@ def delete_partnership(engine: Engine, relationship_id: int) -> bool:
 Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
 
 
-def _held(query: Query, now: datetime.datetime) -> Query:
+def _held(query: Query, now: datetime.datetime | BindParameter[Any]) -> Query:
     """``query`` (on the requests) joined to the slots of the accepted, scheduled meetings whose slot has started
     at ``now``."""
     return (query.join(AssignmentRow, AssignmentRow.request_id == RequestRow.id)
@@ -271,12 +274,20 @@ def relationships_version(engine: Engine, *, now: datetime.datetime | None = Non
     return ((version + counter) << _STARTED_BITS) + min(started, (1 << _STARTED_BITS) - 1)
 
 
+@functools.cache
+def _counter_queries() -> tuple[Select[str, str], Select[Any]]:
+    """The two statements of :func:`_counters`, built once (``now`` bound at execution): building them took most
+    of its 2.3 ms per suggestion (under load, 10k bench catalogue)."""
+    return (select(MetaRow.key, MetaRow.value).where(MetaRow.key.in_((VERSION_KEY, RELATIONSHIPS_KEY))),
+            _held(select(func.count(RequestRow.id)).select_from(RequestRow), bindparam("now")))
+
+
 def _counters(engine: Engine, now: datetime.datetime | None) -> tuple[int, int, int]:
     """(catalogue version, relationships counter, meetings started at ``now``), in one snapshot."""
     ensure_schema(engine)
     moment = now or datetime.datetime.now(datetime.UTC)
+    counters_query, started_query = _counter_queries()
     with snapshot(engine).connect() as conn, conn.begin():  # Core, not an ORM session: every suggestion asks
-        counters = {key: value for key, value in conn.execute(
-            select(MetaRow.key, MetaRow.value).where(MetaRow.key.in_((VERSION_KEY, RELATIONSHIPS_KEY))))}
-        started = conn.scalar(_held(select(func.count(RequestRow.id)).select_from(RequestRow), moment)) or 0
+        counters = {key: value for key, value in conn.execute(counters_query)}
+        started = conn.scalar(started_query, {"now": moment}) or 0
     return int(counters.get(VERSION_KEY, 0)), int(counters.get(RELATIONSHIPS_KEY, 0)), int(started)
