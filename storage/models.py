@@ -5,12 +5,13 @@ weighted mean)."""
 
 from __future__ import annotations
 
+import functools
 import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Engine, Integer, String, Table, Text, delete, func, select
+from sqlalchemy import Engine, Integer, Select, String, Table, Text, bindparam, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.db import Base, writing
@@ -79,10 +80,16 @@ def latest_model_id(engine: Engine, kind: str = "ranker") -> int | None:
     """The id of the latest model of ``kind`` (one cheap query, for caches), or None."""
     _check(kind)
     ensure_schema(engine)
-    table = cast(Table, ModelRow.__table__)
     with engine.connect() as conn:  # Core, not an ORM session: every suggestion asks (0.8 ms -> ~0.25 ms)
-        found = conn.execute(select(func.max(table.c.id)).where(table.c.kind == kind)).scalar()
+        found = conn.execute(_latest_id(), {"kind": kind}).scalar()
     return int(found) if found is not None else None
+
+
+@functools.cache
+def _latest_id() -> Select[Any]:
+    """:func:`latest_model_id`'s statement, built once (building it cost about what running it does)."""
+    table = cast(Table, ModelRow.__table__)
+    return select(func.max(table.c.id)).where(table.c.kind == bindparam("kind"))
 
 
 def drop_models(engine: Engine, kind: str = "ranker") -> int:
