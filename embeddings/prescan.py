@@ -29,13 +29,13 @@ built once per index, on first use (0.9-1.8 s per index of 10-18k rows under loa
 build at each size), and kept while the index lives. The codes of a published index file are saved beside it
 (:mod:`embeddings.prescan_store`) and mapped by the next process: at 1M profiles (under load, 2 cores) building
 them took 30 s and, while it ran in the scan pool, the first suggestions after a start took 14-29 s; mapped, the
-first suggestion from the process's start took 4.4-9.2 s, of which 2.5-6.8 s import torch (a server has imported
-it with its encoder; a request waits for the codes of an index over :data:`WAIT_FOR_TORCH_BYTES` to be mapped, as
-a float32 pass over the three 1M indexes took ~5 s under load, and scans a smaller one in float32 meanwhile). A
-build aside runs at the lowest priority outside the scan pool. An index with rows spliced in
-(:mod:`embeddings.index_gathered`) gets a :class:`GatheredPrescan` (the base's codes plus the few new rows): at
-1M, a suggestion for a profile written a moment before used the pre-scan on all three indexes (1.2-2 s under
-load, as on the base), where it had scanned 7.2 GB in float32 until the next compaction.
+first suggestion from the process's start takes 2.4-2.9 s with torch imported before (2.3-6.8 s more when the
+request imports it; a server has imported it with its encoder). A request waits for the codes of an index over
+:data:`WAIT_FOR_TORCH_BYTES` to be mapped (a float32 pass over the three 1M indexes took ~5 s under load) and
+scans a smaller one in float32 meanwhile. A build aside runs at the lowest priority outside the scan pool. An
+index with rows spliced in (:mod:`embeddings.index_gathered`) gets a :class:`GatheredPrescan` (the base's codes
+plus the few new rows): at 1M, a suggestion for a profile written a moment before used the pre-scan on all three
+indexes (1.0-2 s under load, as on the base), where it had scanned 7.2 GB in float32 until the next compaction.
 """
 
 from __future__ import annotations
