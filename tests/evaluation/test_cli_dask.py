@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 import embeddings.dask_encode as dask_encode
 import service.dask_batch as dask_batch
 from embeddings.dask_encode import DaskEncoder, connect
-from evaluation.cordis import build_protocol, load, time_split
+from evaluation.cordis import build_protocol
 from evaluation.cordis_eval import embed_history, evaluate_protocol
-from tests.conftest import FakeEncoder, shared_data
+from tests.conftest import FakeEncoder
 from tests.dask_cluster import BUILT, FakeFactory, dask_address
 from tests.evaluation.test_cli import root
 
@@ -22,9 +22,9 @@ __all__ = ["dask_address"]
 
 
 @pytest.mark.shared_data
-def test_cordis_slice_on_dask_gives_the_single_process_figures(tmp_path: Path, dask_address: str) -> None:
-    data = load(shared_data("cordis-partnerships"))
-    protocol = build_protocol(data, time_split(data), limit=4)
+def test_cordis_slice_on_dask_gives_the_single_process_figures(cordis, tmp_path: Path, dask_address: str) -> None:
+    data, split = cordis
+    protocol = build_protocol(data, split, limit=4)
     alone = embed_history(protocol, FakeEncoder(), tmp_path / "alone.db")
     client = connect(dask_address)
     try:

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from evaluation.consortium import GRID, ConsortiumRun, consortium_markdown, figures, run_consortium
-from evaluation.cordis import build_protocol, load, time_split
+from evaluation.cordis import build_protocol
 from evaluation.cordis_eval import embed_history
-from tests.conftest import FakeEncoder, shared_data
+from tests.conftest import FakeEncoder
 
 
 def run(graph_seeded: list[float], top_n: list[float]) -> ConsortiumRun:
@@ -38,9 +38,9 @@ def test_without_graph_figures_the_report_is_the_two_methods() -> None:
 
 
 @pytest.mark.shared_data
-def test_every_method_runs_on_a_slice_with_weights_from_the_validation_grid(tmp_path: Path) -> None:
-    data = load(shared_data("cordis-partnerships"))
-    protocol = build_protocol(data, time_split(data), limit=8)
+def test_every_method_runs_on_a_slice_with_weights_from_the_validation_grid(cordis, tmp_path: Path) -> None:
+    data, split = cordis
+    protocol = build_protocol(data, split, limit=8)
     vectors = embed_history(protocol, FakeEncoder(), tmp_path / "cache.db")
     result = run_consortium(protocol, vectors, FakeEncoder.dim, limit=2)
     assert result.projects == 2 and result.weights in GRID and result.validation_projects == 2

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evaluation.cordis import build_protocol, load, normalise_name, time_split
+from evaluation.cordis import build_protocol, normalise_name
 from evaluation.cordis_eval import (
     KMAX,
     METHODS,
@@ -19,15 +19,9 @@ from evaluation.cordis_eval import (
     with_weights,
 )
 from evaluation.metrics import ndcg_at_k
-from tests.conftest import FakeEncoder, shared_data
+from tests.conftest import FakeEncoder
 
 pytestmark = pytest.mark.shared_data
-
-
-@pytest.fixture(scope="module")
-def cordis():
-    data = load(shared_data("cordis-partnerships"))
-    return data, time_split(data)
 
 
 def test_normalise_name() -> None:
