@@ -96,7 +96,9 @@ class Pair:
 
     def __init__(self, db: str, index_dir: Path, folder: Path, seed: list[dict[str, str]]) -> None:
         self.db, self.index_dir, self.seed = db, index_dir, seed
-        env = {"CCIMATCH_INDEX_DIR": str(index_dir)}
+        # one torch thread each, their share of the 2 cores (as ``serve --workers 2`` gives its workers): two
+        # servers encoding at once with 2 threads each oversubscribed the cores
+        env = {"CCIMATCH_INDEX_DIR": str(index_dir), "CCIMATCH_THREADS": "1"}
         self.servers = [Server(db, log=folder / f"server-{i}.log", env=env) for i in range(2)]
         self.key = create_key(db)
         self.clients = [httpx.Client(base_url=s.url, headers={"X-API-Key": self.key}, timeout=300)
