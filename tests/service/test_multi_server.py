@@ -10,7 +10,8 @@ server's index agrees with the database (and a process starting afterwards reach
 version and ids from the published index).
 
 The servers start once per database kind (a module-scoped pair, the soak last: it stops them); this file took in
-tests/service/http/test_concurrent_servers.py, which started two more servers per kind for the soak alone."""
+tests/service/http/test_concurrent_servers.py, which started two more servers per kind for the soak alone
+(under load on 2 cores: the two files took 287 s of pytest, this one 228 s, 165 s with a torch thread per server)."""
 
 from __future__ import annotations
 
