@@ -17,19 +17,20 @@ exact re-score, :mod:`embeddings.prescan`; the same units). The calibration depe
 only on the query and the filter, not on which candidates were merged, so an exhaustive re-ranking
 of every eligible row uses exactly the same scale (see tests).
 
-Per channel the work is vectorised (issue 18): one stable sort groups the allowed units by bucket, and the
+Per channel the work is vectorised (issue 18): the allowed units are grouped by bucket at once, and the
 background samples and the units found are re-scored in float64 in one gather instead of two per bucket
 (the previous form is kept as :mod:`matcher.ranking_reference`; tests/matcher/test_ranking_fast.py checks
 both give the same rows and scores). Under load on the 10k synthetic catalogue, with the int8 pre-scan:
 59 ms p50 against 77 ms for the previous path, same lists (``python -m bench --only suggest --quick``).
 
-The grouping by bucket itself reads a per-version :class:`Grouping` (each index's units sorted by language once):
-with it, the database reads through Core instead of ORM sessions, the float64 re-scores in cached blocks
-(:mod:`matcher.similarity`), the ids found by binary search (:mod:`matcher.constraints`) and the int8 pre-scan's
-kept output buffers and second query digit (:mod:`embeddings.prescan`), the CPU time of one suggestion (all
-threads, median of 100 stored profiles, same machine under the same load, the session's start against now) went
-from 23.8 to 19.0 ms at 10k and from 83 to 56 ms at 100k; wall-clock figures under that load (load average 6-8 on
-2 cores) say little, the idle bench has the word.
+The grouping by bucket itself reads a per-version :class:`Grouping` (each index's units sorted by language once).
+With it and the session's other changes (database reads through prebuilt Core statements, float64 re-scores in
+cached blocks in :mod:`matcher.similarity`, ids found by binary search in :mod:`matcher.constraints`, and in
+:mod:`embeddings.prescan` kept output buffers, a second query digit and equal shards), the time of one suggestion
+on the synthetic catalogues, measured under load (2 cores shared, load average 4-6) against the session's starting
+code on the same machine and databases: CPU time of all threads p50 23.0 -> 15.7 ms at 10k, 87.9 -> 62.5 ms at
+100k, 634 -> 449 ms at 1M; wall p50 47 -> 31, 174 -> 126, 903 -> 684 ms (100 stored profiles, 30 at 1M). The idle
+bench (``python -m bench --only suggest``) has the word on the targets.
 """
 
 from __future__ import annotations
@@ -165,9 +166,9 @@ def candidate_pool(asker: Asker, cat: CatalogueArrays, indexes: Mapping[str, Vec
 
     Vectorised per channel (the reference, one bucket at a time, is
     :func:`matcher.ranking_reference.candidate_pool_reference`; same rows and scale): the allowed units are
-    grouped by bucket with one stable sort, each bucket's top comes from one pass over every unit (or from the
-    target's :class:`Prescan` when given and ``similarity`` is not, or, for few allowed units, a filtered
-    search), and the background samples and the units found are re-scored in float64 in one gather."""
+    grouped by bucket by the version's :class:`Grouping`, each bucket's top comes from one pass over every unit
+    (or from the target's :class:`Prescan` when given and ``similarity`` is not, or, for few allowed units, a
+    filtered search), and the background samples and the units found are re-scored in float64 in one gather."""
     found: list[np.ndarray] = []
     mean: dict[str, np.ndarray] = {}
     std: dict[str, np.ndarray] = {}
