@@ -32,7 +32,8 @@ them took 30 s and, while it ran in the scan pool, the first suggestions after a
 first suggestion from the process's start takes 2.4-2.9 s with torch imported before (2.3-6.8 s more when the
 request imports it; a server has imported it with its encoder). A request waits for the codes of an index over
 :data:`WAIT_FOR_TORCH_BYTES` to be mapped (a float32 pass over the three 1M indexes took ~5 s under load) and
-scans a smaller one in float32 meanwhile. A build aside runs at the lowest priority outside the scan pool. An
+scans a smaller one in float32 meanwhile. A build aside runs at the lowest priority outside the scan pool and is
+stopped and joined when the process exits (:func:`_stop_builds`: left to the teardown, it could abort it). An
 index with rows spliced in (:mod:`embeddings.index_gathered`) gets a :class:`GatheredPrescan` (the base's codes
 plus the few new rows): at 1M, a suggestion for a profile written a moment before used the pre-scan on all three
 indexes (1.0-2 s under load, as on the base), where it had scanned 7.2 GB in float32 until the next compaction.
@@ -40,12 +41,14 @@ indexes (1.0-2 s under load, as on the base), where it had scanned 7.2 GB in flo
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import logging
 import os
 import sys
 import threading
+import time
 import warnings
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -57,7 +60,7 @@ import numpy as np
 
 from embeddings.index_faiss import FaissIndex, _run, default_threads
 from embeddings.index_gathered import GatheredIndex
-from embeddings.prescan_store import load_codes, save_codes
+from embeddings.prescan_store import load_codes, save_codes_from
 
 log = logging.getLogger("ccimatch.prescan")
 
@@ -68,6 +71,11 @@ PARALLEL_ROWS = 16_384  # from this many rows an index is split in a multiple of
 MARGIN = 1e-4  # float32 rounding of FAISS's score and of ŝ (see the module docstring)
 TARGETS = ("overall", "offers_items", "needs_items")  # the indexes suggestions scan
 WAIT_FOR_TORCH_BYTES = 1 << 30  # float32 bytes of an index from which a request waits for saved codes to be mapped
+STOP_WAIT_SECONDS = 60.0  # longest an exiting process waits for its background builds to stop (see _stop_builds)
+
+
+class BuildCancelled(Exception):
+    """A background build of the codes stopped because the process is exiting (:func:`_stop_builds`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,14 +89,14 @@ class Int8Prescan:
     norm: float  # N = max ||x̃||
 
     @classmethod
-    def build(cls, index: FaissIndex, *, scale: float | None = None, inline: bool = False) -> Int8Prescan:
+    def build(cls, index: FaissIndex, *, scale: float | None = None, inline: bool = False,
+              cancel: threading.Event | None = None) -> Int8Prescan:
         """Codes of every row, in chunks quantised side by side in the scan pool (numpy releases the GIL), or
         one after the other in this thread (``inline``: a background build that must not queue ahead of the
-        requests' scans in the pool). The scale comes from a sample of rows (or is given: the base's, for the rows
-        spliced in after it): a larger component elsewhere is clipped, which only widens R (R is measured after
-        clipping), never breaks the bound."""
-        import torch
-
+        requests' scans in the pool; it stops with :class:`BuildCancelled` between chunks once ``cancel`` is
+        set). The scale comes from a sample of rows (or is given: the base's, for the rows spliced in after it):
+        a larger component elsewhere is clipped, which only widens R (R is measured after clipping), never breaks
+        the bound."""
         n, d = len(index), index.dim
         dp = -(-d // 8) * 8  # the int8 kernel wants columns in multiples of 8
         codes = np.zeros((n, dp), np.int8)
@@ -99,6 +107,7 @@ class Int8Prescan:
         sx = np.float32(scale)
 
         def chunk(lo: int, hi: int) -> tuple[float, float]:
+            _check(cancel)
             x = index.vectors(np.arange(lo, hi))
             q = np.clip(np.rint(x * sx), -127, 127)
             codes[lo:hi, :d] = q
@@ -111,6 +120,9 @@ class Int8Prescan:
         # the norms were taken in float32 (relative error < 1e-6 at these sizes): widen them by 1e-5
         residual = max((p[0] for p in parts), default=0.0) * (1 + 1e-5)
         norm = max((p[1] for p in parts), default=0.0) * (1 + 1e-5)
+        _check(cancel)  # torch imported last: an exiting process does not wait for its import (2-4 s)
+        import torch
+
         return cls(index=index, codes=torch.from_numpy(codes), scale=float(sx), residual=residual, norm=norm)
 
     @property
@@ -372,23 +384,31 @@ def prescan_of(index: object, *, wait: bool = True) -> Int8Prescan | None:
     key = id(index)
     if not wait:
         with _pending_lock:
-            if key not in _pending:
-                _pending.add(key)
-                threading.Thread(target=_build_aside, args=(index, key), name="ccimatch-prescan",
-                                 daemon=True).start()
+            if key not in _pending and not _stopping.is_set():
+                _pending[key] = thread = threading.Thread(target=_build_aside, args=(index, key),
+                                                          name="ccimatch-prescan", daemon=True)
+                thread.start()
         return None
+    aside = threading.current_thread().name == "ccimatch-prescan"
+    cancel = _stopping if aside else None  # a background build stops when the process exits (_stop_builds)
     with _lock:
+        _check(cancel)
         found = _cached(index) or _saved(index)
         if found is not None:
             return found if _cached(index) is found else _keep(index, found)
-        aside = threading.current_thread().name == "ccimatch-prescan"
         if aside:  # Linux: this thread only, at the lowest priority (the requests' scans come first)
             with contextlib.suppress(OSError, AttributeError):
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        built = Int8Prescan.build(index, inline=aside)
+        built = Int8Prescan.build(index, inline=aside, cancel=cancel)
         if index.source is not None:
-            save_codes(index.source, built.codes.numpy(),
-                       {"scale": built.scale, "residual": built.residual, "norm": built.norm})
+            codes = built.codes.numpy()
+
+            def rows(lo: int, hi: int) -> np.ndarray:
+                _check(cancel)  # an interrupted save leaves no file (save_codes_from removes its parts)
+                return codes[lo:hi]
+
+            save_codes_from(index.source, codes.shape, rows,
+                            {"scale": built.scale, "residual": built.residual, "norm": built.norm})
         return _keep(index, built)
 
 
@@ -398,17 +418,54 @@ def _forget(cache: dict[int, Any], key: int, _: object) -> None:
 
 
 _pending_lock = threading.Lock()
-_pending: set[int] = set()
+_pending: dict[int, threading.Thread] = {}  # background builds running, by id of their index
+_stopping = threading.Event()  # set at exit: background builds stop at their next chunk
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise BuildCancelled
 
 
 def _build_aside(index: FaissIndex, key: int) -> None:
     try:
         prescan_of(index)
+    except BuildCancelled:
+        pass
     except Exception:  # a failed build leaves the float32 pass in use; the next request tries again
         log.exception("could not build the int8 pre-scan of an index of %s rows", len(index))
     finally:
         with _pending_lock:
-            _pending.discard(key)
+            _pending.pop(key, None)
+
+
+@atexit.register
+def _stop_builds(timeout: float = STOP_WAIT_SECONDS) -> None:
+    """At exit (before the interpreter's teardown): stop the background builds and wait for them. A daemon
+    thread left in native code (numpy, FAISS) while the interpreter and the libraries' static objects are torn
+    down aborted the process ("terminate called without an active exception", exit status 134) in about half of
+    the ``ccimatch search`` runs on a 50k catalogue whose codes were not saved yet. A build stops within one chunk
+    (65,536 rows) or one saved piece; the wait is longest when torch is being imported (2-4 s under load)."""
+    _stopping.set()
+    with _pending_lock:
+        running = list(_pending.values())
+    end = time.monotonic() + timeout
+    for thread in running:
+        thread.join(max(0.0, end - time.monotonic()))
+        if thread.is_alive():
+            log.warning("the int8 pre-scan build %s did not stop within %.0f s of the exit", thread.name, timeout)
+
+
+def _after_fork() -> None:
+    """In a forked child the parent's builds do not run: none pending, none stopping."""
+    global _pending_lock
+    _pending_lock = threading.Lock()
+    _pending.clear()
+    _stopping.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def prescans(indexes: Mapping[str, object], *, wait: bool = True) -> dict[str, Int8Prescan]:

@@ -84,7 +84,8 @@ def save_codes(source: Path, codes: np.ndarray, constants: dict[str, Any]) -> bo
 
 def save_codes_from(source: Path, shape: tuple[int, int], rows: Callable[[int, int], np.ndarray],
                     constants: dict[str, Any]) -> bool:
-    """:func:`save_codes` of the codes ``rows(lo, hi)`` gives ``CHUNK_ROWS`` rows at a time (never all in memory)."""
+    """:func:`save_codes` of the codes ``rows(lo, hi)`` gives ``CHUNK_ROWS`` rows at a time (never all in memory);
+    an exception from ``rows`` removes what was written and propagates."""
     codes_path, meta_path = _paths(source)
     tag = f".tmp-{os.getpid()}-{secrets.token_hex(4)}"
     aside = [codes_path.with_name(codes_path.name + tag), meta_path.with_name(meta_path.name + tag)]
@@ -102,7 +103,14 @@ def save_codes_from(source: Path, shape: tuple[int, int], rows: Callable[[int, i
     except OSError:
         log.warning("could not save the int8 pre-scan beside %s; it is rebuilt by the next process", source,
                     exc_info=True)
-        for path in aside:
-            with contextlib.suppress(OSError):
-                path.unlink()
+        _remove(aside)
         return False
+    except BaseException:  # e.g. a background build stopped at exit (embeddings.prescan): no part left behind
+        _remove(aside)
+        raise
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()

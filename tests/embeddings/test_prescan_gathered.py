@@ -87,4 +87,4 @@ def test_a_published_files_prescan_is_saved_beside_it_and_mapped_next_time(tmp_p
     monkeypatch.undo()
     rebuilt = prescan_of(FaissIndex.load(path))
     assert rebuilt is not None and np.array_equal(rebuilt.codes.numpy(), first.codes.numpy())
-    assert prescan_module._pending == set()
+    assert not prescan_module._pending
