@@ -54,3 +54,23 @@ def test_gathered_arrays_equal_those_built_from_the_spliced_profiles() -> None:
         assert np.array_equal(columns_of(got)[0][key], column), key
     combined = [t for p in base for t in p.offers] + [t for p in delta for t in p.offers]
     assert [combined[u] for u in units["offers"]] == [t for p in spliced for t in p.offers]
+
+
+def test_a_gathered_unit_layout_equals_the_one_built_from_the_spliced_counts() -> None:
+    """The layout written run by run (owners and starts shifted) equals ``from_counts`` of the rows' unit counts,
+    rows without units, runs of one row, a delta before and after base rows and an empty result included."""
+    from matcher.constraints import UnitLayout
+    from storage.snapshot import _gathered_layout
+
+    rng = np.random.default_rng(11)
+    for trial in range(40):
+        nb, nd = int(rng.integers(0, 30)), int(rng.integers(0, 6))
+        counts = rng.integers(0, 4, nb + nd)
+        base, delta = UnitLayout.from_counts(counts[:nb]), UnitLayout.from_counts(counts[nb:])
+        kept = np.flatnonzero(rng.random(nb) < 0.8)
+        source = np.sort(np.concatenate([kept, nb + np.arange(nd)])) if trial % 2 else \
+            rng.permutation(np.concatenate([kept, nb + np.arange(nd)]))
+        got = _gathered_layout(base, delta, runs(source, nb), nb)
+        want = UnitLayout.from_counts(counts[source])
+        assert np.array_equal(got.start, want.start) and np.array_equal(got.owner, want.owner)
+        assert got.start.dtype == want.start.dtype == got.owner.dtype == want.owner.dtype
