@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -86,6 +87,8 @@ def splice(*, profiles: Sequence[Profile], arrays: CatalogueArrays, names: Seque
         new_profiles: Sequence[Profile] = profiles.gathered(source, changed)
     else:
         new_profiles = list(snapshot.take_runs(list(profiles), list(changed), parts, n))
-    new_names = list(snapshot.take_runs(list(names), [p.name for p in changed], parts, n))
-    return Spliced(profiles=new_profiles, arrays=new_arrays, names=new_names, indexes=new_indexes,
+    # a list's runs joined once (copying the 1M names into a list before and after took ~55 ms a write, under load)
+    new_names = snapshot.take_runs(names if isinstance(names, list) else list(names), [p.name for p in changed],
+                                   parts, n)
+    return Spliced(profiles=new_profiles, arrays=new_arrays, names=cast("list[str]", new_names), indexes=new_indexes,
                    delta_rows=len(changed))
