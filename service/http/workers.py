@@ -33,6 +33,7 @@ from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
+from embeddings.index_faiss import set_scan_threads
 from service.catalogue import Catalogue
 from service.settings import Settings
 
@@ -126,6 +127,7 @@ def serve_workers(settings: Settings, *, host: str, port: int, workers: int) -> 
     def after_fork(_server: Any, _worker: Any) -> None:
         _die_with_master()
         cat.engine.dispose(close=False)  # the master's pooled connections stay the master's
+        set_scan_threads(threads)  # the scans too take this worker's share of the cores, not all of them
         torch = sys.modules.get("torch")
         if torch is not None and settings.backend == "torch":
             torch.set_num_threads(threads)
