@@ -94,7 +94,8 @@ def _legacy_state(cat: Any) -> Any:
 
 
 def worker(db: Path, mode: str) -> dict[str, Any]:
-    from embeddings.prescan import TARGETS, prescan_of, prescans
+    from embeddings.prescan import TARGETS
+    from embeddings.prescan_cache import prescan_of, prescans
     from service.catalogue import suggest
     from storage.snapshot import LazyProfiles
 
@@ -135,7 +136,7 @@ def worker(db: Path, mode: str) -> dict[str, Any]:
 
 def _writes(cat: Any, st: Any) -> dict[str, Any]:
     """``WRITES`` single-profile commits, each followed by the next request's state and a suggestion for it."""
-    from embeddings.prescan import prescans
+    from embeddings.prescan_cache import prescans
     from service.catalogue import suggest
     from storage import repository as repo
 

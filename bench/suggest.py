@@ -116,7 +116,7 @@ def worker(db: Path, *, queries: int, event: int) -> dict[str, Any]:
     """Load the catalogue, measure its memory, time ``queries`` suggestions (and the event batch)."""
     import faiss
 
-    from embeddings.prescan import prescans
+    from embeddings.prescan_cache import prescans
     from matcher.constraints import Constraints
     from service.catalogue import suggest, suggest_many  # imported first: imports are not the catalogue's memory
 

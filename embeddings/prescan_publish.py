@@ -17,7 +17,8 @@ import numpy as np
 
 from embeddings.index_faiss import FaissIndex
 from embeddings.index_gathered import GatheredIndex
-from embeddings.prescan import TARGETS, GatheredPrescan, prescan_of
+from embeddings.prescan import TARGETS, GatheredPrescan
+from embeddings.prescan_cache import prescan_of
 from embeddings.prescan_store import link_codes, save_codes_from
 
 log = logging.getLogger("ccimatch.prescan")

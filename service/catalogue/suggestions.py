@@ -20,7 +20,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from embeddings.index_exact import ExactIndex
-from embeddings.prescan import prescans
+from embeddings.prescan_cache import prescans
 from matcher.constraints import ITEM_SIDES, Constraints, constraint_mask
 from matcher.profile import Profile
 from matcher.protocols import VectorIndex

@@ -8,7 +8,8 @@ import pytest
 
 from embeddings.index_exact import ExactIndex
 from embeddings.index_faiss import FaissIndex
-from embeddings.prescan import Int8Prescan, _shards, prescan_of, prescans
+from embeddings.prescan import Int8Prescan, _shards
+from embeddings.prescan_cache import prescan_of, prescans
 from matcher.similarity import top_k_columns
 
 

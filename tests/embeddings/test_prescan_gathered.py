@@ -9,10 +9,11 @@ import os
 import numpy as np
 import pytest
 
-from embeddings import prescan as prescan_module
+from embeddings import prescan_cache as prescan_module
 from embeddings.index_faiss import FaissIndex
 from embeddings.index_gathered import GatheredIndex
-from embeddings.prescan import GatheredPrescan, Int8Prescan, prescan_of
+from embeddings.prescan import GatheredPrescan, Int8Prescan
+from embeddings.prescan_cache import prescan_of
 from embeddings.prescan_store import load_codes
 from matcher.similarity import top_k_columns
 

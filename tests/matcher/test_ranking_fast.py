@@ -9,7 +9,7 @@ import pytest
 
 from embeddings.index_exact import ExactIndex
 from embeddings.index_faiss import FaissIndex
-from embeddings.prescan import prescans
+from embeddings.prescan_cache import prescans
 from matcher.constraints import CatalogueArrays, Constraints
 from matcher.profile import Profile
 from matcher.protocols import VectorIndex

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embeddings.prescan import TARGETS, GatheredPrescan, Int8Prescan, prescans
+from embeddings.prescan import TARGETS, GatheredPrescan, Int8Prescan
+from embeddings.prescan_cache import prescans
 from embeddings.store import current_folder
 from service.catalogue import delete, patch, suggest
 from tests.service.catalogue.test_incremental import ingest_all, open_catalogue, random_records
