@@ -20,14 +20,10 @@ from service.catalogue import Catalogue, delete, ingest, patch, put, search, sug
 from service.settings import Settings
 from storage import repository as repo
 from tests.conftest import FakeEncoder, cli_invoker, record
+from tests.service.catalogue.test_index import GOOD
 
 PROFILES = [
-    record("tn-1", country="TN", description="glazed pottery workshop in Nabeul", offers="glazed pottery",
-           needs="ceramics distributor in France"),
-    record("fr-1", country="FR", sectors="crafts;furniture_interior", description="concept store importing ceramics",
-           offers="ceramics distributor in France", needs="handmade pottery suppliers"),
-    record("it-1", country="IT", sectors="music", kind="education", description="conservatory music training",
-           offers="music training", needs=""),
+    *GOOD,  # test_index's three profiles, then these
     record("ma-1", country="MA", sectors="crafts", description="Fez leather tannery and handmade bags",
            offers="leather bags; tanned hides", needs="design partners in Italy; fair stand"),
     record("eg-1", country="EG", sectors="music", description="Cairo independent music label",
