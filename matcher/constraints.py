@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matcher.ids import rows_of_ids
 from matcher.language import LANGUAGE_CODES, language_ids
 from matcher.profile import VIEWS, Profile
 from matcher.taxonomy import PARTNERSHIP_TYPES, SECTORS
@@ -140,11 +141,9 @@ def _has_id(cat: CatalogueArrays, wanted: frozenset[str]) -> np.ndarray:
         weakref.finalize(cat, _sorted.pop, key, None)
     if not ordered:
         return np.isin(cat.ids, sorted(wanted))
-    keys = np.array(sorted(wanted), dtype=str)  # its own width: a longer id must not be cut to a stored one
-    at = np.minimum(np.searchsorted(cat.ids, keys), max(len(cat.ids) - 1, 0))
+    rows = rows_of_ids(cat.ids, np.array(sorted(wanted), dtype=str))
     mask = np.zeros(len(cat.ids), bool)
-    if len(cat.ids):
-        mask[at[cat.ids[at] == keys]] = True
+    mask[rows[rows >= 0]] = True
     return mask
 
 

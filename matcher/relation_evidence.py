@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from matcher.graph import RelationGraph
+from matcher.ids import row_of_id
 
 NAMED = 2  # shared partners named; the others are counted
 
@@ -60,8 +61,7 @@ class Relations:
         """The row of ``profile_id`` in the graph, -1 if none."""
         if profile_id is None:
             return -1
-        at = int(np.searchsorted(self.ids, profile_id))
-        return at if at < len(self.ids) and self.ids[at] == profile_id else -1
+        return row_of_id(self.ids, profile_id)
 
 
 def relation_evidence(relations: Relations, asker_id: str | None, candidate_id: str) -> tuple[RelationEvidence, ...]:

@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from learning.ranker import RankerModel
 from matcher.errors import InvalidRequestError
 from matcher.graph import RelationGraph
+from matcher.ids import row_of_id, rows_of_ids
 from matcher.learned import Learned, ModelMismatchError, feature_names
 from matcher.relation_evidence import Relations
 from matcher.relation_strength import dismissed, relations_of, strength
@@ -110,10 +111,10 @@ class IdRows(Mapping[str, int]):
         self._ids = ids
 
     def __getitem__(self, profile_id: str) -> int:
-        row = int(np.searchsorted(self._ids, profile_id))
-        if row < len(self._ids) and self._ids[row] == profile_id:
-            return row
-        raise KeyError(profile_id)
+        row = row_of_id(self._ids, profile_id)
+        if row < 0:
+            raise KeyError(profile_id)
+        return row
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._ids.tolist())
@@ -136,10 +137,10 @@ def build_graph_state(engine: Engine, view: CatalogueView, key: tuple[int, int, 
     sources = carried or _read(engine, marks, today)
     ids = view.arrays.ids
     src, dst, weight = sources.edges
-    a, b = _rows(ids, src), _rows(ids, dst)
+    a, b = rows_of_ids(ids, src), rows_of_ids(ids, dst)
     both = (a >= 0) & (b >= 0)
     named = sorted({r.source for r in sources.others} | {r.target for r in sources.others})
-    named_rows = dict(zip(named, _rows(ids, np.array(named, dtype=str)).tolist(), strict=True))
+    named_rows = dict(zip(named, rows_of_ids(ids, np.array(named, dtype=str)).tolist(), strict=True))
     relations = relations_of(sources.others, view.arrays, list(view.names), lambda pid: _row(named_rows, pid), today,
                              edges=(a[both], b[both], weight[both]))
     if carried is not None and previous is not None:
@@ -209,13 +210,3 @@ def _row(found: Mapping[str, int], profile_id: str) -> int | None:
     """``view.row_of`` for the ids of the partnerships and meetings, mapped in bulk (no profile decoded per call)."""
     row = found.get(profile_id, -1)
     return row if row >= 0 else None
-
-
-def _rows(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """The row of each of ``wanted`` in the sorted ``ids`` (-1 if absent), in bulk."""
-    if not len(wanted) or not len(ids):
-        return np.full(len(wanted), -1, np.int64)
-    fits = np.char.str_len(wanted) <= ids.dtype.itemsize // 4  # a longer id is in no row (and must not be cut)
-    cut = np.where(fits, wanted, "").astype(ids.dtype)
-    at = np.minimum(np.searchsorted(ids, cut), len(ids) - 1)
-    return np.where(fits & (ids[at] == cut), at, -1).astype(np.int64)
