@@ -132,6 +132,34 @@ class Unexpected:
                 await JSONResponse(body, 500)(scope, receive, send)
 
 
+class AccessLog:
+    """One JSON line per request: method, path, status, duration (no query string, no body, no key).
+
+    A plain ASGI middleware: Starlette's ``@app.middleware("http")`` runs the app in a task group and pipes the
+    response through a memory stream, a cost paid by every request."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start, status = time.perf_counter(), 500
+
+        async def noted(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noted)
+        finally:
+            log.info(json.dumps({"method": scope["method"], "path": scope["path"], "status": status,
+                                 "ms": round((time.perf_counter() - start) * 1000, 1)}))
+
+
 def serve_docs(app: FastAPI) -> None:
     """The OpenAPI page at /docs with Swagger UI served from the swagger-ui-bundle package, not a CDN (some
     deployments are offline, and the fair's Wi-Fi is poor)."""
@@ -170,17 +198,7 @@ def create_app(settings: Settings | None = None, *, catalogue: Catalogue | None 
                        allow_headers=["*"])
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
 
-    @app.middleware("http")
-    async def access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        start = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:  # method, path, status, duration: no query string, no body, no key
-            log.info(json.dumps({"method": request.method, "path": request.url.path, "status": status,
-                                 "ms": round((time.perf_counter() - start) * 1000, 1)}))
+    app.add_middleware(AccessLog)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
