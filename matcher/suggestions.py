@@ -18,7 +18,7 @@ from matcher.learned import Learned
 from matcher.profile import Profile
 from matcher.protocols import VectorIndex
 from matcher.ranking import COMPONENTS, Asker, MatrixSimilarity, Prescan, RankingParams, asker_constraints, rank
-from matcher.relation_evidence import Relations, relation_evidence
+from matcher.relation_evidence import Relations, relation_evidence_many
 from matcher.text import printable, text_issue
 
 
@@ -134,8 +134,10 @@ def suggest(view: CatalogueView, me: Profile | None, draft: Draft, encoded: np.n
         return vectors[offsets[i] : offsets[i + 1]]
 
     out = []
-    for i, row in enumerate(ranked.rows.tolist()):
-        them = view.profiles[row]
+    chosen = [view.profiles[row] for row in ranked.rows.tolist()]
+    related_all = (relation_evidence_many(relations, me.id, [them.id for them in chosen])
+                   if relations is not None and me is not None else [()] * len(chosen))
+    for i, them in enumerate(chosen):
         evidence = [e for e in (
             best_pair(draft.needs, asker.needs, them.offers, their_items("offers", i),
                       "they offer what you need"),
@@ -148,7 +150,7 @@ def suggest(view: CatalogueView, me: Profile | None, draft: Draft, encoded: np.n
                                  relation="similar activity")]
         components = {c: float(ranked.components[c][i]) for c in (*COMPONENTS, "need_match", "offer_match")}
         shared = [c for c in them.languages if c in draft.languages]
-        related = relation_evidence(relations, me.id, them.id) if relations is not None and me is not None else ()
+        related = related_all[i]
         why = reason(components, evidence, sector_phrase(draft.sectors, them.sectors), shared)
         if related:
             why = "; ".join([r.text() for r in related] + ([why] if why != "closest eligible profile" else []))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from matcher.constraints import CatalogueArrays
-from matcher.relation_evidence import RelationEvidence, relation_evidence
+from matcher.relation_evidence import RelationEvidence, relation_evidence, relation_evidence_many
 from matcher.relation_strength import dismissed, is_label, kind_weight, recency, relations_of, strength
 from matcher.relationships import Relationship, partnership
 from tests.matcher.test_ranking import make
@@ -83,3 +83,23 @@ def test_shared_partners_strongest_first_two_named() -> None:
     assert [n for n, _ in shared.partners] == ["N3", "N4"] and shared.more == 1
     assert shared.partners[0][1] == COUNTRIES[3]
     assert relation_evidence(rel, None, ids[1]) == () and relation_evidence(rel, "gone", ids[1]) == ()
+
+
+def test_reasons_for_many_candidates_as_one_by_one() -> None:
+    arrays = arrays_of(6)
+    ids = arrays.ids.tolist()
+    row = {pid: i for i, pid in enumerate(ids)}.get
+    found = [partnership(ids[0], ids[2], date=TODAY), partnership(ids[1], ids[2], date=TODAY),
+             partnership(ids[3], ids[2], date=TODAY), met(ids[0], ids[1], "follow_up"), met(ids[4], ids[5], "")]
+    rel = relations_of(found, arrays, [f"N{i}" for i in range(6)], row, TODAY)
+    candidates = [*ids, "gone", "an-id-longer-than-every-stored-one"]
+    for asker in (*ids, None, "gone"):
+        want = [relation_evidence(rel, asker, c) for c in candidates]
+        assert relation_evidence_many(rel, asker, candidates) == want
+        assert relation_evidence_many(rel, asker, []) == []
+    # ids[0]'s partners are ids[2] and ids[1] (met): ids[1] shares ids[2] and met it, ids[2] and ids[3] share one
+    assert [len(r) for r in relation_evidence_many(rel, ids[0], ids)] == [1, 2, 1, 1, 0, 0]
+    assert [len(r) for r in relation_evidence_many(rel, ids[5], ids)] == [0, 0, 0, 0, 1, 1]  # met ids[4] only
+    no_meetings = relations_of(found[:3], arrays, [f"N{i}" for i in range(6)], row, TODAY)
+    assert relation_evidence_many(no_meetings, ids[5], ids) == [()] * 6  # no partner, no meeting: nothing looked up
+    assert [relation_evidence(no_meetings, ids[5], c) for c in ids] == [()] * 6
