@@ -36,6 +36,14 @@ which pre-scan an index gets, and the builds aside, are :mod:`embeddings.prescan
 index with rows spliced in (:mod:`embeddings.index_gathered`) gets a :class:`GatheredPrescan` (the base's codes
 plus the few new rows): at 1M, a suggestion for a profile written a moment before used the pre-scan on all three
 indexes (1.0-2 s under load, as on the base), where it had scanned 7.2 GB in float32 until the next compaction.
+
+Tried and not kept (issue 18; 10k synthetic catalogue, 400 suggestions timed alternately with and without the
+change in one process, under load): each bucket's margin and best k for every query at once (one (q, m) gather,
+partition and lexsort instead of one per query) took 1.04x the time (a bucket's few thousand units make the work
+data-bound, not Python-bound); the requesting thread taking a shard of the int8 product instead of waiting for the
+pool, 1.00x. ``torch._int_mm`` reads the codes at 4.3-4.9 GB/s per core (185k x 384 codes by 8 columns, one
+thread, under load), about a third of the memory bandwidth; 16 columns and the transposed product were slower,
+``torch._weight_int8pack_mm`` (float32 queries against the int8 rows) ~6x slower (270 against 47 ms in one run).
 """
 
 from __future__ import annotations

@@ -51,7 +51,9 @@ class IndexSimilarity:
 
         The units are gathered in float32 at once and converted and multiplied ``SCORE_BLOCK`` rows at a time, so
         the float64 copy stays in cache: 1.0 ms instead of 1.9 ms for 2,500 units by 3 queries (one BLAS
-        thread, under load); a suggestion re-scores ~7,600 units at 10k (calibration samples, units found)."""
+        thread, under load); a suggestion re-scores ~7,600 units at 10k (calibration samples, units found). Of the
+        1.0 ms, the float32 gather of the rows is 0.4; one float64 buffer reused for every block (``np.copyto``)
+        instead of ``astype`` was no faster (1.31-1.44 against 1.16-1.31 ms, under load), so it is not kept."""
         vectors = self.indexes[target].vectors(units)
         queries = self._queries(mine).T.astype(np.float64)
         out = np.empty((len(vectors), queries.shape[1]))
