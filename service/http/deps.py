@@ -35,10 +35,10 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_events(request: Request, catalogue: Annotated[Catalogue, Depends(get_catalogue)]) -> EventService:
-    """One event service per app (created on first use)."""
+    """One event service per app (created on first use, in the thread pool: it makes sure of the event tables)."""
     svc: EventService | None = getattr(request.app.state, "event_service", None)
     if svc is None or svc.catalogue is not catalogue:
-        svc = EventService(catalogue)
+        svc = await run_in_threadpool(EventService, catalogue)
         request.app.state.event_service = svc
     return svc
 
