@@ -27,7 +27,7 @@ def test_columns_round_trip_through_memory_maps(tmp_path: Path) -> None:
     files = save_columns(tmp_path, columns, [p.name for p in PROFILES])
     loaded, names = load_columns(tmp_path, files)
     back = arrays_of(loaded, kinds)
-    assert isinstance(back.ids, np.memmap) and names == [p.name for p in PROFILES]
+    assert isinstance(back.ids.base, np.memmap) and names == [p.name for p in PROFILES]  # a view of the map
     assert back.language_codes == arrays.language_codes
     for key, column in columns_of(back)[0].items():
         assert np.array_equal(column, columns[key]), key

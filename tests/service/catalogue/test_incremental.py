@@ -94,7 +94,7 @@ def test_a_reopened_catalogue_maps_the_snapshot_with_the_same_vectors(tmp_db: st
     reopened = open_catalogue(tmp_db)
     mapped = reopened.state()
     assert not reopened.rebuilt and isinstance(mapped.profiles, LazyProfiles)
-    assert isinstance(mapped.arrays.ids, np.memmap)  # mapped, not read
+    assert isinstance(mapped.arrays.ids.base, np.memmap)  # mapped, not read (a plain view of the map)
     assert_same(mapped, built)
     # and equal to the cached embeddings themselves
     texts = [p.view_texts()["overall"] for p in mapped.profiles]
