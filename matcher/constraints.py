@@ -147,13 +147,34 @@ def _has_id(cat: CatalogueArrays, wanted: frozenset[str]) -> np.ndarray:
     return mask
 
 
+def is_in(column: np.ndarray, wanted: frozenset[str]) -> np.ndarray:
+    """(n,) bool: ``np.isin(column, sorted(wanted))``. A column of one or two characters (the country codes) is
+    compared as the integers its 4 or 8 bytes make (the same bytes, the same answer; a longer wanted value is in no
+    row): ``np.isin`` compared the strings one by one, 30 ms of every suggestion at 1M profiles (the asker's own
+    country is always excluded), against 1.4-2 ms as integers (under load)."""
+    size = column.dtype.itemsize
+    if column.dtype.kind != "U" or size not in (4, 8):
+        return np.isin(column, sorted(wanted))
+    fits = sorted(w for w in wanted if len(w) <= size // 4)
+    if not fits:
+        return np.zeros(len(column), bool)
+    as_int = np.uint32 if size == 4 else np.uint64
+    values, keys = column.view(as_int), np.array(fits, dtype=column.dtype).view(as_int)
+    if len(keys) > 8:  # np.isin's default on these integers was as slow as on the strings
+        return np.isin(values, keys, kind="sort")
+    mask = values == keys[0]
+    for key in keys[1:]:
+        mask |= values == key
+    return mask
+
+
 def constraint_mask(c: Constraints, cat: CatalogueArrays) -> np.ndarray:
     """(n,) bool: rows that satisfy every constraint."""
     mask = np.ones(len(cat), bool)
     if c.countries:
-        mask &= np.isin(cat.countries, sorted(c.countries))
+        mask &= is_in(cat.countries, c.countries)
     if c.exclude_countries:
-        mask &= ~np.isin(cat.countries, sorted(c.exclude_countries))
+        mask &= ~is_in(cat.countries, c.exclude_countries)
     if c.kinds:
         mask &= np.isin(cat.kinds, sorted(c.kinds))
     if c.sectors:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.constraints import CatalogueArrays, Constraints, constraint_mask
+from matcher.constraints import CatalogueArrays, Constraints, constraint_mask, is_in
 from matcher.profile import Profile, validate_record
 from tests.conftest import record
 
@@ -48,3 +48,17 @@ def test_has_view_and_counts() -> None:
     assert counts["sector"]["crafts"] == 2
     assert counts["kind"] == {"firm": 2, "education": 1, "funder": 1}
     assert counts["language"]["ar"] == 2
+
+
+def test_is_in_compares_short_codes_as_integers_with_the_same_answer() -> None:
+    codes = np.array(["FR", "TN", "IT", "", "F", "MA"])
+    column = codes[np.random.default_rng(0).integers(0, len(codes), 500)]
+    assert column.dtype == np.dtype("<U2")
+    wanted_sets = [{"FR"}, {"FR", "IT"}, {"F"}, {""}, {"FRA"}, {"fr"}, {"FR", "FRA", "x"}, set(codes.tolist()),
+                   {"FR", "TN", "IT", "MA", "F", "", "ES", "DE", "NL", "BE"}]  # more than 8: np.isin on the integers
+    for wanted in wanted_sets:
+        for col in (column, column[::-3], column.astype("<U1"), column.astype("<U3"), column.astype(object)):
+            want = np.isin(col, sorted(wanted))
+            assert np.array_equal(is_in(col, frozenset(wanted)), want), (wanted, col.dtype)
+    assert not is_in(column, frozenset({"FRA"})).any()  # a longer value is never cut to a stored one
+    assert is_in(column, frozenset({"F"})).sum() == (column == "F").sum() > 0
