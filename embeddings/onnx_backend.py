@@ -1,8 +1,10 @@
 """ONNX Runtime encoder with int8 dynamic quantisation, exported offline from the local model.
 
 The sentence-transformers model (transformer + mean pooling + L2 normalisation) is exported once
-with ``torch.onnx.export`` into the cache folder, the inputs of its attention and feed-forward-up MatMuls
-smoothed (SmoothQuant, :mod:`embeddings.onnx_smoothing`), their weights quantised to int8 per channel with
+with ``torch.onnx.export`` into the cache folder, the few outlier channels of each feed-forward block moved to
+a float32 side path and the down projections' inputs scaled per token (:mod:`embeddings.onnx_outliers`), the
+inputs of the attention and feed-forward-up MatMuls smoothed (SmoothQuant, :mod:`embeddings.onnx_smoothing`),
+every other MatMul's weights quantised to int8 per channel with
 ``onnxruntime.quantization.quantize_dynamic``, and reused after: loading it needs neither torch nor
 transformers, only onnxruntime and the model's own ``tokenizer.json`` (the ``tokenizers`` library).
 Vectors differ slightly from the fp32 ones, so the model id gets a ``+onnx-int8`` suffix (the
@@ -21,11 +23,31 @@ fp32 as bench/encoding.py computes it; "err" = 1 - mean cosine on 240 of those t
   cosine 0.99977, overlap 0.949; the same speed as v1 (interleaved rounds, 300 texts: 15.6 s vs 16.2 s).
   Its error by kind quantised alone: query/key/value 0.00012, feed-forward up 0.00009, attention output
   0.00002; a=0.65 on query/key/value and feed-forward up lowers them to 0.00009 and 0.00007 (all: 0.00017).
-- this recipe (v2): a=0.65 on query/key/value and feed-forward up, 0.5 on the attention output, down
+- recipe v2: a=0.65 on query/key/value and feed-forward up, 0.5 on the attention output, down
   projections float32: cosine 0.99982 (min 0.99956), overlap 0.954 (proxy: top-10 query->passage retrieval
   overlap 0.972); Tatoeba (1,000 pairs, mean of both directions) ara 79.0 % as fp32's 79.0 %, fra 92.55 %
   against 92.5 %. The embedding table stays float32 (Gather not quantised, as measured): model.onnx 428 MB
   instead of 140 MB. Throughput, overlap and Tatoeba as the bench measures them: reports/bench.md, Encoding.
+- where v2's time went (ORT profiling, 1 thread, 400 texts, under load): float32 MatMul 37 % of kernel time (mostly
+  the 12 down projections: a third of the MACs, twice the time of the 36 int8 MatMuls, 19 %), Softmax 10 %,
+  SkipLayerNormalization 10 %. The down projections' inputs hold one channel per layer reaching 12-70 (layers 0-2,
+  4-7) while the median channel's max is ~1 and the 99th percentile 3-4.
+- outlier channels split off (embeddings.onnx_outliers; cosines and proxies from here on over the bench's
+  2,001 texts x 2 roles), every down projection int8: k = 4 channels per layer:
+  cosine 0.99974, overlap 0.945 (proxy 0.965) -- short of 0.95; k = 0 (smoothing alone) 0.9980, proxy 0.898;
+  k = 1 0.99973, proxy 0.963; k = 16 0.99975, proxy 0.967; k = 4 with layer 0's down in float32 0.99974;
+  k = 4 and SmoothQuant on the down projections a=0.3 0.99954, a=0.5 0.99940 (worse: it widens the weights).
+- this recipe (v3): k = 4 and each token's row of the down projections' input divided by its max (floor 0.17,
+  GELU's minimum) before the int8 MatMul, the product multiplied back: cosine 0.99979 (min 0.99949), overlap
+  0.9545 (v2 0.9547 in the same run), Tatoeba ara 79.0 % as fp32's 79.0 %, fra 92.6 % against 92.5 %. Speed
+  (process CPU time, 1 thread, 400 texts, 5 interleaved rounds, under load; best round): torch fp32 5.41 s, v2
+  3.49 s, v3 2.80 s (1.25x v2; without the per-token scaling 2.66 s).
+- tried, not kept: ONNX Runtime's transformer optimiser (model_type bert) fuses SkipLayerNormalization and
+  BiasGelu (the session does that anyway) but no Attention: it does not recognise the export's mask. Each
+  attention core fused by hand into one com.microsoft MultiHeadAttention node gives the same float32 vectors
+  (cosine 1.0000, min 0.9999999) but no speed (CPU time k = 4: 3.89 s unfused, 4.00 s fused; float32 7.15 s,
+  6.68 s): the texts are short (median 14 tokens), so the attention core is small. The onnxruntime 1.32 wheel
+  holds AMX and AVX512-VNNI int8 GEMM kernels; MLAS picks one itself at start-up (no session option).
 The smoothing Muls cost no measurable time; ratios against torch measured under load (3.3x) are not
 comparable with idle ones (torch suffers more from contention), so only int8 variants were compared
 with each other under load.
@@ -47,7 +69,8 @@ from typing import Any
 import numpy as np
 
 from embeddings.models import DEFAULT_MODEL, resolve_model, role_prefixes
-from embeddings.onnx_smoothing import matmul_kind, smooth
+from embeddings.onnx_outliers import is_outlier_matmul, split_outliers
+from embeddings.onnx_smoothing import smooth
 from matcher.protocols import Role
 
 ONNX_SUFFIX = "+onnx-int8"
@@ -55,9 +78,11 @@ META_FILE = "ccimatch_onnx.json"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 # How the export is quantised; part of the folder name, so that a new recipe is exported afresh.
-RECIPE = "int8-smoothquant-qkv065-ao05-up065-ffn-down-fp32-v2"
-# SmoothQuant migration strength per MatMul kind (embeddings.onnx_smoothing); the kinds not named stay float32.
+RECIPE = "int8-outliers4-pertoken-down-smoothquant-qkv065-ao05-up065-v3"
+# SmoothQuant migration strength per MatMul kind (embeddings.onnx_smoothing); ffn_down is not smoothed.
 SMOOTHING = {"qkv": 0.65, "attention_output": 0.5, "ffn_up": 0.65}
+# Feed-forward intermediate channels per layer kept in a float32 side path (embeddings.onnx_outliers).
+OUTLIER_CHANNELS = 4
 
 
 class OnnxExportError(ValueError):
@@ -161,22 +186,27 @@ def _export(path: str, source_id: str, out: Path) -> None:
         "model_id": onnx_model_id(source_id), "source_model_id": source_id, "dim": int(get_dim() or 0),
         "max_seq_length": int(st.max_seq_length or 512), "pad_id": int(tokenizer.pad_token_id or 0),
         "pad_token": str(tokenizer.pad_token), "recipe": RECIPE, "float32_nodes": float32_nodes,
-        "smoothing": dict(SMOOTHING), "prefixes": prefixes,
+        "smoothing": dict(SMOOTHING), "outlier_channels": OUTLIER_CHANNELS, "prefixes": prefixes,
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=2))
 
 
 def quantise(fp32: Path, out: Path, *, tokenizer_file: Path, prefixes: Sequence[str]) -> list[str]:
-    """Smooth the inputs of the MatMuls of :data:`SMOOTHING` (calibrated on the smoothing module's texts), then
-    quantise every MatMul with a constant weight to int8 per channel, except the feed-forward down
-    projections; return the names of the MatMuls left in float32."""
+    """Move the :data:`OUTLIER_CHANNELS` largest feed-forward channels of each layer to a float32 side path and
+    scale the down projections' inputs per token (:mod:`embeddings.onnx_outliers`), smooth the inputs of the
+    MatMuls of :data:`SMOOTHING` (:mod:`embeddings.onnx_smoothing`; both calibrated on that module's texts), then
+    quantise every other MatMul with a constant weight to int8 per channel; return the names of the MatMuls left
+    in float32."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    split = out.with_name("model_split.onnx")
     smoothed = out.with_name("model_smoothed.onnx")
-    smooth(fp32, smoothed, alphas=SMOOTHING, tokenizer_file=tokenizer_file, prefixes=prefixes)
+    split_outliers(fp32, split, k=OUTLIER_CHANNELS, per_token=True, tokenizer_file=tokenizer_file, prefixes=prefixes)
+    smooth(split, smoothed, alphas=SMOOTHING, tokenizer_file=tokenizer_file, prefixes=prefixes)
+    split.unlink()
     graph = onnx.load(str(smoothed), load_external_data=False).graph
-    keep = [n.name for n in graph.node if n.op_type == "MatMul" and matmul_kind(n.name) == "ffn_down"]
+    keep = [n.name for n in graph.node if n.op_type == "MatMul" and is_outlier_matmul(n.name)]
     logging.disable(logging.WARNING)  # quantize_dynamic logs advice about pre-processing on the root logger
     try:
         quantize_dynamic(smoothed, out, weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=keep,

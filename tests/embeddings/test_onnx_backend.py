@@ -179,3 +179,74 @@ def test_smoothing_keeps_the_product_and_flattens_the_outlier_channel(tmp_path: 
     assert original.max() / np.median(original) > 50
     assert smoothed.max() / np.median(smoothed) < 10
     assert [n.op_type for n in model.graph.node][:2] == ["Gather", "Mul"]  # still topologically sorted
+
+
+def feed_forward_graph(tmp_path: Path) -> tuple[Path, Path, np.ndarray]:
+    """input_ids -> embedding table -> one BERT feed-forward block as torch exports it (up MatMul, bias, erf GELU,
+    down MatMul, bias) whose intermediate channel 3 is an outlier (30x the weights, a large bias), and the up
+    weight. A word-level tokenizer, as in :func:`tiny_graph`."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    tiny_graph(tmp_path)  # writes the tokenizer
+    rng = np.random.default_rng(1)
+    n_words = len(json.loads((tmp_path / "tokenizer.json").read_text())["model"]["vocab"])
+    table = rng.normal(size=(n_words, 8)).astype(np.float32)
+    w_up = rng.normal(size=(8, 16)).astype(np.float32)
+    w_up[:, 3] *= 30
+    b_up = rng.normal(size=16).astype(np.float32)
+    b_up[3] = 20
+    w_down = rng.normal(size=(16, 8)).astype(np.float32)
+    b_down = rng.normal(size=8).astype(np.float32)
+    up, down = "/model/encoder/layer.0/intermediate/dense/MatMul", "/model/encoder/layer.0/output/dense/MatMul"
+    consts = {"sqrt2": np.sqrt(2.0), "one": 1.0, "half": 0.5}
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["table", "input_ids"], ["x"], name="/model/embeddings/Gather"),
+         helper.make_node("MatMul", ["x", "w_up"], ["u"], name=up),
+         helper.make_node("Add", ["b_up", "u"], ["h"], name="up_bias"),
+         helper.make_node("Div", ["h", "sqrt2"], ["d"], name="gelu_div"),
+         helper.make_node("Erf", ["d"], ["e"], name="gelu_erf"),
+         helper.make_node("Add", ["e", "one"], ["e1"], name="gelu_add"),
+         helper.make_node("Mul", ["h", "e1"], ["he"], name="gelu_mul"),
+         helper.make_node("Mul", ["he", "half"], ["g"], name="gelu_half"),
+         helper.make_node("MatMul", ["g", "w_down"], ["o"], name=down),
+         helper.make_node("Add", ["b_down", "o"], ["embedding"], name="down_bias"),
+         helper.make_node("Identity", ["attention_mask"], ["mask_out"], name="keep_mask")],
+        "feed_forward",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["b", "t"]),
+         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["b", "t"])],
+        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, None),
+         helper.make_tensor_value_info("mask_out", TensorProto.INT64, None)],
+        [numpy_helper.from_array(a, n) for n, a in (("table", table), ("w_up", w_up), ("b_up", b_up),
+                                                     ("w_down", w_down), ("b_down", b_down))]
+        + [numpy_helper.from_array(np.array(v, np.float32), n) for n, v in consts.items()],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(tmp_path / "ff.onnx"))
+    return tmp_path / "ff.onnx", tmp_path / "tokenizer.json", w_up
+
+
+@pytest.mark.parametrize("per_token", [False, True])
+def test_outlier_split_keeps_the_output_and_moves_the_outlier_channel(tmp_path: Path, per_token: bool) -> None:
+    import onnx
+    import onnxruntime as ort
+    from onnx import numpy_helper
+
+    from embeddings.onnx_outliers import is_outlier_matmul, split_outliers
+
+    src, tokenizer_file, w_up = feed_forward_graph(tmp_path)
+    out = tmp_path / "split.onnx"
+    names = split_outliers(src, out, k=2, per_token=per_token, tokenizer_file=tokenizer_file, prefixes=["query: "])
+    assert names == ["/model/encoder/layer.0/intermediate/dense/MatMul_outliers",
+                     "/model/encoder/layer.0/output/dense/MatMul_outliers"]
+    assert all(is_outlier_matmul(n) for n in names)
+    assert not is_outlier_matmul("/model/encoder/layer.0/output/dense/MatMul")
+    ids = np.array([[4, 5, 6, 7], [8, 9, 10, 11]], np.int64)
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+    before = ort.InferenceSession(str(src)).run(["embedding"], feed)[0]
+    after = ort.InferenceSession(str(out)).run(["embedding"], feed)[0]
+    np.testing.assert_allclose(after, before, rtol=1e-4, atol=1e-3)  # GELU is per channel: the split is exact
+    weights = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(out)).graph.initializer}
+    side = weights["/model/encoder/layer.0/outliers/w_up"]
+    assert side.shape == (8, 2) and weights["w_up"].shape == (8, 14)
+    assert any(np.array_equal(side[:, j], w_up[:, 3]) for j in range(2))  # the outlier channel went to float32
+    assert not any(np.array_equal(weights["w_up"][:, j], w_up[:, 3]) for j in range(14))
