@@ -51,8 +51,10 @@ fp32 as bench/encoding.py computes it; "err" = 1 - mean cosine on 240 of those t
 - threads: ``threads`` batches at once on one thread each instead of one batch on ``threads`` intra-op threads
   (wall time, 500 texts, 4 interleaved rounds, 2 cores, under load; median of per-round torch/int8): v3 2.03x
   torch fp32 against 1.67x, v2 on two intra-op threads 1.37x in the same rounds (its idle bench figure: 1.34x).
-  Same vectors (cosine min 0.9999999). The bench's encoding section with v3 on two intra-op threads, under load:
-  1.63x torch, overlap 0.9506, cosine 0.9998 (min 0.9995), Tatoeba ara 79.0 % = 79.0 %, fra 92.6 % vs 92.5 %.
+  Same vectors (cosine min 0.9999999). The bench's encoding section with v3 (``bench.encoding.run``, full,
+  under load): on two intra-op threads 1.63x torch (163 vs 100 texts/s); with two one-thread batches at once
+  1.88x (231 vs 129 texts/s, lighter load); both: overlap 0.9506, cosine 0.9998 (min 0.9995), Tatoeba ara
+  79.0 % = 79.0 %, fra 92.6 % vs 92.5 %.
 The smoothing Muls cost no measurable time; ratios against torch measured under load (3.3x) are not
 comparable with idle ones (torch suffers more from contention), so only int8 variants were compared
 with each other under load.
