@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from matcher.errors import (
     ConflictError,
@@ -28,6 +28,7 @@ from matcher.errors import (
     error_report,
 )
 from service.catalogue import Catalogue
+from service.http.middleware import HttpMiddleware
 from service.http.responses import JSONResponse
 from service.http.routes import ROUTERS
 from service.settings import Settings
@@ -67,18 +68,16 @@ def _invalid(request: Request, exc: InvalidRequestError) -> dict[str, Any]:
     return {"loc": ["body"], "msg": str(exc), "type": "value_error", **coded}
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """Refuse request bodies over ``limit`` bytes (413), by header or while streaming. A page's form (a browser
     uploading too large a file) gets the error page in its language from the app's HTTP error handler (the web
     app's), with no English detail; the API gets its JSON."""
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        super().__init__(app)
+        self.limit = limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         page = is_page(Request(scope))
         detail = "" if page else f"request body over {self.limit} bytes"
         length = dict(scope.get("headers", [])).get(b"content-length")
@@ -102,20 +101,14 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-class Unexpected:
+class Unexpected(HttpMiddleware):
     """A bug becomes a logged 500 with a JSON body, and the connection stays usable.
 
     Starlette's own last-resort handler re-raises after answering, which makes uvicorn drop the keep-alive
     connection (the client's next request on it got ECONNRESET). The body does not claim the request was
     not applied: a write may have been committed before the failure."""
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracked(message: Message) -> None:
@@ -132,19 +125,13 @@ class Unexpected:
                 await JSONResponse(body, 500)(scope, receive, send)
 
 
-class AccessLog:
+class AccessLog(HttpMiddleware):
     """One JSON line per request: method, path, status, duration (no query string, no body, no key).
 
     A plain ASGI middleware: Starlette's ``@app.middleware("http")`` runs the app in a task group and pipes the
     response through a memory stream, a cost paid by every request."""
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         start, status = time.perf_counter(), 500
 
         async def noted(message: Message) -> None:

@@ -28,13 +28,14 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
 from embeddings.index_faiss import set_scan_threads
 from service.catalogue import Catalogue
+from service.http.middleware import HttpMiddleware
 from service.settings import Settings
 
 log = logging.getLogger("ccimatch.http")
@@ -60,16 +61,10 @@ def worker_threads(settings: Settings, workers: int) -> int:
     return settings.threads or max(1, cores() // workers)
 
 
-class WorkerHeader:
+class WorkerHeader(HttpMiddleware):
     """Adds ``X-Ccimatch-Worker: <pid>`` to every HTTP response (the pid of the process that answered)."""
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         pid = str(os.getpid()).encode()
 
         async def tagged(message: Message) -> None:
