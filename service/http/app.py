@@ -27,8 +27,8 @@ from matcher.errors import (
     NotFoundError,
     error_report,
 )
+from service.asgi import HttpMiddleware
 from service.catalogue import Catalogue
-from service.http.middleware import HttpMiddleware
 from service.http.responses import JSONResponse
 from service.http.routes import ROUTERS
 from service.settings import Settings

@@ -34,8 +34,8 @@ from typing import Any
 from starlette.types import Message, Receive, Scope, Send
 
 from embeddings.index_faiss import set_scan_threads
+from service.asgi import HttpMiddleware
 from service.catalogue import Catalogue
-from service.http.middleware import HttpMiddleware
 from service.settings import Settings
 
 log = logging.getLogger("ccimatch.http")

@@ -13,8 +13,9 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from service.asgi import HttpMiddleware
 from service.web import i18n
 from service.web.pages import ROUTERS
 from service.web.security import HEADERS, set_cookie
@@ -33,18 +34,12 @@ def is_page(request: Request) -> bool:
     return first not in API_ROOTS and "text/html" in request.headers.get("accept", "")
 
 
-class PageHeaders:
+class PageHeaders(HttpMiddleware):
     """The security headers (:data:`security.HEADERS`) on every response but the API's documentation, and the
     language cookie when a page is visited in a language (the switch persists). Plain ASGI: it only adds
     headers to the response start, which measured ~1 ms cheaper per page than two ``BaseHTTPMiddleware``."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
         first = path.strip("/").split("/", 1)[0]
         request = Request(scope)

@@ -1,4 +1,5 @@
-"""The base of the server's own ASGI middlewares (body limit, last-resort errors, access log, worker header):
+"""The base of the server's own ASGI middlewares (the API's body limit, last-resort errors, access log and worker
+header; the pages' headers):
 plain ASGI, not Starlette's ``BaseHTTPMiddleware``, which runs the app in a task group and pipes the response
 through a memory stream on every request. HTTP requests go to :meth:`HttpMiddleware.handle`; other scopes
 (lifespan) pass through."""
