@@ -126,10 +126,8 @@ class Unexpected(HttpMiddleware):
 
 
 class AccessLog(HttpMiddleware):
-    """One JSON line per request: method, path, status, duration (no query string, no body, no key).
-
-    A plain ASGI middleware: Starlette's ``@app.middleware("http")`` runs the app in a task group and pipes the
-    response through a memory stream, a cost paid by every request."""
+    """One JSON line per request: method, path, status, duration (no query string, no body, no key); plain ASGI
+    for the reason :mod:`service.asgi` gives."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         start, status = time.perf_counter(), 500
