@@ -194,16 +194,18 @@ def _learned_lines(info: dict[str, Any]) -> list[str]:
         return []
     method = {"linear": "coordinate ascent on a linear combination (learning/linear.py)",
               "lambdarank": "LightGBM LambdaRank (learning/ranker.py)"}.get(info.get("learned_method", ""), "a model")
-    tried = ", ".join(f"{k.removeprefix('ndcg@10_')} {v:.4f}" for k, v in info.get("learned_validation", {}).items()
-                      if k.startswith("ndcg@10_"))
+    tried = ", ".join(f"{k.removeprefix('cv_ndcg@10_')} {v:.4f}" for k, v in learned.items()
+                      if k.startswith("cv_ndcg@10_"))
     return ["", "The learned ranking (`learned`) is the product's ranking ordered by a model over the ranking's "
             "components and the relationship-graph features (matcher/graph.py), trained on the validation split "
             "inside the history: graph and profiles from the inner history, labels from the inner held-out "
-            "projects (their earliest 80 % fit, the latest 20 % choose the learner and stop the boosting); the "
-            "held-out projects above are never seen. "
-            f"Kept: {method}; nDCG@10 on the latest inner projects: {tried}. "
+            "projects; the held-out projects above are never seen. "
+            f"{int(learned.get('cv_folds', 0))}-fold cross-validation by project over the "
+            f"{int(learned.get('cv_queries', 0)):,} inner queries (contiguous blocks in time) chooses the learner: "
+            f"nDCG@10 {tried}. Kept: {method}, fitted on the earliest 80 % of the inner projects (the latest 20 % "
+            "stop LightGBM's boosting). "
             f"Training: {int(learned.get('training_groups', 0)):,} queries, {int(learned.get('training_rows', 0)):,} "
-            f"candidate rows, {learned.get('training_seconds', 0):.0f} s including features. "
+            f"candidate rows, {learned.get('training_seconds', 0):.0f} s including features and cross-validation. "
             f"Features: {', '.join(info.get('features', []))}."]
 
 

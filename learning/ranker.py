@@ -42,6 +42,14 @@ class TrainingSet:
     def positives(self) -> int:
         return int(np.sum(self.y > 0))
 
+    def take(self, groups: np.ndarray) -> TrainingSet:
+        """The groups at these indices (in this order), with their rows: folds of one feature computation."""
+        groups = np.asarray(groups, np.int64)
+        starts = np.concatenate([[0], np.cumsum(self.groups)[:-1]]).astype(np.int64)
+        rows = (np.concatenate([np.arange(starts[g], starts[g] + self.groups[g]) for g in groups])
+                if len(groups) else np.zeros(0, np.int64))
+        return TrainingSet(x=self.x[rows], y=self.y[rows], groups=self.groups[groups], features=self.features)
+
 
 @dataclass(frozen=True, kw_only=True)
 class RankerModel:
@@ -161,6 +169,47 @@ def train_ranker(train: TrainingSet, valid: TrainingSet | None = None, *, catalo
         chosen.validation["ndcg@10_weighted_mean"] = ndcg_at_10(valid.x[:, valid.features.index("score")], valid.y,
                                                                 valid.groups, valid_relevant)
     return chosen
+
+
+def cross_validate(data: TrainingSet, fold_of: np.ndarray, *, relevant: np.ndarray | None = None,
+                   methods: tuple[str, ...] = ("lambdarank", "linear"), rounds: int = 300, seed: int = 0,
+                   threads: int = 2) -> dict[str, float]:
+    """nDCG@10 of each method (and of the weighted mean, the ``score`` feature, when present) with every group
+    scored by the model fitted on the other folds: ``fold_of`` (g,) names each group's fold (e.g. by project,
+    so a project's askers never train the model that scores them). The mean is over all groups, pooled.
+
+    Why: one late validation window of a time-ordered history can hold a few large projects and flatter a
+    learner (CORDIS: 0.31-0.35 on the latest 20 % against 0.15-0.16 cross-validated), so learners are
+    compared, and the report quotes, cross-validated figures; LambdaRank runs its full ``rounds`` here (no
+    early stopping: stopping on the scored fold would tune on it)."""
+    fold_of = np.asarray(fold_of)
+    if fold_of.shape != data.groups.shape:
+        raise ValueError(f"fold_of has {fold_of.shape[0] if fold_of.ndim else 0} entries for {len(data.groups)} groups")
+    relevant = np.asarray(relevant if relevant is not None else
+                          np.add.reduceat(data.y > 0, np.concatenate([[0], np.cumsum(data.groups)[:-1]]))
+                          if len(data.groups) else np.zeros(0), np.int64)
+    order: list[np.ndarray] = []
+    scores: dict[str, list[np.ndarray]] = {m: [] for m in methods}
+    for fold in np.unique(fold_of):
+        test, train = np.flatnonzero(fold_of == fold), np.flatnonzero(fold_of != fold)
+        fit, held = data.take(train), data.take(test)
+        if fit.positives == 0 or not len(held.y):
+            continue
+        order.append(test)
+        for name in methods:
+            model = train_ranker(fit, None, catalogue_version=0, rounds=rounds, seed=seed, threads=threads,
+                                 method=name)
+            scores[name].append(model.predict(held.x))
+    if not order:
+        return {}
+    groups = np.concatenate(order)
+    pooled = data.take(groups)
+    out = {name: ndcg_at_10(np.concatenate(parts), pooled.y, pooled.groups, relevant[groups])
+           for name, parts in scores.items()}
+    if "score" in data.features:
+        out["weighted_mean"] = ndcg_at_10(pooled.x[:, data.features.index("score")], pooled.y, pooled.groups,
+                                          relevant[groups])
+    return out
 
 
 def _lambdarank(train: TrainingSet, valid: TrainingSet | None, *, rounds: int, seed: int, threads: int) -> str:
