@@ -83,7 +83,8 @@ def unit_layout(cat: CatalogueArrays, target: str) -> UnitLayout:
     key = id(cat)
     layout = _overall_layouts.get(key)
     if layout is None or len(layout.owner) != len(cat):
-        layout = _overall_layouts[key] = UnitLayout.from_counts(np.ones(len(cat), np.int64))
+        rows = np.arange(len(cat), dtype=np.int64)  # what UnitLayout.from_counts(ones) gives, without the repeat
+        layout = _overall_layouts[key] = UnitLayout(owner=rows, start=np.arange(len(cat) + 1, dtype=np.int64))
         weakref.finalize(cat, _overall_layouts.pop, key, None)
     return layout
 

@@ -13,6 +13,7 @@ import dataclasses
 import itertools
 import json
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
@@ -105,16 +106,20 @@ _GATHERED_FIELDS = {"ids", "countries", "kinds", "sectors", "partnership_types",
                     "has_view", "items", "text_language"}
 
 
-def gathered_arrays(base: CatalogueArrays, delta: CatalogueArrays, source: np.ndarray
+def gathered_arrays(base: CatalogueArrays, delta: CatalogueArrays, source: np.ndarray, *,
+                    parts: list[tuple[int, int]] | None = None, removed: np.ndarray | None = None
                     ) -> tuple[CatalogueArrays, dict[str, np.ndarray]]:
     """The arrays of rows ``source`` (n,) of ``base`` then ``delta`` (rows ``len(base)..``), equal to
     :meth:`CatalogueArrays.from_profiles` of those profiles, and per item side the units' sources in the same
     combined numbering (the base's units first). A ``TypeError`` if the arrays have fields this does not know.
-    Copies runs of rows as slices (:func:`runs`): 1M rows with a few changed in ~0.1 s, not a gather per row."""
+    Copies runs of rows as slices (:func:`runs`): 1M rows with a few changed in ~0.1 s, not a gather per row.
+    ``parts`` (:func:`runs` of ``source``) and ``removed`` (the base rows ``source`` leaves out, sorted) when the
+    caller has them: the languages spoken are then counted from the base's (once per base) instead of read from
+    every new row."""
     if {f.name for f in dataclasses.fields(base)} != _GATHERED_FIELDS:
         raise TypeError("CatalogueArrays has fields gathered_arrays does not know")
     nb = len(base)
-    parts = runs(source, nb)
+    parts = runs(source, nb) if parts is None else parts
 
     def rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.asarray(take_runs(a, b, parts, nb))
@@ -125,7 +130,15 @@ def gathered_arrays(base: CatalogueArrays, delta: CatalogueArrays, source: np.nd
     else:
         languages = rows(_widen(base.languages, base.language_codes, codes),
                          _widen(delta.languages, delta.language_codes, codes))
-    used = np.asarray(languages.any(axis=0), bool)  # a language nobody speaks any more has no column (as from_profiles)
+    # a language nobody speaks any more has no column (as from_profiles)
+    if removed is None:
+        used = np.asarray(languages.any(axis=0), bool)
+    else:  # speakers: the base's (counted once per base), less the rows removed, plus the new rows'
+        at = [codes.index(c) for c in base.language_codes]
+        speakers = np.zeros(len(codes), np.int64)
+        speakers[at] = language_speakers(base) - base.languages[removed].sum(axis=0, dtype=np.int64)
+        speakers += _widen(delta.languages, delta.language_codes, codes).sum(axis=0, dtype=np.int64)
+        used = speakers > 0
     units: dict[str, np.ndarray] = {}
     items: dict[str, UnitLayout] = {}
     text_language = {"overall": rows(base.text_language["overall"], delta.text_language["overall"])}
@@ -148,6 +161,20 @@ def gathered_arrays(base: CatalogueArrays, delta: CatalogueArrays, source: np.nd
         has_view={v: rows(base.has_view[v], delta.has_view[v]) for v in base.has_view},
         items=items, text_language=text_language)
     return arrays, units
+
+
+_speakers: dict[int, np.ndarray] = {}  # id(catalogue arrays) -> rows speaking each language, while they live
+
+
+def language_speakers(arrays: CatalogueArrays) -> np.ndarray:
+    """(len(arrays.language_codes),) int64: the rows speaking each language, counted once per arrays (the base a
+    catalogue splices every write into: 1M x 12 booleans read per write otherwise)."""
+    key = id(arrays)
+    found = _speakers.get(key)
+    if found is None:
+        found = _speakers[key] = arrays.languages.sum(axis=0, dtype=np.int64)
+        weakref.finalize(arrays, _speakers.pop, key, None)
+    return found
 
 
 def _gathered_layout(base: UnitLayout, delta: UnitLayout, parts: list[tuple[int, int]], split: int) -> UnitLayout:

@@ -11,11 +11,22 @@ CPU, most of it copying columns (ids, countries and kinds ~0.13 s: the ids widen
 type; the layouts 74 ms, now 10; the names 55 ms, now ~30), and the suggestion for the new profile ~0.37 s
 (candidate_pool ~0.2 s, the per-version Grouping ~0.05 s). End to end, write to a suggestion for the new profile
 was 1.27-1.40 s before those two cuts and 1.28-1.39 s after (medians of 5 writes, two rounds each): below the load's
-noise; what is left needs the columns gathered lazily instead of copied."""
+noise; what is left needs the columns gathered lazily instead of copied.
+
+Then (1M, one process, 12 writes of a copy of one profile alternating the old and the new code, medians of 6 each,
+under load): the names copied once and edited in place (:func:`_edited`), the languages spoken counted from the
+base's (:func:`storage.snapshot.language_speakers`) instead of read from every new row, the row maps of the
+:class:`GatheredIndex` not checked again, the id order of the spliced arrays noted instead of compared
+(:func:`matcher.constraints.note_sorted`), and per spliced index the pre-scan's row map made once instead of per
+suggestion: write visible 112 -> 71 ms, write to a suggestion for the new profile 794 -> 736 ms. Tried and dropped:
+making the new version's groupings and id check (:mod:`matcher.candidates`) in a thread started by the splice, so
+that the second core made them while the request read the graph: visible 201 -> 475 ms and write to suggestion
+1,271 -> 1,509 ms (medians of 6, alternated): the argsorts and gathers hold the GIL and stalled the request."""
 
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -24,7 +35,7 @@ import numpy as np
 
 from embeddings.index_faiss import FaissIndex
 from embeddings.index_gathered import GatheredIndex
-from matcher.constraints import ITEM_SIDES, CatalogueArrays
+from matcher.constraints import ITEM_SIDES, CatalogueArrays, ids_sorted, note_sorted
 from matcher.profile import VIEWS, Profile
 from matcher.protocols import VectorIndex
 from storage import snapshot
@@ -80,22 +91,49 @@ def splice(*, profiles: Sequence[Profile], arrays: CatalogueArrays, names: Seque
     source = np.insert(np.flatnonzero(keep), place, n + np.arange(len(changed)))
     parts = snapshot.runs(source, n)
     try:
-        new_arrays, units = snapshot.gathered_arrays(arrays, CatalogueArrays.from_profiles(changed), source)
+        new_arrays, units = snapshot.gathered_arrays(arrays, CatalogueArrays.from_profiles(changed), source,
+                                                     parts=parts, removed=removed)
     except TypeError:  # CatalogueArrays grew a field this does not know: reload in full
         return None
+    if _strictly_increasing([p.id for p in changed]) and ids_sorted(arrays):
+        # sorted base ids, each new id placed by binary search among them (and the new ones in order): sorted
+        note_sorted(new_arrays, True)
     delta = index_rows(changed)
     new_indexes: dict[str, VectorIndex] = {}
     for name, index in indexes.items():
         if not isinstance(index, FaissIndex):
             return None
         rows = source if name in VIEWS else units[name.removesuffix("_items")]
-        new_indexes[name] = GatheredIndex(index, delta[name], rows)
+        new_indexes[name] = GatheredIndex(index, delta[name], rows, checked=True)  # in range by construction
     if isinstance(profiles, snapshot.LazyProfiles):
         new_profiles: Sequence[Profile] = profiles.gathered(source, changed)
     else:
         new_profiles = list(snapshot.take_runs(list(profiles), list(changed), parts, n))
-    # a list's runs joined once (copying the 1M names into a list before and after took ~55 ms a write, under load)
-    new_names = snapshot.take_runs(names if isinstance(names, list) else list(names), [p.name for p in changed],
-                                   parts, n)
+    new_names: Sequence[str] | None = (_edited(names, removed, place, [p.name for p in changed])
+                                       if isinstance(names, list) else None)
+    if new_names is None:  # a list's runs joined once (copying the 1M names before and after took ~55 ms a write)
+        new_names = cast("list[str]", snapshot.take_runs(names if isinstance(names, list) else list(names),
+                                                         [p.name for p in changed], parts, n))
     return Spliced(profiles=new_profiles, arrays=new_arrays, names=cast("list[str]", new_names), indexes=new_indexes,
                    delta_rows=len(changed))
+
+
+EDITS = 64  # most rows removed and inserted for which a list is copied and edited in place rather than joined from runs
+
+
+def _edited(base: list[str], removed: np.ndarray, place: np.ndarray, added: list[str]) -> list[str] | None:
+    """``base`` less the rows ``removed`` (sorted) with ``added[k]`` inserted before the kept row ``place[k]``
+    (``np.insert``'s order: the rows :func:`splice` makes), as one copy and a few in-place edits: 20 ms against 50 for
+    the runs joined (1M names, under load); None when there are more than :data:`EDITS` edits."""
+    if len(removed) + len(added) > EDITS:
+        return None
+    out = base.copy()
+    for row in reversed(removed.tolist()):
+        del out[row]
+    for at, name in sorted(zip(place.tolist(), range(len(added)), strict=True), reverse=True):
+        out.insert(at, added[name])
+    return out
+
+
+def _strictly_increasing(values: Sequence[str]) -> bool:
+    return all(a < b for a, b in itertools.pairwise(values))

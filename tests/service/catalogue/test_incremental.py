@@ -228,3 +228,79 @@ def test_a_few_writes_are_compacted_a_while_later(tmp_db: str, monkeypatch: pyte
     folder = current_folder(cat.index_dir)
     assert folder is not None
     assert json.loads((folder / "manifest.json").read_text())["catalogue_version"] == cat.state().version
+
+
+def test_the_splice_shortcuts_give_what_the_full_paths_give() -> None:
+    """The names edited in place, the languages spoken counted from the base's and the id order noted (not checked)
+    equal the runs joined, the columns read and the ids compared, and the arrays equal ``from_profiles`` of the
+    spliced rows; here with the only speaker of a language removed and another language added."""
+    from collections.abc import Sequence
+
+    from embeddings.index_faiss import FaissIndex
+    from matcher.constraints import ITEM_SIDES, CatalogueArrays, ids_sorted
+    from matcher.profile import VIEWS, Profile
+    from service.catalogue import incremental
+    from storage import snapshot
+
+    rng = np.random.default_rng(5)
+
+    def profile(pid: str, languages: tuple[str, ...]) -> Profile:
+        return Profile(id=pid, name=f"name of {pid}", kind="firm", country=str(rng.choice(COUNTRIES)),
+                       sectors=("crafts",), description=" ".join(rng.choice(WORDS, 5)),
+                       offers=tuple(" ".join(rng.choice(WORDS, 2)) for _ in range(int(rng.integers(0, 3)))),
+                       languages=languages)
+
+    base = [profile(f"p{i:03d}", ("de",) if i == 8 else ("fr", "en")) for i in range(0, 120, 2)]
+    arrays = CatalogueArrays.from_profiles(base)
+    changed = sorted([profile("p001", ("it",)), profile("p007x", ("en",)), profile("p014", ("fr",)),
+                      profile("zz-a-much-longer-id-than-the-others", ("ar",))], key=lambda p: p.id)
+    speaker = next(p.id for p in base if p.languages == ("de",))  # the only one: its column goes
+    deleted = sorted({"p118", speaker})
+
+    def index(rows: int) -> FaissIndex:
+        return FaissIndex(rng.standard_normal((rows, 8)).astype(np.float32))
+
+    indexes = {name: index(len(base)) for name in VIEWS} | {
+        f"{side}_items": index(int(arrays.items[side].start[-1])) for side in ITEM_SIDES}
+
+    def index_rows(profiles: Sequence[Profile]) -> dict[str, FaissIndex]:
+        new = CatalogueArrays.from_profiles(list(profiles))
+        return {name: index(len(new)) for name in VIEWS} | {
+            f"{side}_items": index(int(new.items[side].start[-1])) for side in ITEM_SIDES}
+
+    done = incremental.splice(profiles=base, arrays=arrays, names=[p.name for p in base], indexes=indexes,
+                              changed=changed, deleted=deleted, index_rows=index_rows)
+    assert done is not None
+    want = sorted([p for p in base if p.id not in {c.id for c in changed} | set(deleted)] + changed,
+                  key=lambda p: p.id)
+    assert [p.id for p in done.profiles] == [p.id for p in want]
+    assert done.names == [p.name for p in want]
+    full = CatalogueArrays.from_profiles(want)
+    assert "de" not in done.arrays.language_codes and done.arrays.language_codes == full.language_codes
+    for f in dataclasses.fields(full):
+        a, b = getattr(done.arrays, f.name), getattr(full, f.name)
+        if isinstance(b, dict):
+            for key in b:
+                got, exp = a[key], b[key]
+                if hasattr(exp, "owner"):
+                    assert np.array_equal(got.owner, exp.owner) and np.array_equal(got.start, exp.start)
+                else:
+                    assert np.array_equal(got, exp), (f.name, key)
+        elif isinstance(b, np.ndarray):
+            assert np.array_equal(a, b), f.name
+        else:
+            assert a == b, f.name
+    assert ids_sorted(done.arrays) and bool((done.arrays.ids[:-1] <= done.arrays.ids[1:]).all())
+    # the two ways to the names and to the languages spoken, side by side on the same splice
+    n = len(base)
+    removed = np.array(sorted(i for i, p in enumerate(base) if p.id in set(deleted) | {c.id for c in changed}))
+    place = np.searchsorted(arrays.ids, [p.id for p in changed])
+    place -= np.searchsorted(removed, place)
+    source = np.insert(np.setdiff1d(np.arange(n), removed), place, n + np.arange(len(changed)))
+    names = [p.name for p in base]
+    assert incremental._edited(names, removed, place, [p.name for p in changed]) == snapshot.take_runs(
+        names, [p.name for p in changed], snapshot.runs(source, n), n)
+    delta = CatalogueArrays.from_profiles(changed)
+    counted, _ = snapshot.gathered_arrays(arrays, delta, source, removed=removed)
+    read, _ = snapshot.gathered_arrays(arrays, delta, source)
+    assert counted.language_codes == read.language_codes and np.array_equal(counted.languages, read.languages)
