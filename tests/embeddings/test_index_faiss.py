@@ -1,0 +1,28 @@
+"""FaissIndex's gathers of stored vectors (embeddings.index_faiss)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.index_faiss import FaissIndex
+
+
+def test_a_large_gather_in_parts_equals_the_one_thread_gather(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FaissIndex.vectors from GATHER_ROWS rows reads in parts side by side: the same vectors, in memory and from a
+    mapped file, and the same error for a row out of range."""
+    import embeddings.index_faiss as index_faiss
+
+    x = np.random.default_rng(3).standard_normal((500, 16)).astype(np.float32)
+    built = FaissIndex(x)
+    built.save(tmp_path / "x.faiss")
+    mapped = FaissIndex.load(tmp_path / "x.faiss")
+    rows = np.random.default_rng(4).integers(0, 500, 300)
+    monkeypatch.setattr(index_faiss, "GATHER_ROWS", 10)
+    for index in (built, mapped):
+        assert np.array_equal(index.vectors(rows), x[rows])
+        assert np.array_equal(index.vectors(np.sort(rows)), x[np.sort(rows)])
+        with pytest.raises(IndexError):
+            index.vectors(np.append(rows, 500))
