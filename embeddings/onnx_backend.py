@@ -55,6 +55,25 @@ fp32 as bench/encoding.py computes it; "err" = 1 - mean cosine on 240 of those t
   under load): on two intra-op threads 1.63x torch (163 vs 100 texts/s); with two one-thread batches at once
   1.88x (231 vs 129 texts/s, lighter load); both: overlap 0.9506, cosine 0.9998 (min 0.9995), Tatoeba ara
   79.0 % = 79.0 %, fra 92.6 % vs 92.5 %.
+- recipe v4 (issue 18 point 3, session of 2026-12-01 07:07; under load: two other jobs on the 2 cores):
+  ORT profiling of v3 (1 thread, 400 texts) showed SkipLayerNormalization at 10 % of kernel time, each call ~10x a
+  LayerNormalization of the same tensor (32 x 64 x 384: 3.9-7.9 ms against 0.39 ms), and the export's
+  ``Where(IsNaN(softmax))`` guards at 3 %. CPU time, 1 thread, 400 texts, 5 interleaved rounds (medians): v3 2.47 s,
+  SkipLayerNormFusion disabled 2.22 s (1.13x; float32 vectors identical, int8 cosine to fp32 unchanged at 0.99980),
+  and NaN guards dropped 1.037x more (exact). Batches by token count (:meth:`OnnxInt8Encoder.batches`) instead of
+  by characters: the bench's 2,001 texts padded to 41,254 tokens instead of 55,336 (40,172 real). Process CPU
+  time of two one-thread batches at once (the encoder's mode), 2,001 bench texts, 5 interleaved rounds: v3 11.87 s,
+  graph changes 10.91 s (1.08x), graph changes + token batches 7.79 s (1.56x v3; token batches alone on v3 1.34x).
+  Vectors as bench/encoding.py measures them (same texts and protocol): v4 overlap 0.9545 (v3 0.9506 in the same
+  run; graph changes alone 0.9522), cosine 0.99979 (min 0.99954), Tatoeba ara 78.9 % against fp32's 79.0 %, fra
+  92.5 % = 92.5 %. Torch on 2 threads slows ~8x under such load (117-134 s against 14.6 s idle), so ratios to
+  torch were not measured here: v3's idle 1.91x times 1.56 predicts ~3.0x idle, of which 1.34x is batching that
+  would speed up torch too; the graph changes alone predict ~2.06x. The tokeniser is ~1 % of the int8 encode
+  (0.09-0.12 s CPU for the 2,001 texts).
+- tried for v4, not kept: query, key and value packed into one MatMul (384 x 1152) then Split: 0.984x (same
+  vectors; ORT already shares one DynamicQuantizeLinear among the three MatMulIntegerToFloat). Not tried:
+  ``allow_spinning``/``dynamic_block_base`` (no intra-op pool with one thread), uint8/reduce_range weights (the
+  fused DynamicQuantizeMatMul / MatMulIntegerToFloat kernels are present; AVX512-VNNI needs no reduced range).
 The smoothing Muls cost no measurable time; ratios against torch measured under load (3.3x) are not
 comparable with idle ones (torch suffers more from contention), so only int8 variants were compared
 with each other under load.
@@ -86,11 +105,14 @@ META_FILE = "ccimatch_onnx.json"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 # How the export is quantised; part of the folder name, so that a new recipe is exported afresh.
-RECIPE = "int8-outliers4-pertoken-down-smoothquant-qkv065-ao05-up065-v3"
+RECIPE = "int8-outliers4-pertoken-down-smoothquant-qkv065-ao05-up065-nonan-v4"
 # SmoothQuant migration strength per MatMul kind (embeddings.onnx_smoothing); ffn_down is not smoothed.
 SMOOTHING = {"qkv": 0.65, "attention_output": 0.5, "ffn_up": 0.65}
 # Feed-forward intermediate channels per layer kept in a float32 side path (embeddings.onnx_outliers).
 OUTLIER_CHANNELS = 4
+# ONNX Runtime fusions left out: its CPU SkipLayerNormalization kernel took ~10x the time of Add + LayerNormalization
+# on the same tensors (ORT 1.32, profiled), 10 % of the run; without it the float32 vectors are the same (cosine 1.0).
+DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
 
 
 class OnnxExportError(ValueError):
@@ -210,6 +232,7 @@ def quantise(fp32: Path, out: Path, *, tokenizer_file: Path, prefixes: Sequence[
 
     split = out.with_name("model_split.onnx")
     smoothed = out.with_name("model_smoothed.onnx")
+    drop_nan_guards(fp32)
     split_outliers(fp32, split, k=OUTLIER_CHANNELS, per_token=True, tokenizer_file=tokenizer_file, prefixes=prefixes)
     smooth(split, smoothed, alphas=SMOOTHING, tokenizer_file=tokenizer_file, prefixes=prefixes)
     split.unlink()
@@ -223,6 +246,33 @@ def quantise(fp32: Path, out: Path, *, tokenizer_file: Path, prefixes: Sequence[
         logging.disable(logging.NOTSET)
     smoothed.unlink()
     return keep
+
+
+def drop_nan_guards(path: Path) -> int:
+    """Remove, in place, the ``Where(IsNaN(p), 0, p)`` the export puts after each attention Softmax; return how many.
+
+    It only replaces rows whose every key is masked; the first token (CLS) is never masked, so none is, and the
+    vectors are unchanged (cosine 1.0) while the two ops took 3-4 % of the run (they read the scores twice).
+    """
+    import onnx
+
+    model = onnx.load(str(path))
+    nodes = list(model.graph.node)
+    isnan = {n.output[0]: n for n in nodes if n.op_type == "IsNaN"}
+    renamed: dict[str, str] = {}
+    dropped: set[int] = set()
+    for node in nodes:
+        guard = isnan.get(node.input[0]) if node.op_type == "Where" else None
+        if guard is not None and node.input[2] == guard.input[0]:
+            renamed[node.output[0]] = guard.input[0]
+            dropped.update((id(node), id(guard)))
+    kept = [n for n in nodes if id(n) not in dropped]
+    for node in kept:
+        node.input[:] = [renamed.get(i, i) for i in node.input]
+    del model.graph.node[:]
+    model.graph.node.extend(kept)
+    onnx.save(model, str(path))
+    return len(dropped) // 2
 
 
 class OnnxInt8Encoder:
@@ -247,34 +297,52 @@ class OnnxInt8Encoder:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only
-        self.session = ort.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"],
+                                            disabled_optimizers=DISABLED_OPTIMIZERS)
+        # Unpadded: texts are tokenised once, then grouped by token count and padded per batch (:meth:`batches`).
         self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
         self.tokenizer.enable_truncation(max_length=int(meta["max_seq_length"]))
-        self.tokenizer.enable_padding(pad_id=int(meta["pad_id"]), pad_token=str(meta["pad_token"]))
+        self.tokenizer.no_padding()
+        self.pad_id = int(meta["pad_id"])
+
+    def batches(self, texts: Sequence[str], prefix: str) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(rows, input ids, attention mask) per batch: the texts tokenised once, sorted by token count (longest
+        first) and padded to the longest of their batch.
+
+        Sorting by characters, as sentence-transformers does, padded the bench's 2,001 texts to 1.38x their
+        tokens (55,336 for 40,172; the scripts differ in characters per token); by token count to 1.03x (41,254).
+        """
+        encodings = self.tokenizer.encode_batch([prefix + t for t in texts])
+        lengths = np.array([len(e.ids) for e in encodings])
+        order = np.argsort(-lengths, kind="stable")
+        out = []
+        for start in range(0, len(texts), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            ids = np.full((len(rows), int(lengths[rows[0]])), self.pad_id, np.int64)
+            mask = np.zeros(ids.shape, np.int64)
+            for j, i in enumerate(rows):
+                ids[j, : lengths[i]] = encodings[i].ids
+                mask[j, : lengths[i]] = 1
+            out.append((rows, ids, mask))
+        return out
 
     def encode(self, texts: Sequence[str], *, role: Role, show_progress: bool = False) -> np.ndarray:
-        """(len(texts), dim) float32, L2-normalised. Batches hold texts of similar length (longest
-        first, as sentence-transformers does), so that little time goes into padding."""
+        """(len(texts), dim) float32, L2-normalised, batches of similar token counts (:meth:`batches`)."""
         out = np.zeros((len(texts), self.dim), np.float32)
         if not texts:
             return out
-        prefix = self.prefixes[role]
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        starts = range(0, len(texts), self.batch_size)
+        batches = self.batches(texts, self.prefixes[role])
 
-        def run(start: int) -> tuple[np.ndarray, np.ndarray]:
-            rows = order[start : start + self.batch_size]
-            encodings = self.tokenizer.encode_batch([prefix + texts[i] for i in rows])
-            ids = np.array([e.ids for e in encodings], np.int64)
-            mask = np.array([e.attention_mask for e in encodings], np.int64)
+        def run(batch: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+            rows, ids, mask = batch
             return rows, self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
 
         with ThreadPoolExecutor(self.workers) as pool:
-            done: Iterable[tuple[np.ndarray, np.ndarray]] = pool.map(run, starts)
+            done: Iterable[tuple[np.ndarray, np.ndarray]] = pool.map(run, batches)
             if show_progress:
                 from tqdm import tqdm
 
-                done = tqdm(done, total=len(starts), desc="encoding", unit="batch")
+                done = tqdm(done, total=len(batches), desc="encoding", unit="batch")
             for rows, vectors in done:
                 out[rows] = vectors
         norms = np.linalg.norm(out, axis=1, keepdims=True)

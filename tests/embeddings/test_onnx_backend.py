@@ -63,13 +63,22 @@ def test_same_prefixes_and_a_distinct_model_id(onnx_encoder: OnnxInt8Encoder, re
 @pytest.mark.model
 def test_tokens_are_those_sentence_transformers_feeds_its_model(onnx_encoder: OnnxInt8Encoder,
                                                                   real_encoder) -> None:
-    texts = ["passage: " + t for t in TEXTS] + ["passage: " + "très long texte " * 400]
-    ours = onnx_encoder.tokenizer.encode_batch(texts)
-    theirs = real_encoder.model.tokenizer(texts, padding=True, truncation="longest_first",
-                                          max_length=real_encoder.model.max_seq_length)
-    assert [e.ids for e in ours] == theirs["input_ids"]
-    assert [e.attention_mask for e in ours] == theirs["attention_mask"]
-    assert len(ours[-1].ids) == real_encoder.model.max_seq_length
+    texts = ["passage: " + t for t in TEXTS * 6] + ["passage: " + "très long texte " * 400]
+    theirs = real_encoder.model.tokenizer(texts, truncation="longest_first",
+                                          max_length=real_encoder.model.max_seq_length)["input_ids"]
+    batches = onnx_encoder.batches(texts, "")
+    assert [len(rows) for rows, _, _ in batches] == [32, len(texts) - 32]
+    assert sorted(i for rows, _, _ in batches for i in rows) == list(range(len(texts)))
+    widths = [ids.shape[1] for _, ids, _ in batches]
+    assert widths == sorted(widths, reverse=True)  # longest first
+    assert widths[0] == real_encoder.model.max_seq_length  # truncated like sentence-transformers
+    for rows, ids, mask in batches:  # each row: their tokens, then padding up to the batch's longest
+        assert ids.shape == mask.shape == (len(rows), max(len(theirs[i]) for i in rows))
+        for j, i in enumerate(rows):
+            n = len(theirs[i])
+            assert ids[j, :n].tolist() == theirs[i]
+            assert mask[j].tolist() == [1] * n + [0] * (ids.shape[1] - n)
+            assert (ids[j, n:] == real_encoder.model.tokenizer.pad_token_id).all()
 
 
 @pytest.mark.model
@@ -250,3 +259,34 @@ def test_outlier_split_keeps_the_output_and_moves_the_outlier_channel(tmp_path: 
     assert side.shape == (8, 2) and weights["w_up"].shape == (8, 14)
     assert any(np.array_equal(side[:, j], w_up[:, 3]) for j in range(2))  # the outlier channel went to float32
     assert not any(np.array_equal(weights["w_up"][:, j], w_up[:, 3]) for j in range(14))
+
+
+def test_nan_guards_after_softmax_are_dropped_and_scores_kept(tmp_path: Path) -> None:
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    from embeddings.onnx_backend import drop_nan_guards
+
+    nodes = [helper.make_node("Softmax", ["scores"], ["p"], axis=-1),
+             helper.make_node("IsNaN", ["p"], ["nan"]),
+             helper.make_node("Where", ["nan", "zero", "p"], ["guarded"]),
+             helper.make_node("IsNaN", ["scores"], ["other_nan"]),  # a guard of something else stays
+             helper.make_node("Where", ["other_nan", "zero", "zero"], ["kept"]),
+             helper.make_node("Mul", ["guarded", "two"], ["out"])]
+    graph = helper.make_graph(
+        nodes, "guards", [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["b", "t"])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, None),
+         helper.make_tensor_value_info("kept", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.array([0.0], np.float32), "zero"),
+         numpy_helper.from_array(np.array(2.0, np.float32), "two")])
+    path = tmp_path / "guards.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    scores = np.array([[0.5, -1e30, 2.0], [1.0, 1.0, -3.0]], np.float32)
+    before = ort.InferenceSession(str(path)).run(None, {"scores": scores})
+
+    assert drop_nan_guards(path) == 1
+    assert [n.op_type for n in onnx.load(str(path)).graph.node] == ["Softmax", "IsNaN", "Where", "Mul"]
+    after = ort.InferenceSession(str(path)).run(None, {"scores": scores})
+    np.testing.assert_array_equal(after[0], before[0])
+    np.testing.assert_array_equal(after[1], before[1])
