@@ -9,13 +9,15 @@ once; 4-fold cross-validation by project (contiguous blocks in time) over them c
 the figures the report quotes; the kept learner is then fitted on the earliest 80 % of the inner projects, the
 latest 20 % stopping its boosting.
 
-Measured on the inner split only (2026-12-01, 4-fold cross-validation by project over all 1,650 inner
-queries, never the held-out projects): weighted mean 0.157, linear 0.161, LambdaRank 0.153 nDCG@10 — the
-"latest 20 %" validation figures (0.31-0.35) come from a few large projects and overstate the gain. Two
-ways to reach the issue's 0.20 gave nothing there: deeper pools (50 text + 400 partners-of-partners
-instead of 50 + 100) raise the pool's recall of true partners from 0.40 to 0.58 but not nDCG (linear
-0.159); recency-weighted activity of the candidate (sum and latest of its link strengths, without the
-pair's own edge) and of the asker moved it by less than 0.005. Neither was kept.
+Measured on the inner split only (reports/evaluation.md, 2026-12-01: 4-fold cross-validation by project in
+contiguous time blocks over the 1,628 inner queries, never the held-out projects): weighted mean 0.157, linear
+0.179, LambdaRank 0.165 nDCG@10; on the held-out projects the kept linear model scores 0.120 against the
+weighted mean's 0.116. The "latest 20 %" validation figures quoted before (0.31-0.35) came from a few large
+projects and overstated the gain. Two ways to reach the issue's 0.20 gave nothing there (earlier folds, 1,650
+queries, linear 0.161): deeper pools (50 text + 400 partners-of-partners instead of 50 + 100) raise the pool's
+recall of true partners from 0.40 to 0.58 but not nDCG (linear 0.159); recency-weighted activity of the
+candidate (sum and latest of its link strengths, without the pair's own edge) and of the asker moved it by
+less than 0.005. Neither was kept.
 """
 
 from __future__ import annotations
