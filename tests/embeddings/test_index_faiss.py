@@ -26,3 +26,26 @@ def test_a_large_gather_in_parts_equals_the_one_thread_gather(tmp_path: Path, mo
         assert np.array_equal(index.vectors(np.sort(rows)), x[np.sort(rows)])
         with pytest.raises(IndexError):
             index.vectors(np.append(rows, 500))
+
+
+def test_the_pages_of_a_mapped_gather_asked_ahead_change_nothing(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mapped index's pages asked ahead (MADV_WILLNEED), here after they were dropped from the page cache so the
+    probe finds them missing: the same vectors."""
+    import os
+
+    import embeddings.index_faiss as index_faiss
+
+    x = np.random.default_rng(5).standard_normal((4000, 64)).astype(np.float32)
+    FaissIndex(x).save(tmp_path / "x.faiss")
+    fd = os.open(tmp_path / "x.faiss", os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+    mapped = FaissIndex.load(tmp_path / "x.faiss")
+    assert mapped.mapped
+    rows = np.random.default_rng(6).integers(0, 4000, 2000)
+    monkeypatch.setattr(index_faiss, "GATHER_ROWS", 10)
+    index_faiss._ask_ahead(mapped._x, rows)
+    assert np.array_equal(mapped.vectors(rows), x[rows])
