@@ -21,7 +21,15 @@ base's (:func:`storage.snapshot.language_speakers`) instead of read from every n
 suggestion: write visible 112 -> 71 ms, write to a suggestion for the new profile 794 -> 736 ms. Tried and dropped:
 making the new version's groupings and id check (:mod:`matcher.candidates`) in a thread started by the splice, so
 that the second core made them while the request read the graph: visible 201 -> 475 ms and write to suggestion
-1,271 -> 1,509 ms (medians of 6, alternated): the argsorts and gathers hold the GIL and stalled the request."""
+1,271 -> 1,509 ms (medians of 6, alternated): the argsorts and gathers hold the GIL and stalled the request.
+
+What was left of a write to a suggestion for a new profile at 1M was mostly that suggestion's own reads: the rows it
+re-scores, read at random from the mapped index files, were disk reads once the page cache no longer held them
+(11-15k major faults per suggestion in a py-spy-free per-function timing, under load; 515-871 ms in
+``FaissIndex.vectors``). Those gathers now read in four parts side by side, the pages asked ahead
+(:func:`embeddings.index_faiss._gather`): copies of random profiles written one at a time, alternating old and new
+code, write to suggestion 3,738 -> 2,554 ms with the parallel gather and then 1,419 -> 1,145 ms with the pages asked
+ahead (medians of 6 each, under load from other jobs, so the two pairs are not comparable with each other)."""
 
 from __future__ import annotations
 
