@@ -69,7 +69,11 @@ fp32 as bench/encoding.py computes it; "err" = 1 - mean cosine on 240 of those t
   92.5 % = 92.5 %. Torch on 2 threads slows ~8x under such load (117-134 s against 14.6 s idle), so ratios to
   torch were not measured here: v3's idle 1.91x times 1.56 predicts ~3.0x idle, of which 1.34x is batching that
   would speed up torch too; the graph changes alone predict ~2.06x. The tokeniser is ~1 % of the int8 encode
-  (0.09-0.12 s CPU for the 2,001 texts).
+  (0.09-0.12 s CPU for the 2,001 texts). Wall time as the bench runs it (2,001 texts, torch on 2 threads, v3 with
+  its old char-sorted batches and the fusion, v4, 5 rotating rounds, load 2.5-3.3): v3/v4 1.51x (per-round
+  median); torch/v4 3.75x and torch/v3 2.68-2.79x in the two least loaded rounds (torch still inflated by load).
+  ``python -m bench.encoding`` with v4 under heavier load: overlap 0.9545, cosine 0.9998 (min 0.9995), Tatoeba
+  ara -0.1, fra -0.0 point, int8/torch 9.73x (meaningless: torch 117 s a round against 14.6 s idle).
 - tried for v4, not kept: query, key and value packed into one MatMul (384 x 1152) then Split: 0.984x (same
   vectors; ORT already shares one DynamicQuantizeLinear among the three MatMulIntegerToFloat). Not tried:
   ``allow_spinning``/``dynamic_block_base`` (no intra-op pool with one thread), uint8/reduce_range weights (the
