@@ -27,7 +27,7 @@ What was left of a write to a suggestion for a new profile at 1M was mostly that
 re-scores, read at random from the mapped index files, were disk reads once the page cache no longer held them
 (11-15k major faults per suggestion, per-function perf_counter timings, under load; 515-871 ms in
 ``FaissIndex.vectors``). Those gathers now read in four parts side by side, the pages asked ahead
-(:func:`embeddings.index_faiss._gather`): copies of random profiles written one at a time, alternating old and new
+(:func:`embeddings.gather.gather`): copies of random profiles written one at a time, alternating old and new
 code, write to suggestion 3,738 -> 2,554 ms with the parallel gather and then 1,419 -> 1,145 ms with the pages asked
 ahead (medians of 6 each, under load from other jobs, so the two pairs are not comparable with each other)."""
 
